@@ -1,0 +1,70 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * The lowest aws-cdk-lib the library supports, and the one the tests run against.
+ * 2.270.0 is also the release that the only published `@aws-cdk/aws-imagebuilder-alpha`
+ * (used by the tests and examples) requires.
+ */
+const CDK_VERSION = '2.270.0';
+const CONSTRUCTS_VERSION = '10.5.1';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: 'cdk-imagebuilder-distribution maintainers',
+  authorAddress: 'maintainers@users.noreply.r-seed-73cc3156.example',
+  cdkVersion: CDK_VERSION,
+  constructsVersion: CONSTRUCTS_VERSION,
+  jsiiVersion: '~6.0.0',
+  name: 'cdk-imagebuilder-distribution',
+  description: 'Safe EC2 Image Builder AMI distribution for the AWS CDK: typed per-Region settings, KMS keys across Regions and accounts, least-privilege key policies, and synth-time validation.',
+  keywords: ['cdk', 'awscdk', 'imagebuilder', 'ami', 'kms', 'distribution', 'cross-account'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  repositoryUrl: 'https://github.com/maintainers/cdk-imagebuilder-distribution.git',
+  defaultReleaseBranch: 'main',
+  github: false,
+  release: false,
+
+  publishToPypi: {
+    distName: 'cdk-imagebuilder-distribution',
+    module: 'cdk_imagebuilder_distribution',
+  },
+
+  devDeps: [
+    '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
+    'aws-cdk@2.1148.1',
+    'ajv@^8',
+    'fast-check@^4',
+    'cdk-nag@^2',
+  ],
+
+  jestOptions: {
+    // Snapshots are checked, never rewritten, by `npm test`; `npx jest -u` updates them on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+
+  gitignore: ['cdk.out*', '/.venv-test/', '__pycache__', '.jsii.tabl.json', 'bench/results/'],
+});
+
+for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', 'cdk.out*']) {
+  project.addPackageIgnore(pattern);
+}
+
+// Example apps are part of the TypeScript project that eslint and the test tsconfig see.
+project.tsconfigDev.addInclude('examples/**/*.ts');
+project.tsconfigDev.addInclude('bench/**/*.ts');
+project.eslint?.addLintPattern('examples');
+
+const example = project.addTask('example', {
+  description: 'Synthesize the bundled example app with the cdk CLI and print a summary',
+  steps: [
+    { exec: 'cdk synth --app "ts-node --prefer-ts-exts examples/basic/app.ts" --output cdk.out.example --quiet --no-notices --no-version-reporting' },
+    { exec: 'ts-node --prefer-ts-exts examples/summary.ts cdk.out.example' },
+  ],
+});
+example.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
+
+project.synth();
