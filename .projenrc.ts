@@ -54,8 +54,8 @@ for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-test
 }
 
 // Example apps are part of the TypeScript project that eslint and the test tsconfig see.
-project.tsconfigDev.addInclude('examples/**/*.ts');
-project.tsconfigDev.addInclude('bench/**/*.ts');
+project.tsconfigDev.addInclude('../examples/**/*.ts');
+project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.eslint?.addLintPattern('examples');
 
 const example = project.addTask('example', {

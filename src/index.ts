@@ -1,5 +1,4 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './distribution-configuration';
+export * from './region-options';
+export type { LaunchPermission } from './launch-permission';
+export { DistributionChecks } from './distribution-checks';

@@ -1,0 +1,98 @@
+import { Arn, ArnFormat, Fn, Token } from 'aws-cdk-lib';
+
+/**
+ * Who may launch instances from the AMI distributed to a Region.
+ *
+ * Launch permission shares the AMI; it does not copy it. For an encrypted AMI, every account,
+ * organization and OU named here also needs access to the KMS keys that encrypt it: the library
+ * writes those key-policy statements for keys the app owns (see `DistributionConfiguration.requiredKeyPolicy`).
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-explicit.html
+ */
+export interface LaunchPermission {
+  /**
+   * AWS account IDs (12 digits) that may launch the AMI.
+   *
+   * @default - no account
+   */
+  readonly accounts?: string[];
+
+  /**
+   * ARNs of AWS Organizations whose accounts may launch the AMI,
+   * e.g. `arn:aws:organizations::111122223333:organization/o-exampleorgid`.
+   *
+   * @default - no organization
+   */
+  readonly organizations?: string[];
+
+  /**
+   * ARNs of organizational units whose accounts may launch the AMI,
+   * e.g. `arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-exam-exampleouid`.
+   *
+   * @default - no organizational unit
+   */
+  readonly organizationalUnits?: string[];
+
+  /**
+   * Make the AMI public (launch permission for the group `all`).
+   *
+   * An AMI with encrypted snapshots cannot be made public: combining this with a KMS key is an error.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html
+   * @default false
+   */
+  readonly publicAccess?: boolean;
+}
+
+/** The launch group that makes an AMI public. */
+export const PUBLIC_USER_GROUP = 'all';
+
+/**
+ * Renders a launch permission in the CloudFormation shape (`LaunchPermissionConfiguration`),
+ * leaving out empty lists; undefined when nothing is shared.
+ */
+export function renderLaunchPermission(permission: LaunchPermission | undefined): Record<string, string[]> | undefined {
+  if (!permission) {
+    return undefined;
+  }
+  const rendered: Record<string, string[]> = {};
+  setIfNotEmpty(rendered, 'UserIds', permission.accounts);
+  setIfNotEmpty(rendered, 'UserGroups', permission.publicAccess ? [PUBLIC_USER_GROUP] : undefined);
+  setIfNotEmpty(rendered, 'OrganizationArns', permission.organizations);
+  setIfNotEmpty(rendered, 'OrganizationalUnitArns', permission.organizationalUnits);
+  return Object.keys(rendered).length > 0 ? rendered : undefined;
+}
+
+function setIfNotEmpty(target: Record<string, string[]>, key: string, values: string[] | undefined) {
+  if (values && values.length > 0) {
+    target[key] = [...values];
+  }
+}
+
+/**
+ * The organization ID (`o-...`) of an organization ARN, for the `aws:PrincipalOrgID` condition.
+ * An unresolved ARN yields a CloudFormation expression that selects it at deploy time.
+ */
+export function organizationIdOf(organizationArn: string): string {
+  if (Token.isUnresolved(organizationArn)) {
+    return Fn.select(1, Fn.split('/', organizationArn));
+  }
+  return Arn.split(organizationArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName ?? organizationArn;
+}
+
+/**
+ * An `aws:PrincipalOrgPaths` pattern for an OU ARN: `o-xxx/*\/ou-xxx/*`.
+ *
+ * The ARN names the organization and the OU but not the root and parent OUs on the path, so the
+ * pattern matches the OU wherever it sits, and every OU below it (use it with `StringLike`).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ */
+export function organizationalUnitPathOf(ouArn: string): string {
+  if (Token.isUnresolved(ouArn)) {
+    const parts = Fn.split('/', ouArn);
+    return Fn.join('', [Fn.select(1, parts), '/*/', Fn.select(2, parts), '/*']);
+  }
+  const [orgId, ouId] = (Arn.split(ouArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName ?? '').split('/');
+  return `${orgId}/*/${ouId}/*`;
+}
