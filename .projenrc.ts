@@ -61,8 +61,8 @@ project.eslint?.addLintPattern('examples');
 const example = project.addTask('example', {
   description: 'Synthesize the bundled example app with the cdk CLI and print a summary',
   steps: [
-    { exec: 'cdk synth --app "ts-node --prefer-ts-exts examples/basic/app.ts" --output cdk.out.example --quiet --no-notices --no-version-reporting' },
-    { exec: 'ts-node --prefer-ts-exts examples/summary.ts cdk.out.example' },
+    { exec: 'cdk synth --app "ts-node -P test/tsconfig.json --prefer-ts-exts examples/basic/app.ts" --output cdk.out.example --quiet --no-notices --no-version-reporting' },
+    { exec: 'ts-node -P test/tsconfig.json --prefer-ts-exts examples/summary.ts cdk.out.example' },
   ],
 });
 example.env('CDK_DISABLE_CLI_TELEMETRY', 'true');

@@ -209,7 +209,7 @@ export function kmsKeyIdFor(scope: IConstruct, region: string, key: kms.IKey): s
   if (keyStack === distributionStack || !isOtherRegion(keyStack.region, distributionStack.region)) {
     return key.keyArn;
   }
-  distributionStack.addDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
+  distributionStack.addStackDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
   const aliasName = isAlias(key) && !Token.isUnresolved(key.aliasName) ? key.aliasName : crossRegionAliasOf(key as kms.Key);
   return aliasArn(keyStack.region, keyStack.account, aliasName);
 }

@@ -13,10 +13,11 @@ function validatorFor(type: string): ValidateFunction | undefined {
     if (!fs.existsSync(file)) {
       return undefined;
     }
-    const schema = JSON.parse(fs.readFileSync(file, 'utf-8'));
-    // The resource schema's own keywords (createOnlyProperties, tagging, ...) are not JSON Schema.
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validators.set(type, ajv.compile({ ...schema, properties: schema.properties, definitions: schema.definitions }));
+    // A resource schema is draft-07 JSON Schema plus keywords of its own (createOnlyProperties, tagging, ...)
+    // and CloudFormation formats ("AWS::EC2::Subnet.Id"): ajv ignores those; its meta-schema reference is dropped.
+    const { $schema: _metaSchema, ...schema } = JSON.parse(fs.readFileSync(file, 'utf-8'));
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    validators.set(type, ajv.compile(schema));
   }
   return validators.get(type);
 }
