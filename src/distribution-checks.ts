@@ -37,18 +37,19 @@ const validated = new WeakSet<imagebuilder.CfnDistributionConfiguration>();
 
 /**
  * Runs every rule on `resource` when the app is validated (during `cdk synth`): errors fail the
- * synthesis with the construct path; warnings are attached to `scope` with an id users can acknowledge.
+ * synthesis with the construct path of `scope`; warnings are attached to the resource, with an id users can
+ * acknowledge on any construct above it (aws-cdk-lib looks for acknowledgements on the parents of the warning's construct).
  */
 export function addDistributionValidation(scope: IConstruct, resource: imagebuilder.CfnDistributionConfiguration, context: () => RuleContext) {
   validated.add(resource);
   scope.node.addValidation({
-    validate: () => report(scope, checkDistributionConfiguration(cloudFormationShapeOf(resource), context())),
+    validate: () => report(resource, checkDistributionConfiguration(cloudFormationShapeOf(resource), context())),
   });
 }
 
-function report(scope: IConstruct, findings: Finding[]): string[] {
+function report(resource: IConstruct, findings: Finding[]): string[] {
   for (const f of findings.filter(x => x.severity === 'warning')) {
-    Annotations.of(scope).addWarningV2(`${WARNING_PREFIX}${f.rule}`, f.message);
+    Annotations.of(resource).addWarningV2(`${WARNING_PREFIX}${f.rule}`, f.message);
   }
   return findings.filter(f => f.severity === 'error').map(f => `[${f.rule}] ${f.message}`);
 }

@@ -243,8 +243,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         continue;
       }
       const statements = JSON.stringify(this.stack.resolve(document.toJSON()).Statement);
-      Annotations.of(this).addWarningV2(`${WARNING_PREFIX}ImportedKeyPolicy`,
-        `${label} ${name} is imported, so this app cannot add the statements its consumers need. Add these statements to its key policy (or see requiredKeyPolicy()): ${statements}`);
+      Annotations.of(this.node.defaultChild!).addWarningV2(`${WARNING_PREFIX}ImportedKeyPolicy`,
+        `${label} ${name} is imported, so this app cannot add the statements its consumers need. Add these statements to its key policy (requiredKeyPolicy() returns them too): ${statements}`);
     }
     return [];
   }

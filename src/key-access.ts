@@ -172,8 +172,7 @@ export function canEditPolicy(key: kms.IKey): boolean {
   if (key instanceof kms.Key) {
     return true;
   }
-  const alias = key as kms.IAlias;
-  return alias.aliasTargetKey !== undefined && Resource.isOwnedResource(alias) && canEditPolicy(alias.aliasTargetKey);
+  return key instanceof kms.Alias && canEditPolicy(key.aliasTargetKey);
 }
 
 /** True for AWS managed keys (`alias/aws/...`), which cannot be shared with other accounts. */
