@@ -1,0 +1,149 @@
+import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import * as fc from 'fast-check';
+import { DistributionConfiguration } from '../src';
+
+const OWNER = '111111111111';
+const HOME = 'us-east-1';
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
+const ACCOUNTS = [OWNER, '222222222222', '333333333333', '444444444444', '555555555555'];
+const ORG_IDS = ['o-aaaaaaaaaa', 'o-bbbbbbbbbb'];
+const OUS = [['o-aaaaaaaaaa', 'ou-aaaa-11111111'], ['o-bbbbbbbbbb', 'ou-bbbb-22222222']];
+
+interface RegionSpec {
+  readonly region: string;
+  /** none, a key in the distribution's stack (home Region only), or a key of the Region's own key stack. */
+  readonly key: 'none' | 'local' | 'regional';
+  readonly targets: string[];
+  readonly launch: string[];
+  readonly orgs: string[];
+  readonly ous: string[][];
+}
+
+const subset = <T>(values: T[]) => fc.subarray(values);
+const regionSpec = (region: string) => fc.record({
+  region: fc.constant(region),
+  key: region === HOME ? fc.constantFrom('none', 'local', 'regional') : fc.constantFrom('none', 'regional'),
+  targets: subset(ACCOUNTS),
+  launch: subset(ACCOUNTS),
+  orgs: subset(ORG_IDS),
+  ous: subset(OUS),
+}) as fc.Arbitrary<RegionSpec>;
+const scenario = fc.record({
+  regions: subset(REGIONS).filter(r => r.length > 0).chain(rs => fc.tuple(...rs.map(regionSpec))),
+  sourceKey: fc.boolean(),
+});
+
+const orgArn = (id: string) => `arn:aws:organizations::999999999999:organization/${id}`;
+const ouArn = ([org, ou]: string[]) => `arn:aws:organizations::999999999999:ou/${org}/${ou}`;
+const ouPath = ([org, ou]: string[]) => `${org}/*/${ou}/*`;
+const rootArn = (account: string) => `arn:aws:iam::${account}:root`;
+
+/** Members of each ImageBuilder statement of a key policy: principals' accounts, or condition values. */
+function membersBySid(statements: any[]): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const s of statements.filter(x => x.Sid?.startsWith('ImageBuilder'))) {
+    const aws = [s.Principal.AWS].flat();
+    const members = aws[0] === '*'
+      ? [s.Condition?.StringEquals?.['aws:PrincipalOrgID'] ?? s.Condition?.['ForAnyValue:StringLike']?.['aws:PrincipalOrgPaths']].flat()
+      : aws.map((arn: string) => arn.split(':')[4]);
+    result[s.Sid] = [...members].sort();
+  }
+  return result;
+}
+
+/** What the spec says each key's policy must hold: consumers of the Regions it encrypts, and of all Regions for the source key. */
+function expectedMembers(specs: RegionSpec[], isSource: boolean): Record<string, string[]> {
+  const expected: Record<string, Set<string>> = {};
+  const add = (sid: string, members: string[]) => {
+    for (const s of [sid, `${sid}CreateGrant`]) {
+      members.forEach(m => (expected[s] ??= new Set()).add(m));
+    }
+  };
+  for (const spec of specs) {
+    const prefix = isSource ? 'ImageBuilderSourceKeyFor' : '';
+    if (isSource) {
+      add(`${prefix}Accounts`, [...spec.targets, ...spec.launch].filter(a => a !== OWNER));
+      add(`${prefix}Organizations`, spec.orgs);
+      add(`${prefix}OrganizationalUnits`, spec.ous.map(ouPath));
+    } else {
+      add('ImageBuilderCopyIntoTargetAccounts', spec.targets.filter(a => a !== OWNER));
+      add('ImageBuilderLaunchByAccounts', spec.launch.filter(a => a !== OWNER));
+      add('ImageBuilderLaunchByOrganizations', spec.orgs);
+      add('ImageBuilderLaunchByOrganizationalUnits', spec.ous.map(ouPath));
+    }
+  }
+  return Object.fromEntries(Object.entries(expected).filter(([, v]) => v.size > 0).map(([k, v]) => [k, [...v].sort()]));
+}
+
+/** The least-privilege list, for any statement of any key policy. */
+function leastPrivilegeViolations(statement: any): string[] {
+  const actions = [statement.Action].flat();
+  const principals = [statement.Principal?.AWS].flat();
+  const problems: string[] = [];
+  const ownerOnly = principals.every(p => typeof p === 'object' || p === rootArn(OWNER));
+  if (actions.includes('kms:*') && !ownerOnly) {
+    problems.push('kms:* for another account');
+  }
+  if (actions.includes('kms:CreateGrant') && statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] !== true) {
+    problems.push('kms:CreateGrant without kms:GrantIsForAWSResource');
+  }
+  if (principals.includes('*') && !statement.Condition?.StringEquals?.['aws:PrincipalOrgID'] && !statement.Condition?.['ForAnyValue:StringLike']?.['aws:PrincipalOrgPaths']) {
+    problems.push('principal * without an organization condition');
+  }
+  if (statement.Sid?.startsWith('ImageBuilder') && actions.includes('kms:CreateGrant') && actions.length > 1) {
+    problems.push('kms:CreateGrant mixed with other actions');
+  }
+  return problems;
+}
+
+test('every consumer is in the policy of each key it needs and of no other, within the least-privilege list', () => {
+  fc.assert(fc.property(scenario, ({ regions, sourceKey: withSourceKey }) => {
+    const app = new App();
+    const env = (region: string) => ({ account: OWNER, region });
+    const distStack = new Stack(app, 'Dist', { env: env(HOME) });
+    const regionalKeys = new Map<string, kms.Key>();
+    const keyOf = (spec: RegionSpec): kms.Key | undefined => {
+      if (spec.key === 'none') {
+        return undefined;
+      }
+      if (spec.key === 'local') {
+        return (distStack.node.tryFindChild('LocalKey') as kms.Key) ?? new kms.Key(distStack, 'LocalKey');
+      }
+      if (!regionalKeys.has(spec.region)) {
+        regionalKeys.set(spec.region, new kms.Key(new Stack(app, `Keys-${spec.region}`, { env: env(spec.region) }), 'Key'));
+      }
+      return regionalKeys.get(spec.region);
+    };
+    const sourceKey = withSourceKey ? new kms.Key(distStack, 'SourceKey') : undefined;
+    const dist = new DistributionConfiguration(distStack, 'Dist', { sourceKey });
+    for (const spec of regions) {
+      dist.addRegion(spec.region, {
+        kmsKey: keyOf(spec),
+        targetAccounts: spec.targets,
+        launchPermission: { accounts: spec.launch, organizations: spec.orgs.map(orgArn), organizationalUnits: spec.ous.map(ouArn) },
+      });
+    }
+
+    const assembly = app.synth();
+    const keyPolicies = new Map<kms.Key, any[]>();
+    for (const key of [...regionalKeys.values(), distStack.node.tryFindChild('LocalKey') as kms.Key | undefined, sourceKey]) {
+      if (key) {
+        const template = assembly.getStackByName(Stack.of(key).stackName).template;
+        keyPolicies.set(key, template.Resources[Stack.of(key).getLogicalId(key.node.defaultChild as kms.CfnKey)].Properties.KeyPolicy.Statement);
+      }
+    }
+    for (const [key, statements] of keyPolicies) {
+      const encrypts = regions.filter(spec => keyOf(spec) === key);
+      const expected = { ...expectedMembers(encrypts, false), ...(key === sourceKey ? expectedMembers(regions, true) : {}) };
+      expect(membersBySid(statements)).toEqual(expected);
+      expect(statements.flatMap(leastPrivilegeViolations)).toEqual([]);
+    }
+  }), { numRuns: 60 });
+});
+
+test('the least-privilege check itself rejects what it must', () => {
+  expect(leastPrivilegeViolations({ Action: 'kms:*', Principal: { AWS: rootArn('222222222222') } })).toEqual(['kms:* for another account']);
+  expect(leastPrivilegeViolations({ Action: 'kms:CreateGrant', Principal: { AWS: rootArn('222222222222') } })).toEqual(['kms:CreateGrant without kms:GrantIsForAWSResource']);
+  expect(leastPrivilegeViolations({ Action: 'kms:Decrypt', Principal: { AWS: '*' } })).toEqual(['principal * without an organization condition']);
+  expect(leastPrivilegeViolations({ Action: 'kms:*', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${OWNER}:root`]] } } })).toEqual([]);
+});
