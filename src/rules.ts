@@ -1,5 +1,5 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { isAwsManagedKeyId, regionOfArn } from './key-access';
+import { isAwsManagedKeyId } from './key-access';
 import { PUBLIC_USER_GROUP } from './launch-permission';
 
 /*
@@ -39,6 +39,30 @@ const isNum = (v: unknown): v is number => typeof v === 'number';
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 const show = (v: unknown) => JSON.stringify(v);
+
+/** Placeholder for the parts of a value computed at deploy time. */
+const UNKNOWN = '\u0000';
+
+/**
+ * The text of a value with its deploy-time parts replaced by a placeholder: a string as it is, an
+ * `Fn::Join` with its literal parts (ARNs built with \`\${AWS::Partition}\` arrive that way).
+ */
+function literalText(v: unknown): string | undefined {
+  if (isStr(v)) {
+    return v;
+  }
+  const join = obj(v)['Fn::Join'];
+  if (Array.isArray(join) && isStr(join[0]) && Array.isArray(join[1])) {
+    return join[1].map(part => literalText(part) ?? UNKNOWN).join(join[0]);
+  }
+  return undefined;
+}
+
+/** The Region of a key ARN when it is written literally, even inside `Fn::Join`. */
+function keyArnRegion(v: unknown): string | undefined {
+  const region = literalText(v)?.split(':')[3];
+  return region && !region.includes(UNKNOWN) && literalText(v)!.startsWith('arn:') ? region : undefined;
+}
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
 const RESOURCE_NAME = /^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$/;
@@ -90,8 +114,8 @@ function eachString(values: unknown[], test: (s: string, i: number) => Finding |
 /** Every place an account ID appears in an entry, with its path. */
 function accountFields(e: Entry): Array<{ path: string; values: unknown[] }> {
   return [
-    { path: 'AmiDistributionConfiguration.TargetAccountIds', values: list(e.ami.TargetAccountIds) },
-    { path: 'AmiDistributionConfiguration.LaunchPermissionConfiguration.UserIds', values: list(e.permission.UserIds) },
+    { path: 'AmiDistributionConfiguration.TargetAccountIds[]', values: list(e.ami.TargetAccountIds) },
+    { path: 'AmiDistributionConfiguration.LaunchPermissionConfiguration.UserIds[]', values: list(e.permission.UserIds) },
     { path: 'LaunchTemplateConfigurations[].AccountId', values: list(e.d.LaunchTemplateConfigurations).map(x => obj(x).AccountId) },
     { path: 'SsmParameterConfigurations[].AmiAccountId', values: list(e.d.SsmParameterConfigurations).map(x => obj(x).AmiAccountId) },
     { path: 'FastLaunchConfigurations[].AccountId', values: list(e.d.FastLaunchConfigurations).map(x => obj(x).AccountId) },
@@ -330,7 +354,7 @@ export const awsManagedKeyShared: Rule = (config, context) => entries(config).fl
     return [];
   }
   const keys = [
-    ...(isStr(e.ami.KmsKeyId) && isAwsManagedKeyId(e.ami.KmsKeyId) ? [`KmsKeyId ${show(e.ami.KmsKeyId)}`] : []),
+    ...(isAwsManagedKeyId(literalText(e.ami.KmsKeyId) ?? '') ? [`KmsKeyId ${show(e.ami.KmsKeyId)}`] : []),
     ...(context.sourceKey?.awsManaged ? [`the source key ${context.sourceKey.name}`] : []),
   ];
   return keys.map(k => error('AwsManagedKeyShared', `${e.label}: ${k} is an AWS managed key, which cannot be shared with other accounts, but the AMI goes to ${outside.join(', ')}. Fix: use a customer managed key (kms.Key) for this Region.`));
@@ -356,9 +380,9 @@ export const keyRegion: Rule = (config, context) => entries(config).flatMap(e =>
     return [];
   }
   const keyId = e.ami.KmsKeyId;
-  const region = isStr(keyId) ? regionOfArn(keyId) : context.keyRegions?.[e.region];
+  const region = keyArnRegion(keyId) ?? context.keyRegions?.[e.region];
   return region && region !== e.region
-    ? [error('KeyRegion', `${e.label}: AmiDistributionConfiguration.KmsKeyId ${isStr(keyId) ? show(keyId) : '(a key of this app)'} is a key of ${region}, not of ${e.region}; a Region's AMI copy can only use a key of that Region. Fix: pass a key created in a ${e.region} stack (or a multi-Region replica in ${e.region}).`)]
+    ? [error('KeyRegion', `${e.label}: AmiDistributionConfiguration.KmsKeyId ${literalText(keyId) !== undefined ? show(literalText(keyId)!.replace(UNKNOWN, '...')) : '(a key of this app)'} is a key of ${region}, not of ${e.region}; a Region's AMI copy can only use a key of that Region. Fix: pass a key created in a ${e.region} stack (or a multi-Region replica in ${e.region}).`)]
     : [];
 });
 
