@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Fn, Token } from 'aws-cdk-lib';
+import { Fn, Token } from 'aws-cdk-lib';
 
 /**
  * Who may launch instances from the AMI distributed to a Region.
@@ -77,7 +77,8 @@ export function organizationIdOf(organizationArn: string): string {
   if (Token.isUnresolved(organizationArn)) {
     return Fn.select(1, Fn.split('/', organizationArn));
   }
-  return Arn.split(organizationArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName ?? organizationArn;
+  // A malformed ARN is reported by the OrganizationArn rule; it is kept as it is here.
+  return /:organization\/(o-[a-z0-9]+)$/.exec(organizationArn)?.[1] ?? organizationArn;
 }
 
 /**
@@ -93,6 +94,7 @@ export function organizationalUnitPathOf(ouArn: string): string {
     const parts = Fn.split('/', ouArn);
     return Fn.join('', [Fn.select(1, parts), '/*/', Fn.select(2, parts), '/*']);
   }
-  const [orgId, ouId] = (Arn.split(ouArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName ?? '').split('/');
-  return `${orgId}/*/${ouId}/*`;
+  // A malformed ARN is reported by the OrganizationalUnitArn rule; it is kept as it is here.
+  const match = /:ou\/(o-[a-z0-9]+)\/(ou-[0-9a-z]+-[0-9a-z]+)/.exec(ouArn);
+  return match ? `${match[1]}/*/${match[2]}/*` : ouArn;
 }
