@@ -67,4 +67,13 @@ const example = project.addTask('example', {
 });
 example.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
 
+const multiAccountExample = project.addTask('example:multi-account', {
+  description: 'Synthesize the multi-account example app with the cdk CLI and print a summary',
+  steps: [
+    { exec: 'cdk synth --app "ts-node -P test/tsconfig.json --prefer-ts-exts examples/multi-account/app.ts" --output cdk.out.multi-account --quiet --no-notices --no-version-reporting' },
+    { exec: 'ts-node -P test/tsconfig.json --prefer-ts-exts examples/summary.ts cdk.out.multi-account' },
+  ],
+});
+multiAccountExample.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
+
 project.synth();

@@ -28,7 +28,7 @@ function summarize(outdir: string): string[] {
       for (const d of dist.Properties.Distributions) {
         const ami = d.AmiDistributionConfiguration ?? {};
         const permission = ami.LaunchPermissionConfiguration ?? {};
-        const key = typeof ami.KmsKeyId === 'string' ? ami.KmsKeyId : ami.KmsKeyId ? `${JSON.stringify(ami.KmsKeyId)} (key in this stack)` : 'none';
+        const key = typeof ami.KmsKeyId === 'string' ? ami.KmsKeyId : ami.KmsKeyId ? `${JSON.stringify(ami.KmsKeyId)} (resolved at deploy time)` : 'none';
         lines.push(`      ${d.Region}: key ${key}; copies to ${(ami.TargetAccountIds ?? []).join(', ') || 'no account'}; launch permission for ${[
           ...(permission.UserIds ?? []), ...(permission.OrganizationArns ?? []), ...(permission.OrganizationalUnitArns ?? []), ...(permission.UserGroups ?? []),
         ].join(', ') || 'the owner only'}`);

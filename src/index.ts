@@ -2,3 +2,4 @@ export * from './distribution-configuration';
 export * from './region-options';
 export type { LaunchPermission } from './launch-permission';
 export { DistributionChecks } from './distribution-checks';
+export * from './cross-account-distribution-role';

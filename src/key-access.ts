@@ -205,7 +205,7 @@ export function kmsKeyIdFor(scope: IConstruct, region: string, key: kms.IKey): s
     return key.keyArn;
   }
   const keyStack = Stack.of(key);
-  if (keyStack === distributionStack || !isOtherRegion(keyStack.region, distributionStack.region)) {
+  if (keyStack === distributionStack || !differs(keyStack.region, distributionStack.region)) {
     return key.keyArn;
   }
   distributionStack.addStackDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
@@ -223,7 +223,27 @@ function crossRegionAliasOf(key: kms.Key): string {
   return aliasName;
 }
 
-function isOtherRegion(a: string, b: string): boolean {
+/**
+ * How an IAM policy in `scope`'s stack names `key`: its ARN; or, for a `kms.Key` of this app in another
+ * account or Region (whose key ID is not known at synth time), that environment's key ARNs
+ * restricted to the key's alias with `kms:ResourceAliases`.
+ *
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+ */
+export function crossAccountKeyReference(scope: IConstruct, key: kms.IKey): { resource: string; aliasName?: string } {
+  const keyStack = Stack.of(key);
+  const here = Stack.of(scope);
+  if (key instanceof kms.Key && keyStack !== here && (differs(keyStack.region, here.region) || differs(keyStack.account, here.account))) {
+    return {
+      resource: `arn:${partitionOf(keyStack.region)}:kms:${keyStack.region}:${keyStack.account}:key/*`,
+      aliasName: crossRegionAliasOf(key),
+    };
+  }
+  return { resource: key.keyArn };
+}
+
+/** Both concrete and different. */
+function differs(a: string, b: string): boolean {
   return !Token.isUnresolved(a) && !Token.isUnresolved(b) && a !== b;
 }
 

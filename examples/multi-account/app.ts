@@ -1,0 +1,115 @@
+import { App, Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
+
+/** The account that runs the pipeline, the accounts that receive copies, and the organization it shares with. */
+export const SOURCE_ACCOUNT = '111111111111';
+export const TARGET_ACCOUNTS = ['222222222222', '333333333333'];
+export const ORGANIZATION_ARN = 'arn:aws:organizations::999999999999:organization/o-exampleorg1';
+export const BUILD_REGION = 'us-east-1';
+export const REPLICA_REGION = 'eu-west-1';
+
+/** The source account's AMI key of one Region. */
+export class SourceKeyStack extends Stack {
+  public readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    this.key = new kms.Key(this, 'AmiKey', { enableKeyRotation: true, description: `Encrypts golden AMIs in ${this.region}` });
+  }
+}
+
+interface PipelineStackProps extends StackProps {
+  readonly buildKey: kms.IKey;
+  readonly replicaKey: kms.IKey;
+}
+
+/** The image pipeline: builds an encrypted AMI, copies it into the target accounts and shares it with the organization. */
+export class MultiAccountPipelineStack extends Stack {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+
+    const distribution = new DistributionConfiguration(this, 'Distribution', {
+      distributionConfigurationName: 'golden-multi-account',
+      sourceKey: props.buildKey,
+      amiName: 'golden-{{ imagebuilder:buildDate }}',
+      targetAccounts: TARGET_ACCOUNTS,
+      launchPermission: { organizations: [ORGANIZATION_ARN] },
+    })
+      .addRegion(BUILD_REGION, {
+        kmsKey: props.buildKey,
+        ssmParameters: [{ parameterName: '/golden/ami-id', amiAccount: TARGET_ACCOUNTS[0] }],
+      })
+      .addRegion(REPLICA_REGION, { kmsKey: props.replicaKey });
+
+    const role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
+      ],
+    });
+    const instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [role.roleName] });
+    const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
+      name: 'golden-multi-account',
+      version: '1.0.0',
+      parentImage: `arn:aws:imagebuilder:${this.region}:aws:image/amazon-linux-2023-x86/x.x.x`,
+      components: [{ componentArn: `arn:aws:imagebuilder:${this.region}:aws:component/update-linux/x.x.x` }],
+      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { encrypted: true, kmsKeyId: props.buildKey.keyArn, volumeSize: 30, volumeType: 'gp3' } }],
+    });
+    const infrastructure = new imagebuilder.CfnInfrastructureConfiguration(this, 'Infrastructure', {
+      name: 'golden-multi-account',
+      instanceProfileName: instanceProfile.ref,
+    });
+    new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
+      name: 'golden-multi-account',
+      imageRecipeArn: recipe.attrArn,
+      infrastructureConfigurationArn: infrastructure.attrArn,
+      distributionConfigurationArn: distribution.distributionConfigurationArn,
+    });
+  }
+}
+
+interface TargetAccountStackProps extends StackProps {
+  readonly sourceKeys: kms.IKey[];
+  readonly ssmParameterNames?: string[];
+}
+
+/** In a target account: the role Image Builder assumes there. */
+export class TargetAccountStack extends Stack {
+  constructor(scope: Construct, id: string, props: TargetAccountStackProps) {
+    super(scope, id, props);
+    new CrossAccountDistributionRole(this, 'DistributionRole', {
+      sourceAccounts: [SOURCE_ACCOUNT],
+      keys: props.sourceKeys,
+      ssmParameterNames: props.ssmParameterNames,
+    });
+  }
+}
+
+/**
+ * Source account: a key stack per Region and the pipeline. Each target account: the role, deployed
+ * first (the pipeline's first run needs it).
+ */
+export function buildMultiAccountApp(app: App = new App()): App {
+  const buildKeys = new SourceKeyStack(app, 'SourceKeys-us-east-1', { env: { account: SOURCE_ACCOUNT, region: BUILD_REGION } });
+  const replicaKeys = new SourceKeyStack(app, 'SourceKeys-eu-west-1', { env: { account: SOURCE_ACCOUNT, region: REPLICA_REGION } });
+  const pipeline = new MultiAccountPipelineStack(app, 'GoldenAmiMultiAccountPipeline', {
+    env: { account: SOURCE_ACCOUNT, region: BUILD_REGION },
+    buildKey: buildKeys.key,
+    replicaKey: replicaKeys.key,
+  });
+  TARGET_ACCOUNTS.forEach((account, i) => {
+    const target = new TargetAccountStack(app, `DistributionRole-${account}`, {
+      env: { account, region: BUILD_REGION },
+      sourceKeys: [buildKeys.key, replicaKeys.key],
+      ssmParameterNames: i === 0 ? ['/golden/ami-id'] : undefined,
+    });
+    pipeline.addStackDependency(target, 'the target account role must exist before the first distribution');
+  });
+  return app;
+}
+
+if (require.main === module) {
+  buildMultiAccountApp().synth();
+}

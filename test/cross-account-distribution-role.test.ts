@@ -1,0 +1,102 @@
+import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CrossAccountDistributionRole } from '../src';
+
+const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const GRANT_CONDITION = { Bool: { 'kms:GrantIsForAWSResource': true } };
+const COPY = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'];
+
+function targetStack(app = new App(), account = '222222222222', id = 'Target') {
+  return new Stack(app, id, { env: { account, region: 'us-east-1' } });
+}
+
+test('the role: its name, trust in the source accounts, and the partition-aware managed policy', () => {
+  const stack = targetStack();
+  new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111', '444444444444'] });
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+    RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
+    AssumeRolePolicyDocument: {
+      Statement: ['111111111111', '444444444444'].map(account => ({
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]] } },
+      })),
+    },
+    ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess']] }],
+  });
+  Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+});
+
+test('KMS statements are limited to the given keys', () => {
+  const stack = targetStack();
+  new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], keys: [kms.Key.fromKeyArn(stack, 'Key', KEY_ARN)] });
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: [
+        { Sid: 'ImageBuilderUseSourceKeys', Effect: 'Allow', Action: COPY, Resource: KEY_ARN },
+        { Sid: 'ImageBuilderUseSourceKeysCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: KEY_ARN, Condition: GRANT_CONDITION },
+      ],
+    },
+  });
+});
+
+test('keys of this app in other accounts are reached through their alias', () => {
+  const app = new App();
+  const keyStack = new Stack(app, 'Keys', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const key = new kms.Key(keyStack, 'Key');
+  const stack = targetStack(app);
+  new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], keys: [key] });
+
+  const [alias] = Object.values<any>(Template.fromStack(keyStack).findResources('AWS::KMS::Alias'));
+  const aliasName = alias.Properties.AliasName;
+  expect(aliasName).toMatch(/^alias\/imagebuilder-distribution\//);
+  const condition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [aliasName] } };
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: [
+        { Sid: 'ImageBuilderUseSourceKeysByAlias', Action: COPY, Resource: 'arn:aws:kms:eu-west-1:111111111111:key/*', Condition: condition },
+        { Sid: 'ImageBuilderUseSourceKeysByAliasCreateGrant', Action: 'kms:CreateGrant', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/*', Condition: { ...condition, ...GRANT_CONDITION } },
+      ],
+    },
+  });
+  // No cross-environment reference: the role's stack does not import anything.
+  expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('Fn::ImportValue');
+});
+
+test('launch-template and SSM-parameter updates add only the actions they need', () => {
+  const stack = targetStack();
+  new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], launchTemplateUpdates: true, ssmParameterNames: ['/golden/ami-id'] });
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: [
+        {
+          Sid: 'ImageBuilderUpdateLaunchTemplates',
+          Action: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:*:222222222222:launch-template/*']] },
+        },
+        { Sid: 'ImageBuilderDescribeLaunchTemplates', Action: 'ec2:DescribeLaunchTemplates', Resource: '*' },
+        {
+          Sid: 'ImageBuilderUpdateSsmParameters',
+          Action: 'ssm:PutParameter',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:*:222222222222:parameter/golden/ami-id']] },
+        },
+      ],
+    },
+  });
+});
+
+test('a second role in the same account is a clear error, in the same stack or another', () => {
+  const app = new App();
+  const stack = targetStack(app);
+  new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'] });
+  expect(() => new CrossAccountDistributionRole(stack, 'Again', { sourceAccounts: ['111111111111'] }))
+    .toThrow(/account 222222222222 already has one at Target\/Role; IAM role names are global to an account.*Fix: deploy one CrossAccountDistributionRole per account/);
+  const otherRegion = new Stack(app, 'Other', { env: { account: '222222222222', region: 'eu-west-1' } });
+  expect(() => new CrossAccountDistributionRole(otherRegion, 'Role', { sourceAccounts: ['111111111111'] })).toThrow(/already has one/);
+  const otherAccount = targetStack(app, '333333333333', 'Third');
+  expect(() => new CrossAccountDistributionRole(otherAccount, 'Role', { sourceAccounts: ['111111111111'] })).not.toThrow();
+});
+
+test('no source account is an error', () => {
+  expect(() => new CrossAccountDistributionRole(targetStack(), 'Role', { sourceAccounts: [] })).toThrow(/sourceAccounts is empty/);
+});
