@@ -46,10 +46,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['cdk.out*', '/.venv-test/', '__pycache__', '.jsii.tabl.json', 'bench/results/'],
+  gitignore: ['cdk.out*', '/.venv-test/', '__pycache__', '.jsii.tabl.json', '/python-tests/.out/', 'bench/results/'],
 });
 
-for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', 'cdk.out*']) {
+for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -75,5 +75,31 @@ const multiAccountExample = project.addTask('example:multi-account', {
   ],
 });
 multiAccountExample.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
+
+// Python API reference next to API.md: doc-comment examples translated by jsii-rosetta.
+project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
+
+// `npm test` proves every published package: jest and eslint (projen's default test steps), then the jsii
+// build of npm and PyPI packages, the README and doc-comment examples compiled by jsii-rosetta, the Python
+// suite against the built wheel, and cfn-lint over every synthesized template.
+const testPackages = project.addTask('test:packages', {
+  description: 'Build the jsii assembly, the API docs and the npm and PyPI packages',
+  steps: [{ spawn: 'compile' }, { spawn: 'docgen' }, { spawn: 'package-all' }],
+});
+const testRosetta = project.addTask('test:rosetta', {
+  description: 'Compile every README and doc-comment example with jsii-rosetta (strict)',
+  exec: 'jsii-rosetta extract --strict',
+});
+const testPython = project.addTask('test:python', {
+  description: 'pytest through the Python API of the built wheel, then cfn-lint over every synthesized template',
+  exec: 'bash python-tests/run.sh',
+});
+const testApiDocs = project.addTask('test:api-docs', {
+  description: 'Fail when API.md or API.python.md is not the one the build generates',
+  exec: 'if git rev-parse --git-dir >/dev/null 2>&1; then git diff --exit-code -- API.md API.python.md; fi',
+});
+for (const task of [testPackages, testRosetta, testPython, testApiDocs]) {
+  project.testTask.spawn(task);
+}
 
 project.synth();

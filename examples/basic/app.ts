@@ -1,4 +1,5 @@
 import { App, Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { DistributionConfiguration } from '../../src';
 
@@ -46,6 +47,11 @@ export class GoldenAmiPipelineStack extends Stack {
         iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
       ],
     });
+    NagSuppressions.addResourceSuppressions(role, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'Image Builder documents these two AWS managed policies as the instance profile of build and test instances.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore', 'Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder'],
+    }]);
     const instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [role.roleName] });
 
     const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {

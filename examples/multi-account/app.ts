@@ -1,4 +1,5 @@
 import { App, Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
 
@@ -49,6 +50,11 @@ export class MultiAccountPipelineStack extends Stack {
         iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
       ],
     });
+    NagSuppressions.addResourceSuppressions(role, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'Image Builder documents these two AWS managed policies as the instance profile of build and test instances.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore', 'Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder'],
+    }]);
     const instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [role.roleName] });
     const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
       name: 'golden-multi-account',
@@ -79,11 +85,23 @@ interface TargetAccountStackProps extends StackProps {
 export class TargetAccountStack extends Stack {
   constructor(scope: Construct, id: string, props: TargetAccountStackProps) {
     super(scope, id, props);
-    new CrossAccountDistributionRole(this, 'DistributionRole', {
+    const distributionRole = new CrossAccountDistributionRole(this, 'DistributionRole', {
       sourceAccounts: [SOURCE_ACCOUNT],
       keys: props.sourceKeys,
       ssmParameterNames: props.ssmParameterNames,
     });
+    NagSuppressions.addResourceSuppressions(distributionRole.role, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason: 'Image Builder requires this AWS managed policy on the cross-account distribution role.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess'],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'kms:ReEncrypt* is ReEncryptFrom and ReEncryptTo, both used by the copy; key/* is limited to the source keys by kms:ResourceAliases (their key IDs are unknown at synth); SSM parameters are updated in every distribution Region.',
+        appliesTo: ['Action::kms:ReEncrypt*', { regex: '/^Resource::arn:aws:kms:[a-z0-9-]+:111111111111:key/\\*$/g' }, { regex: '/^Resource::arn:<AWS::Partition>:ssm:\\*:[0-9]{12}:parameter/.*$/g' }],
+      },
+    ], true);
   }
 }
 

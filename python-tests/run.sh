@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The Python suite: a virtual environment with aws-cdk-lib and constructs at exactly the versions the project
+# builds against, the freshly built wheel (dist/python), pytest; then cfn-lint over every synthesized template.
+# The environment is cached in .venv-test and rebuilt when the pinned versions change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv-test
+cdk_version=$(node -p "require('./package.json').devDependencies['aws-cdk-lib']")
+constructs_version=$(node -p "require('./package.json').devDependencies['constructs']")
+cfn_lint_version=1.51.5 # later releases download their schemas at run time and fail offline
+stamp="$venv/.pinned-$cdk_version-$constructs_version-$cfn_lint_version"
+
+if [ ! -f "$stamp" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "aws-cdk-lib==$cdk_version" "constructs==$constructs_version" "cfn-lint==$cfn_lint_version" pytest
+  touch "$stamp"
+fi
+
+wheel=$(ls dist/python/*.whl 2>/dev/null | head -n 1 || true)
+if [ -z "$wheel" ]; then
+  echo "no wheel in dist/python: run 'npx projen compile && npx projen package:python' first" >&2
+  exit 1
+fi
+"$venv/bin/pip" uninstall --quiet --yes cdk-imagebuilder-distribution >/dev/null 2>&1 || true
+"$venv/bin/pip" install --quiet --disable-pip-version-check "$wheel" "aws-cdk-lib==$cdk_version" "constructs==$constructs_version"
+
+out=python-tests/.out
+rm -rf "$out"
+npx ts-node -P test/tsconfig.json --prefer-ts-exts python-tests/synth-ts.ts "$out/ts"
+
+"$venv/bin/python" -m pytest python-tests -q -p no:cacheprovider
+
+echo "cfn-lint $("$venv/bin/cfn-lint" --version) over the templates of every scenario and example:"
+# cfn-lint's exit code is a bit mask: 1 fatal, 2 error, 4 warning, 8 informational. Errors fail the suite;
+# a warning is allowed only when it is listed, with its reason, in the README ("cfn-lint").
+set +e
+"$venv/bin/cfn-lint" --format parseable -- "$out"/ts/*/*.json
+rc=$?
+set -e
+if (( rc & 3 )); then
+  echo "cfn-lint found errors (exit code $rc)" >&2
+  exit 1
+fi
+echo "cfn-lint: no errors (exit code $rc)"

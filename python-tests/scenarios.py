@@ -1,0 +1,51 @@
+"""The TypeScript scenarios of test/scenarios.ts, written again through the Python API."""
+from aws_cdk import App, Environment, Stack, aws_kms as kms
+
+from cdk_imagebuilder_distribution import (
+    CrossAccountDistributionRole,
+    DistributionConfiguration,
+    LaunchPermission,
+    SsmParameterDistribution,
+)
+
+
+def cross_region(app: App) -> None:
+    def env(region: str) -> Environment:
+        return Environment(account="111111111111", region=region)
+
+    eu_key = kms.Key(Stack(app, "KeysEu", env=env("eu-west-1")), "Key")
+    ap_key = kms.Key(Stack(app, "KeysAp", env=env("ap-southeast-2")), "Key")
+    stack = Stack(app, "Distribution", env=env("us-east-1"))
+    source_key = kms.Key(stack, "SourceKey")
+    (
+        DistributionConfiguration(
+            stack,
+            "Distribution",
+            distribution_configuration_name="cross-region",
+            source_key=source_key,
+            ami_name="golden-{{ imagebuilder:buildDate }}",
+            ami_tags={"team": "platform"},
+            launch_permission=LaunchPermission(
+                organizations=["arn:aws:organizations::999999999999:organization/o-abcdefghij"],
+                organizational_units=["arn:aws:organizations::999999999999:ou/o-abcdefghij/ou-ab12-cdefghij"],
+            ),
+        )
+        .add_region("us-east-1", kms_key=source_key)
+        .add_region("eu-west-1", kms_key=eu_key, ami_description="Europe")
+        .add_region("ap-southeast-2", kms_key=ap_key, ssm_parameters=[SsmParameterDistribution(parameter_name="/golden/ami")])
+    )
+
+
+def cross_account(app: App) -> None:
+    source = Stack(app, "Source", env=Environment(account="111111111111", region="us-east-1"))
+    key = kms.Key(source, "Key")
+    DistributionConfiguration(
+        source, "Distribution", distribution_configuration_name="cross-account", ami_name="golden-{{ imagebuilder:buildDate }}"
+    ).add_region(
+        "us-east-1",
+        kms_key=key,
+        target_accounts=["222222222222"],
+        ssm_parameters=[SsmParameterDistribution(parameter_name="/golden/ami", ami_account="222222222222")],
+    )
+    target = Stack(app, "Target", env=Environment(account="222222222222", region="us-east-1"))
+    CrossAccountDistributionRole(target, "Role", source_accounts=["111111111111"], keys=[key], ssm_parameter_names=["/golden/ami"])

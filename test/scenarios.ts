@@ -1,0 +1,63 @@
+import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { buildBasicApp } from '../examples/basic/app';
+import { buildMultiAccountApp } from '../examples/multi-account/app';
+import { CrossAccountDistributionRole, DistributionConfiguration } from '../src';
+
+/*
+ * The scenarios the Python suite builds again through the Python API: each must give the same
+ * CloudFormation. Keep each in step with its twin in python-tests/scenarios.py.
+ */
+
+/** The README's quick start. */
+export function quickStart(app: App): void {
+  const stack = new Stack(app, 'GoldenAmi', { env: { account: '111111111111', region: 'us-east-1' } });
+  const key = new kms.Key(stack, 'AmiKey');
+
+  new DistributionConfiguration(stack, 'Distribution', {
+    amiName: 'golden-{{ imagebuilder:buildDate }}',
+    launchPermission: { accounts: ['222222222222'] },
+  })
+    .addRegion('us-east-1', { kmsKey: key })
+    .addRegion('eu-west-1');
+}
+
+/** Keys in two other Regions' stacks, the distribution in us-east-1, shared with an organization and an OU. */
+export function crossRegion(app: App): void {
+  const env = (region: string) => ({ account: '111111111111', region });
+  const euKey = new kms.Key(new Stack(app, 'KeysEu', { env: env('eu-west-1') }), 'Key');
+  const apKey = new kms.Key(new Stack(app, 'KeysAp', { env: env('ap-southeast-2') }), 'Key');
+  const stack = new Stack(app, 'Distribution', { env: env('us-east-1') });
+  const sourceKey = new kms.Key(stack, 'SourceKey');
+  new DistributionConfiguration(stack, 'Distribution', {
+    distributionConfigurationName: 'cross-region',
+    sourceKey,
+    amiName: 'golden-{{ imagebuilder:buildDate }}',
+    amiTags: { team: 'platform' },
+    launchPermission: {
+      organizations: ['arn:aws:organizations::999999999999:organization/o-abcdefghij'],
+      organizationalUnits: ['arn:aws:organizations::999999999999:ou/o-abcdefghij/ou-ab12-cdefghij'],
+    },
+  })
+    .addRegion('us-east-1', { kmsKey: sourceKey })
+    .addRegion('eu-west-1', { kmsKey: euKey, amiDescription: 'Europe' })
+    .addRegion('ap-southeast-2', { kmsKey: apKey, ssmParameters: [{ parameterName: '/golden/ami' }] });
+}
+
+/** A copy into another account, and that account's role. */
+export function crossAccount(app: App): void {
+  const source = new Stack(app, 'Source', { env: { account: '111111111111', region: 'us-east-1' } });
+  const key = new kms.Key(source, 'Key');
+  new DistributionConfiguration(source, 'Distribution', { distributionConfigurationName: 'cross-account', amiName: 'golden-{{ imagebuilder:buildDate }}' })
+    .addRegion('us-east-1', { kmsKey: key, targetAccounts: ['222222222222'], ssmParameters: [{ parameterName: '/golden/ami', amiAccount: '222222222222' }] });
+  const target = new Stack(app, 'Target', { env: { account: '222222222222', region: 'us-east-1' } });
+  new CrossAccountDistributionRole(target, 'Role', { sourceAccounts: ['111111111111'], keys: [key], ssmParameterNames: ['/golden/ami'] });
+}
+
+/** Every scenario, and the example apps, for the Python suite and cfn-lint. */
+export const SCENARIOS: Record<string, (app: App) => void> = {
+  'quick-start': quickStart,
+  'cross-region': crossRegion,
+  'cross-account': crossAccount,
+  'example-basic': app => { buildBasicApp(app); },
+  'example-multi-account': app => { buildMultiAccountApp(app); },
+};
