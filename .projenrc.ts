@@ -76,6 +76,15 @@ const multiAccountExample = project.addTask('example:multi-account', {
 });
 multiAccountExample.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
 
+project.addTask('bench', {
+  description: 'Synthesis benchmark against hand-written L1 and the alpha module (see docs/benchmarks.md)',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'node --expose-gc -r ts-node/register/transpile-only bench/bench.ts' },
+  ],
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json' },
+});
+
 // Python API reference next to API.md: doc-comment examples translated by jsii-rosetta.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 

@@ -1,5 +1,4 @@
-import { Arn, ArnFormat, Aws, Names, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Arn, ArnFormat, Aws, Names, Resource, Stack, Token, aws_iam as iam, aws_kms as kms, region_info as regionInfo } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -119,7 +118,7 @@ function accountRootPrincipal(account: string, region: string): iam.IPrincipal {
 
 /** The partition of a concrete, known Region; otherwise the `AWS::Partition` pseudo parameter. */
 export function partitionOf(region: string): string {
-  return (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
+  return (!Token.isUnresolved(region) && regionInfo.RegionInfo.get(region).partition) || Aws.PARTITION;
 }
 
 interface AppliedStatement {

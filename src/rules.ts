@@ -1,4 +1,4 @@
-import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { region_info as regionInfo } from 'aws-cdk-lib';
 import { isAwsManagedKeyId } from './key-access';
 import { PUBLIC_USER_GROUP } from './launch-permission';
 
@@ -150,7 +150,7 @@ export const regions: Rule = config => {
   if (all.length === 0) {
     return [error('Regions', 'Distributions is empty: a distribution configuration needs at least one Region. Fix: call addRegion() or addContainerRegion().')];
   }
-  const known = new Set(RegionInfo.regions.map(r => r.name));
+  const known = new Set(regionInfo.RegionInfo.regions.map(r => r.name));
   const seen = new Set<string>();
   return all.flatMap(e => {
     if (!e.region) {
