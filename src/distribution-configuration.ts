@@ -228,18 +228,23 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    * statements to add to their policy. AWS managed keys are an error of their own (`AwsManagedKeyShared`).
    */
   private warnAboutImportedKeys(): string[] {
-    const needs: Array<{ key: kms.IKey; label: string; document: iam.PolicyDocument }> = [];
+    const needs: Array<{ key: kms.IKey; label: string; document: () => iam.PolicyDocument }> = [];
     for (const [region, entry] of this.entries) {
       if (entry.kmsKey) {
-        needs.push({ key: entry.kmsKey, label: `Region ${region}: the key`, document: this.requiredKeyPolicy(region) });
+        needs.push({ key: entry.kmsKey, label: `Region ${region}: the key`, document: () => this.requiredKeyPolicy(region) });
       }
     }
     if (this.sourceKey) {
-      needs.push({ key: this.sourceKey, label: 'The source key', document: this.requiredSourceKeyPolicy() });
+      needs.push({ key: this.sourceKey, label: 'The source key', document: () => this.requiredSourceKeyPolicy() });
     }
-    for (const { key, label, document } of needs) {
+    for (const { key, label, document: required } of needs) {
       const name = describeKey(key);
-      if (canEditPolicy(key) || isAwsManagedKeyId(name) || document.isEmpty) {
+      // Keys the app owns get the statements directly; AWS managed keys are an error of their own.
+      if (canEditPolicy(key) || isAwsManagedKeyId(name)) {
+        continue;
+      }
+      const document = required();
+      if (document.isEmpty) {
         continue;
       }
       const statements = JSON.stringify(this.stack.resolve(document.toJSON()).Statement);

@@ -207,7 +207,10 @@ export function kmsKeyIdFor(scope: IConstruct, region: string, key: kms.IKey): s
   if (keyStack === distributionStack || !differs(keyStack.region, distributionStack.region)) {
     return key.keyArn;
   }
-  distributionStack.addStackDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
+  // Once per pair of stacks: aws-cdk-lib keeps every reason given, so repeating it costs time in large apps.
+  if (!distributionStack.dependencies.includes(keyStack)) {
+    distributionStack.addStackDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
+  }
   const aliasName = isAlias(key) && !Token.isUnresolved(key.aliasName) ? key.aliasName : crossRegionAliasOf(key as kms.Key);
   return aliasArn(keyStack.region, keyStack.account, aliasName);
 }

@@ -85,6 +85,14 @@ const KNOWN_KEYS: Record<string, string[]> = {
   TargetRepository: ['Service', 'RepositoryName'],
 };
 
+let regionNames: Set<string> | undefined;
+
+/** The Regions aws-cdk-lib knows, read once: building the list costs milliseconds, and every distribution asks. */
+function knownRegions(): Set<string> {
+  regionNames ??= new Set(regionInfo.RegionInfo.regions.map(r => r.name));
+  return regionNames;
+}
+
 /** One Region entry with the paths rules report. */
 interface Entry {
   readonly label: string;
@@ -150,7 +158,7 @@ export const regions: Rule = config => {
   if (all.length === 0) {
     return [error('Regions', 'Distributions is empty: a distribution configuration needs at least one Region. Fix: call addRegion() or addContainerRegion().')];
   }
-  const known = new Set(regionInfo.RegionInfo.regions.map(r => r.name));
+  const known = knownRegions();
   const seen = new Set<string>();
   return all.flatMap(e => {
     if (!e.region) {
