@@ -139,7 +139,7 @@ function importCost(): { bare: number; app: number } {
 
 function main() {
   // N and rounds; BENCH_PLAN="10:7,100:5,400:3" overrides (N=100 and N=400 are needed for the growth line).
-  const plan = (process.env.BENCH_PLAN ?? '10:7,100:5,400:3').split(',').map(p => p.split(':').map(Number) as [number, number]);
+  const plan = (process.env.BENCH_PLAN ?? '10:9,100:7,400:5').split(',').map(p => p.split(':').map(Number) as [number, number]);
   const variants: Variant[] = ['l1', 'alpha', 'library'];
   const results: Record<string, Record<Variant, { ms: number[]; heap: number[] }>> = {};
   const started = Date.now();
@@ -158,7 +158,7 @@ function main() {
   }
 
   const lines: string[] = [];
-  lines.push(`N distributions x ${REGIONS.length} Regions, a kms.Key per Region, ${LAUNCH_ACCOUNTS.length} launch accounts; median of alternating runs (node ${process.version}, ${os.cpus().length} cores)`);
+  lines.push(`N distributions x ${REGIONS.length} Regions, a kms.Key per Region, ${LAUNCH_ACCOUNTS.length} launch accounts; median of alternating runs (node ${process.version}, ${os.cpus().length} cores, CDK_VALIDATION=${process.env.CDK_VALIDATION ?? 'default'})`);
   lines.push('');
   lines.push('| N | runs | L1 floor ms | alpha ms | library ms | library / L1 | alpha / L1 | L1 heap MB | alpha heap MB | library heap MB |');
   lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

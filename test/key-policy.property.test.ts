@@ -1,6 +1,9 @@
 import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration } from '../src';
+import { withoutCdkValidation } from './without-cdk-validation';
+
+withoutCdkValidation();
 
 const OWNER = '111111111111';
 const HOME = 'us-east-1';

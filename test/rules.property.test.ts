@@ -2,6 +2,9 @@ import { App, Stack, aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration, SsmParameterDataType } from '../src';
 import { schemaErrors } from './schema';
+import { withoutCdkValidation } from './without-cdk-validation';
+
+withoutCdkValidation();
 
 const OWNER = '111111111111';
 const HOME = 'us-east-1';
