@@ -53,10 +53,9 @@ for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-test
   project.addPackageIgnore(pattern);
 }
 
-// Example apps are part of the TypeScript project that eslint and the test tsconfig see.
+// Example apps and the benchmark are type-checked with the tests.
 project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
-project.eslint?.addLintPattern('examples');
 
 const example = project.addTask('example', {
   description: 'Synthesize the bundled example app with the cdk CLI and print a summary',

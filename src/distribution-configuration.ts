@@ -260,7 +260,12 @@ function policyDocument(specs: ReturnType<typeof keyStatementSpecs>, region: str
 }
 
 class ImportedDistributionConfiguration extends DistributionConfigurationBase {
-  constructor(scope: Construct, id: string, public readonly distributionConfigurationArn: string, public readonly distributionConfigurationName: string) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly distributionConfigurationArn: string,
+    public readonly distributionConfigurationName: string,
+  ) {
     super(scope, id);
   }
 }

@@ -176,9 +176,10 @@ export const regions: Rule = config => {
 };
 
 /** API model `AccountId` (12 digits), wherever an account appears. */
-export const accountIds: Rule = config => entries(config).flatMap(e => accountFields(e).flatMap(f => eachString(f.values, (v, i) => (ACCOUNT_ID.test(v)
-  ? undefined
-  : error('AccountId', `${e.label}: ${f.path.replace('[]', `[${i}]`)} is ${show(v)}: an account ID is exactly 12 digits. Fix: use the 12-digit ID (keep leading zeros; write it as a string).`)))));
+export const accountIds: Rule = config => entries(config).flatMap(e => accountFields(e).flatMap(f => eachString(f.values, (v, i) => (
+  ACCOUNT_ID.test(v)
+    ? undefined
+    : error('AccountId', `${e.label}: ${f.path.replace('[]', `[${i}]`)} is ${show(v)}: an account ID is exactly 12 digits. Fix: use the 12-digit ID (keep leading zeros; write it as a string).`)))));
 
 /** API model list sizes: `AccountList` 1..1536, `OrganizationArnList` and `OrganizationalUnitArnList` 1..25, `LicenseConfigurationArnList` 1..50, `LaunchTemplateConfigurationList` 1..100, `FastLaunchConfigurationList` 1..1000. */
 export const listSizes: Rule = config => entries(config).flatMap(e => {
@@ -290,8 +291,9 @@ export const fastLaunch: Rule = config => entries(config).flatMap(e => list(e.d.
 }));
 
 /** API model `LicenseConfigurationArn`. */
-export const licenseConfigurationArns: Rule = config => entries(config).flatMap(e => eachString(list(e.d.LicenseConfigurationArns), (v, i) => (LICENSE_ARN.test(v) ? undefined
-  : error('LicenseConfigurationArn', `${e.label}: LicenseConfigurationArns[${i}] is ${show(v)}: expected arn:aws:license-manager:<region>:<account>:license-configuration:lic-<32 characters>. Fix: copy the ARN from License Manager.`))));
+export const licenseConfigurationArns: Rule = config => entries(config).flatMap(e => eachString(list(e.d.LicenseConfigurationArns), (v, i) => (
+  LICENSE_ARN.test(v) ? undefined
+    : error('LicenseConfigurationArn', `${e.label}: LicenseConfigurationArns[${i}] is ${show(v)}: expected arn:aws:license-manager:<region>:<account>:license-configuration:lic-<32 characters>. Fix: copy the ARN from License Manager.`))));
 
 /** API model `TargetContainerRepository`: service `ECR` and a repository name. */
 export const containerRepository: Rule = config => entries(config).flatMap(e => {

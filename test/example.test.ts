@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildBasicApp } from '../examples/basic/app';
 import { schemaErrors } from './schema';
+import { buildBasicApp } from '../examples/basic/app';
 
 const app = buildBasicApp(new App());
 const stacks = app.node.children.filter(Stack.isStack);

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildMultiAccountApp } from '../examples/multi-account/app';
 import { schemaErrors } from './schema';
+import { buildMultiAccountApp } from '../examples/multi-account/app';
 
 const app = buildMultiAccountApp(new App());
 // Synthesis adds the dependencies that cross-stack references imply.

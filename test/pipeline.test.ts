@@ -16,7 +16,9 @@ function setup() {
 test('CfnImagePipeline takes distributionConfigurationArn', () => {
   const { stack, dist, distLogicalId } = setup();
   const recipe = new cfn.CfnImageRecipe(stack, 'Recipe', {
-    name: 'golden', version: '1.0.0', parentImage: 'ami-0123456789abcdef0',
+    name: 'golden',
+    version: '1.0.0',
+    parentImage: 'ami-0123456789abcdef0',
     components: [{ componentArn: 'arn:aws:imagebuilder:us-east-1:aws:component/update-linux/x.x.x' }],
   });
   const infra = new cfn.CfnInfrastructureConfiguration(stack, 'Infra', { name: 'golden', instanceProfileName: 'ImageBuilderInstanceProfile' });

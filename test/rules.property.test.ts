@@ -102,7 +102,12 @@ function build(spec: Spec): Stack {
       amiTags: r.amiTags,
       kmsKey: keys[r.key](),
       targetAccounts: r.targets,
-      launchPermission: { accounts: r.accounts, organizations: r.organizations, organizationalUnits: r.organizationalUnits, publicAccess: r.publicAccess },
+      launchPermission: {
+        accounts: r.accounts,
+        organizations: r.organizations,
+        organizationalUnits: r.organizationalUnits,
+        publicAccess: r.publicAccess,
+      },
       licenseConfigurationArns: r.licenses,
       launchTemplates: r.launchTemplates.map((lt, j) => ({
         launchTemplate: ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, `LT${i}-${j}`, { launchTemplateId: lt.id }),
@@ -168,9 +173,20 @@ test('arbitrary values raise nothing but the library\'s own errors', () => {
   const number = fc.oneof(fc.integer(), fc.double(), fc.constant(Number.NaN));
   fc.assert(fc.property(
     fc.record({
-      name: anything, region: anything, amiName: anything, description: anything, account: anything,
-      org: anything, tagKey: anything, tagValue: anything, ltId: anything, ssm: anything,
-      parallel: number, snapshots: number, keyArn: anything, license: anything,
+      name: anything,
+      region: anything,
+      amiName: anything,
+      description: anything,
+      account: anything,
+      org: anything,
+      tagKey: anything,
+      tagValue: anything,
+      ltId: anything,
+      ssm: anything,
+      parallel: number,
+      snapshots: number,
+      keyArn: anything,
+      license: anything,
     }),
     v => {
       try {
