@@ -57,23 +57,21 @@ for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-test
 project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 
-const example = project.addTask('example', {
-  description: 'Synthesize the bundled example app with the cdk CLI and print a summary',
-  steps: [
-    { exec: 'cdk synth --app "ts-node -P test/tsconfig.json --prefer-ts-exts examples/basic/app.ts" --output cdk.out.example --quiet --no-notices --no-version-reporting' },
-    { exec: 'ts-node -P test/tsconfig.json --prefer-ts-exts examples/summary.ts cdk.out.example' },
-  ],
-});
-example.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
-
-const multiAccountExample = project.addTask('example:multi-account', {
-  description: 'Synthesize the multi-account example app with the cdk CLI and print a summary',
-  steps: [
-    { exec: 'cdk synth --app "ts-node -P test/tsconfig.json --prefer-ts-exts examples/multi-account/app.ts" --output cdk.out.multi-account --quiet --no-notices --no-version-reporting' },
-    { exec: 'ts-node -P test/tsconfig.json --prefer-ts-exts examples/summary.ts cdk.out.multi-account' },
-  ],
-});
-multiAccountExample.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
+/** A task that synthesizes an example app with the real cdk CLI, offline, and prints a summary of it. */
+function addExampleTask(name: string, app: string, description: string) {
+  const outdir = `cdk.out.${name.replace(/^example:?/, '') || 'example'}`;
+  const ts = 'ts-node -P test/tsconfig.json --prefer-ts-exts';
+  const task = project.addTask(name, {
+    description,
+    steps: [
+      { exec: `cdk synth --app "${ts} ${app}" --output ${outdir} --quiet --no-notices --no-version-reporting` },
+      { exec: `${ts} examples/summary.ts ${outdir}` },
+    ],
+  });
+  task.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
+}
+addExampleTask('example', 'examples/basic/app.ts', 'Synthesize the bundled example app with the cdk CLI and print a summary');
+addExampleTask('example:multi-account', 'examples/multi-account/app.ts', 'Synthesize the multi-account example app with the cdk CLI and print a summary');
 
 project.addTask('bench', {
   description: 'Synthesis benchmark against hand-written L1 and the alpha module (see docs/benchmarks.md)',

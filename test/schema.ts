@@ -8,6 +8,10 @@ export const SCHEMA_DIR = path.join(__dirname, '..', '..', 'shared', 'reference'
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(type: string): ValidateFunction | undefined {
+  if (!fs.existsSync(SCHEMA_DIR)) {
+    // Without the reference schemas every check would pass: fail instead.
+    throw new Error(`The CloudFormation schemas are missing: expected ${SCHEMA_DIR} (shared/reference beside the repository)`);
+  }
   if (!validators.has(type)) {
     const file = path.join(SCHEMA_DIR, `${type.toLowerCase().replace(/::/g, '-')}.json`);
     if (!fs.existsSync(file)) {

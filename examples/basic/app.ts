@@ -1,7 +1,7 @@
-import { App, Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
-import { NagSuppressions } from 'cdk-nag';
+import { App, Stack, StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DistributionConfiguration } from '../../src';
+import { GoldenAmiPipeline } from '../golden-ami-pipeline';
 
 /** The account that builds the AMI, and the account it is shared with. */
 export const BUILD_ACCOUNT = '111111111111';
@@ -40,42 +40,7 @@ export class GoldenAmiPipelineStack extends Stack {
       .addRegion(this.region, { kmsKey: sourceKey })
       .addRegion(props.replicaKey.env.region, { kmsKey: props.replicaKey });
 
-    const role = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
-      ],
-    });
-    NagSuppressions.addResourceSuppressions(role, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'Image Builder documents these two AWS managed policies as the instance profile of build and test instances.',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore', 'Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder'],
-    }]);
-    const instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [role.roleName] });
-
-    const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
-      name: 'golden-al2023',
-      version: '1.0.0',
-      parentImage: `arn:aws:imagebuilder:${this.region}:aws:image/amazon-linux-2023-x86/x.x.x`,
-      components: [{ componentArn: `arn:aws:imagebuilder:${this.region}:aws:component/update-linux/x.x.x` }],
-      blockDeviceMappings: [{
-        deviceName: '/dev/xvda',
-        ebs: { encrypted: true, kmsKeyId: sourceKey.keyArn, volumeSize: 30, volumeType: 'gp3', deleteOnTermination: true },
-      }],
-    });
-    const infrastructure = new imagebuilder.CfnInfrastructureConfiguration(this, 'Infrastructure', {
-      name: 'golden-al2023',
-      instanceProfileName: instanceProfile.ref,
-      instanceTypes: ['t3.medium'],
-    });
-    new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
-      name: 'golden-al2023',
-      imageRecipeArn: recipe.attrArn,
-      infrastructureConfigurationArn: infrastructure.attrArn,
-      distributionConfigurationArn: distribution.distributionConfigurationArn,
-      schedule: { scheduleExpression: 'cron(0 4 ? * MON *)' },
-    });
+    new GoldenAmiPipeline(this, 'ImagePipeline', { name: 'golden-al2023', sourceKey, distribution });
   }
 }
 

@@ -1,7 +1,8 @@
-import { App, Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Stack, StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
+import { GoldenAmiPipeline } from '../golden-ami-pipeline';
 
 /** The account that runs the pipeline, the accounts that receive copies, and the organization it shares with. */
 export const SOURCE_ACCOUNT = '111111111111';
@@ -43,36 +44,7 @@ export class MultiAccountPipelineStack extends Stack {
       })
       .addRegion(REPLICA_REGION, { kmsKey: props.replicaKey });
 
-    const role = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
-      ],
-    });
-    NagSuppressions.addResourceSuppressions(role, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'Image Builder documents these two AWS managed policies as the instance profile of build and test instances.',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore', 'Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder'],
-    }]);
-    const instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [role.roleName] });
-    const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
-      name: 'golden-multi-account',
-      version: '1.0.0',
-      parentImage: `arn:aws:imagebuilder:${this.region}:aws:image/amazon-linux-2023-x86/x.x.x`,
-      components: [{ componentArn: `arn:aws:imagebuilder:${this.region}:aws:component/update-linux/x.x.x` }],
-      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { encrypted: true, kmsKeyId: props.buildKey.keyArn, volumeSize: 30, volumeType: 'gp3' } }],
-    });
-    const infrastructure = new imagebuilder.CfnInfrastructureConfiguration(this, 'Infrastructure', {
-      name: 'golden-multi-account',
-      instanceProfileName: instanceProfile.ref,
-    });
-    new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
-      name: 'golden-multi-account',
-      imageRecipeArn: recipe.attrArn,
-      infrastructureConfigurationArn: infrastructure.attrArn,
-      distributionConfigurationArn: distribution.distributionConfigurationArn,
-    });
+    new GoldenAmiPipeline(this, 'ImagePipeline', { name: 'golden-multi-account', sourceKey: props.buildKey, distribution });
   }
 }
 
