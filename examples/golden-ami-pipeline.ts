@@ -1,7 +1,17 @@
-import { Stack, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { IDistributionConfiguration } from '../src';
+
+/** A stack with the customer managed key that encrypts the AMIs of its Region. */
+export class AmiKeyStack extends Stack {
+  public readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    this.key = new kms.Key(this, 'AmiKey', { enableKeyRotation: true, description: `Encrypts golden AMIs in ${this.region}` });
+  }
+}
 
 /** Properties of the examples' image pipeline. */
 export interface GoldenAmiPipelineProps {

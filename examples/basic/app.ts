@@ -1,21 +1,11 @@
 import { App, Stack, StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DistributionConfiguration } from '../../src';
-import { GoldenAmiPipeline } from '../golden-ami-pipeline';
+import { AmiKeyStack, GoldenAmiPipeline } from '../golden-ami-pipeline';
 
 /** The account that builds the AMI, and the account it is shared with. */
 export const BUILD_ACCOUNT = '111111111111';
 export const SHARED_ACCOUNT = '222222222222';
-
-/** A customer managed key for the AMI copies of one Region. */
-export class AmiKeyStack extends Stack {
-  public readonly key: kms.Key;
-
-  constructor(scope: Construct, id: string, props: StackProps) {
-    super(scope, id, props);
-    this.key = new kms.Key(this, 'AmiKey', { enableKeyRotation: true, description: 'Encrypts golden AMI copies' });
-  }
-}
 
 interface PipelineStackProps extends StackProps {
   readonly replicaKey: kms.IKey;

@@ -2,7 +2,7 @@ import { App, Stack, StackProps, aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
-import { GoldenAmiPipeline } from '../golden-ami-pipeline';
+import { AmiKeyStack, GoldenAmiPipeline } from '../golden-ami-pipeline';
 
 /** The account that runs the pipeline, the accounts that receive copies, and the organization it shares with. */
 export const SOURCE_ACCOUNT = '111111111111';
@@ -10,16 +10,6 @@ export const TARGET_ACCOUNTS = ['222222222222', '333333333333'];
 export const ORGANIZATION_ARN = 'arn:aws:organizations::999999999999:organization/o-exampleorg1';
 export const BUILD_REGION = 'us-east-1';
 export const REPLICA_REGION = 'eu-west-1';
-
-/** The source account's AMI key of one Region. */
-export class SourceKeyStack extends Stack {
-  public readonly key: kms.Key;
-
-  constructor(scope: Construct, id: string, props: StackProps) {
-    super(scope, id, props);
-    this.key = new kms.Key(this, 'AmiKey', { enableKeyRotation: true, description: `Encrypts golden AMIs in ${this.region}` });
-  }
-}
 
 interface PipelineStackProps extends StackProps {
   readonly buildKey: kms.IKey;
@@ -82,8 +72,8 @@ export class TargetAccountStack extends Stack {
  * first (the pipeline's first run needs it).
  */
 export function buildMultiAccountApp(app: App = new App()): App {
-  const buildKeys = new SourceKeyStack(app, 'SourceKeys-us-east-1', { env: { account: SOURCE_ACCOUNT, region: BUILD_REGION } });
-  const replicaKeys = new SourceKeyStack(app, 'SourceKeys-eu-west-1', { env: { account: SOURCE_ACCOUNT, region: REPLICA_REGION } });
+  const buildKeys = new AmiKeyStack(app, 'SourceKeys-us-east-1', { env: { account: SOURCE_ACCOUNT, region: BUILD_REGION } });
+  const replicaKeys = new AmiKeyStack(app, 'SourceKeys-eu-west-1', { env: { account: SOURCE_ACCOUNT, region: REPLICA_REGION } });
   const pipeline = new MultiAccountPipelineStack(app, 'GoldenAmiMultiAccountPipeline', {
     env: { account: SOURCE_ACCOUNT, region: BUILD_REGION },
     buildKey: buildKeys.key,
