@@ -104,7 +104,7 @@ const testPython = project.addTask('test:python', {
 });
 const testApiDocs = project.addTask('test:api-docs', {
   description: 'Fail when API.md or API.python.md is not the one the build generates',
-  exec: 'if git rev-parse --git-dir >/dev/null 2>&1; then git diff --exit-code -- API.md API.python.md; fi',
+  exec: 'bash -c "if git rev-parse --git-dir >/dev/null 2>&1; then git diff --exit-code -- API.md API.python.md; fi"',
 });
 for (const task of [testPackages, testRosetta, testPython, testApiDocs]) {
   project.testTask.spawn(task);
