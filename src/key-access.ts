@@ -117,7 +117,7 @@ function accountRootPrincipal(account: string, region: string): iam.IPrincipal {
 }
 
 /** The partition of a concrete, known Region; otherwise the `AWS::Partition` pseudo parameter. */
-export function partitionOf(region: string): string {
+function partitionOf(region: string): string {
   return (!Token.isUnresolved(region) && regionInfo.RegionInfo.get(region).partition) || Aws.PARTITION;
 }
 
@@ -269,7 +269,7 @@ export function keyRegionOf(key: kms.IKey, entryRegion: string): string | undefi
 }
 
 /** The Region of a concrete ARN, or undefined. */
-export function regionOfArn(arn: string): string | undefined {
+function regionOfArn(arn: string): string | undefined {
   if (Token.isUnresolved(arn) || !arn.startsWith('arn:')) {
     return undefined;
   }

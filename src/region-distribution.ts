@@ -1,4 +1,4 @@
-import { Stack, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { KeyConsumers, kmsKeyIdFor } from './key-access';
 import { LaunchPermission, organizationIdOf, organizationalUnitPathOf, renderLaunchPermission } from './launch-permission';
@@ -101,11 +101,6 @@ export class RegionDistribution {
         accountId: f.accountId,
       }))),
     };
-  }
-
-  /** The stack the entry is rendered in. */
-  public get stack(): Stack {
-    return Stack.of(this.scope);
   }
 }
 
