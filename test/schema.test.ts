@@ -1,4 +1,7 @@
-import { schemaErrors } from './schema';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SCHEMA_DIR, schemaErrors } from './schema';
 
 // The checker itself: it must reject what CloudFormation rejects, and accept intrinsic functions.
 describe('schema checker', () => {
@@ -25,5 +28,24 @@ describe('schema checker', () => {
 
   test('reports a missing resource type that had to be checked', () => {
     expect(schemaErrors({ Resources: {} }, ['AWS::ImageBuilder::DistributionConfiguration'])).toEqual(['no AWS::ImageBuilder::DistributionConfiguration in the template']);
+  });
+});
+
+describe('vendored schemas', () => {
+  test('a resource type without a vendored schema fails instead of passing unchecked', () => {
+    expect(() => schemaErrors({ Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: {} } } }))
+      .toThrow(/No CloudFormation schema is vendored for AWS::SNS::Topic: add it to TYPES in test\/schemas\/refresh.sh/);
+  });
+
+  test('every vendored schema is the file SOURCE.json records, from the pinned cfn-lint', () => {
+    const source = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, 'SOURCE.json'), 'utf-8'));
+    expect(source).toMatchObject({ package: 'cfn-lint', version: '1.51.5' });
+    const files = fs.readdirSync(SCHEMA_DIR).filter(f => f.endsWith('.json') && f !== 'SOURCE.json').sort();
+    expect(Object.values<any>(source.schemas).map(s => s.file).sort()).toEqual(files);
+    for (const [type, entry] of Object.entries<any>(source.schemas)) {
+      const text = fs.readFileSync(path.join(SCHEMA_DIR, entry.file));
+      expect(createHash('sha256').update(text).digest('hex')).toBe(entry.sha256);
+      expect(JSON.parse(text.toString()).typeName).toBe(type);
+    }
   });
 });

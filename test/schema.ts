@@ -1,29 +1,53 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 
-/** The CloudFormation resource schemas of the reference material, beside the repository. */
-export const SCHEMA_DIR = path.join(__dirname, '..', '..', 'shared', 'reference', 'cloudformation');
+/**
+ * The CloudFormation resource schemas, vendored from the pinned cfn-lint package (see SOURCE.json;
+ * `npm run schemas:refresh` copies them again).
+ */
+export const SCHEMA_DIR = path.join(__dirname, 'schemas');
 
+/** Resource types that have no resource schema: CloudFormation handles them itself. */
+const WITHOUT_SCHEMA = new Set(['AWS::CDK::Metadata']);
+
+interface SchemaSource {
+  readonly version: string;
+  readonly schemas: Record<string, { readonly file: string; readonly sha256: string }>;
+}
+
+let source: SchemaSource | undefined;
 const validators = new Map<string, ValidateFunction>();
 
+function schemaSource(): SchemaSource {
+  source ??= JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, 'SOURCE.json'), 'utf-8')) as SchemaSource;
+  return source;
+}
+
+/** The validator of a resource type; a type without a vendored schema is an error, so nothing passes unchecked. */
 function validatorFor(type: string): ValidateFunction | undefined {
-  if (!fs.existsSync(SCHEMA_DIR)) {
-    // Without the reference schemas every check would pass: fail instead.
-    throw new Error(`The CloudFormation schemas are missing: expected ${SCHEMA_DIR} (shared/reference beside the repository)`);
+  if (WITHOUT_SCHEMA.has(type)) {
+    return undefined;
   }
-  if (!validators.has(type)) {
-    const file = path.join(SCHEMA_DIR, `${type.toLowerCase().replace(/::/g, '-')}.json`);
-    if (!fs.existsSync(file)) {
-      return undefined;
-    }
-    // A resource schema is draft-07 JSON Schema plus keywords of its own (createOnlyProperties, tagging, ...)
-    // and CloudFormation formats ("AWS::EC2::Subnet.Id"): ajv ignores those; its meta-schema reference is dropped.
-    const { $schema: _metaSchema, ...schema } = JSON.parse(fs.readFileSync(file, 'utf-8'));
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-    validators.set(type, ajv.compile(schema));
+  let validate = validators.get(type);
+  if (validate) {
+    return validate;
   }
-  return validators.get(type);
+  const entry = schemaSource().schemas[type];
+  if (!entry) {
+    throw new Error(`No CloudFormation schema is vendored for ${type}: add it to TYPES in test/schemas/refresh.sh and run 'npm run schemas:refresh'`);
+  }
+  const text = fs.readFileSync(path.join(SCHEMA_DIR, entry.file));
+  if (createHash('sha256').update(text).digest('hex') !== entry.sha256) {
+    throw new Error(`test/schemas/${entry.file} is not the file SOURCE.json records (cfn-lint ${schemaSource().version}): run 'npm run schemas:refresh'`);
+  }
+  // A resource schema is draft-07 JSON Schema plus keywords of its own (createOnlyProperties, tagging, ...)
+  // and CloudFormation formats ("AWS::EC2::Subnet.Id"): ajv ignores those; its meta-schema reference is dropped.
+  const { $schema: _metaSchema, ...schema } = JSON.parse(text.toString('utf-8'));
+  validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+  validators.set(type, validate);
+  return validate;
 }
 
 function isIntrinsic(value: unknown): boolean {
@@ -47,9 +71,9 @@ function underIntrinsic(root: unknown, pointer: string): boolean {
 }
 
 /**
- * Schema errors of every resource of a template whose type has a reference schema, as
- * `LogicalId: /path message`; values that are intrinsic functions count as valid.
- * `types` lists the resource types that must have been checked.
+ * Schema errors of every resource of a template, as `LogicalId: /path message`; values that are
+ * intrinsic functions count as valid. A resource type without a vendored schema throws.
+ * `requiredTypes` lists the resource types that must have been checked.
  */
 export function schemaErrors(template: any, requiredTypes: string[] = []): string[] {
   const errors: string[] = [];

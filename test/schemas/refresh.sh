@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Refreshes the vendored CloudFormation resource schemas (test/schemas/*.json) from the pinned cfn-lint
+# package, which bundles the provider schemas, and records their source in test/schemas/SOURCE.json.
+# Usage: npm run schemas:refresh   (add a resource type to TYPES below first when a test needs it)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CFN_LINT_VERSION=1.51.5 # later releases download their schemas at run time and fail offline
+TYPES=(
+  AWS::EC2::LaunchTemplate
+  AWS::ECR::Repository
+  AWS::IAM::InstanceProfile
+  AWS::IAM::Policy
+  AWS::IAM::Role
+  AWS::ImageBuilder::ContainerRecipe
+  AWS::ImageBuilder::DistributionConfiguration
+  AWS::ImageBuilder::Image
+  AWS::ImageBuilder::ImagePipeline
+  AWS::ImageBuilder::ImageRecipe
+  AWS::ImageBuilder::InfrastructureConfiguration
+  AWS::KMS::Alias
+  AWS::KMS::Key
+  AWS::SSM::Parameter
+)
+
+venv=$(mktemp -d)
+trap 'rm -rf "$venv"' EXIT
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"
+
+rm -f ./*.json
+"$venv/bin/python" - "$CFN_LINT_VERSION" "${TYPES[@]}" <<'PY'
+import hashlib, importlib, json, pathlib, shutil, sys
+
+version, types = sys.argv[1], sys.argv[2:]
+import cfnlint.data.schemas.providers.us_east_1 as provider  # the schema of each type in us-east-1, by hash
+
+resources = pathlib.Path(importlib.import_module("cfnlint.data.schemas.resources").__file__).parent
+source = {
+    "package": "cfn-lint",
+    "version": version,
+    "origin": "cfnlint/data/schemas/resources/<hash>.json, hash from cfnlint/data/schemas/providers/us_east_1.py",
+    "refresh": "npm run schemas:refresh",
+    "schemas": {},
+}
+for type_name in types:
+    digest = provider.types[type_name]
+    file = type_name.lower().replace("::", "-") + ".json"
+    shutil.copyfile(resources / f"{digest}.json", file)
+    source["schemas"][type_name] = {
+        "file": file,
+        "cfnLintResource": f"{digest}.json",
+        "sha256": hashlib.sha256(pathlib.Path(file).read_bytes()).hexdigest(),
+    }
+pathlib.Path("SOURCE.json").write_text(json.dumps(source, indent=2) + "\n")
+print(f"{len(types)} schemas from cfn-lint {version}")
+PY
