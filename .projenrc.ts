@@ -18,6 +18,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
   description: 'Safe EC2 Image Builder AMI distribution for the AWS CDK: typed per-Region settings, KMS keys across Regions and accounts, least-privilege key policies, and synth-time validation.',
   keywords: ['cdk', 'awscdk', 'imagebuilder', 'ami', 'kms', 'distribution', 'cross-account'],
   packageManager: javascript.NodePackageManager.NPM,
+  // Experimental until the API settles: no release yet, and jsii marks the Python wheel "Development Status :: 4 - Beta".
+  stability: 'experimental',
+  // The Node.js the tests run on; aws-cdk-lib and jsii support it too.
+  minNodeVersion: '20.0.0',
+  // ts-node (examples, the Python suite's TypeScript twin) works with TypeScript 6, not with the native TypeScript 7.
+  typescriptVersion: '~6.0.3',
+  // The dev tsconfig: tests, examples and the benchmark are type-checked through it.
+  tsconfigDevFile: 'tsconfig.dev.json',
+  eslintOptions: {
+    dirs: ['src'],
+    // One program for every linted file: tsconfig.dev.json includes src, tests, examples and the benchmark.
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+    devdirs: ['test', 'examples', 'bench', 'python-tests'],
+    // `npm test` checks and never rewrites files; `npx projen eslint --fix` fixes.
+    commandOptions: { fix: false, extraArgs: ['--max-warnings', '0'] },
+  },
   projenrcTs: true,
   repositoryUrl: 'https://github.com/maintainers/cdk-imagebuilder-distribution.git',
   defaultReleaseBranch: 'main',
@@ -32,6 +49,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
     'aws-cdk@2.1148.1',
+    'ts-node@10.9.2',
     'ajv@^8',
     'fast-check@^4',
     'cdk-nag@^2',
@@ -49,23 +67,28 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out*', '/.venv-test/', '__pycache__', '.jsii.tabl.json', '/python-tests/.out/', 'bench/results/'],
 });
 
+// A 0.x version until the API settles (see CHANGELOG.md); projen would otherwise write 0.0.0.
+project.package.addVersion('0.1.0');
+
 for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
   project.addPackageIgnore(pattern);
 }
 
 // Example apps and the benchmark are type-checked with the tests.
-project.tsconfigDev.addInclude('../examples/**/*.ts');
-project.tsconfigDev.addInclude('../bench/**/*.ts');
+// (Listed instead of projen's "**/*.ts", which would take in lib/, dist/ and cdk.out too.)
+project.tsconfigDev.file.addOverride('include', ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'python-tests/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts']);
+
+/** ts-node with the dev tsconfig, for the example apps and the scripts next to the tests. */
+const TS_NODE = 'ts-node -P tsconfig.dev.json --prefer-ts-exts';
 
 /** A task that synthesizes an example app with the real cdk CLI, offline, and prints a summary of it. */
 function addExampleTask(name: string, app: string, description: string) {
   const outdir = `cdk.out.${name.replace(/^example:?/, '') || 'example'}`;
-  const ts = 'ts-node -P test/tsconfig.json --prefer-ts-exts';
   const task = project.addTask(name, {
     description,
     steps: [
-      { exec: `cdk synth --app "${ts} ${app}" --output ${outdir} --quiet --no-notices --no-version-reporting` },
-      { exec: `${ts} examples/summary.ts ${outdir}` },
+      { exec: `cdk synth --app "${TS_NODE} ${app}" --output ${outdir} --quiet --no-notices --no-version-reporting` },
+      { exec: `${TS_NODE} examples/summary.ts ${outdir}` },
     ],
   });
   task.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
@@ -81,18 +104,29 @@ project.addTask('bench', {
   ],
   // aws-cdk-lib's own template validation is the same work for the three variants and dominates the time
   // (and its noise); turned off, the table measures what the constructs cost.
-  env: { TS_NODE_PROJECT: 'test/tsconfig.json', CDK_VALIDATION: 'false' },
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json', CDK_VALIDATION: 'false' },
+});
+
+project.addTask('schemas:refresh', {
+  description: 'Copy the CloudFormation resource schemas the tests validate against from the pinned cfn-lint into test/schemas',
+  exec: 'bash test/schemas/refresh.sh',
 });
 
 // Python API reference next to API.md: doc-comment examples translated by jsii-rosetta.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 
-// `npm test` proves every published package: jest and eslint (projen's default test steps), then the jsii
-// build of npm and PyPI packages, the README and doc-comment examples compiled by jsii-rosetta, the Python
-// suite against the built wheel, and cfn-lint over every synthesized template.
+// `npm test` proves every published package, building each thing once and changing no tracked file: jest,
+// eslint (no --fix) and the type check of tests, examples and benchmark; the jsii build of the npm and PyPI
+// packages; the README and doc-comment examples compiled by jsii-rosetta; the Python suite against the built
+// wheel with cfn-lint over every synthesized template; the API docs compared with a fresh generation; and the
+// packed tarball installed into a new TypeScript app, as the README's "Install" says.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check the tests, examples and benchmark (tsconfig.dev.json)',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
 const testPackages = project.addTask('test:packages', {
-  description: 'Build the jsii assembly, the API docs and the npm and PyPI packages',
-  steps: [{ spawn: 'compile' }, { spawn: 'docgen' }, { spawn: 'package-all' }],
+  description: 'Build the jsii assembly and the npm and PyPI packages',
+  steps: [{ spawn: 'compile' }, { spawn: 'package-all' }],
 });
 const testRosetta = project.addTask('test:rosetta', {
   description: 'Compile every README and doc-comment example with jsii-rosetta (strict)',
@@ -103,10 +137,15 @@ const testPython = project.addTask('test:python', {
   exec: 'bash python-tests/run.sh',
 });
 const testApiDocs = project.addTask('test:api-docs', {
-  description: 'Fail when API.md or API.python.md is not the one the build generates',
-  exec: 'bash -c "if git rev-parse --git-dir >/dev/null 2>&1; then git diff --exit-code -- API.md API.python.md; fi"',
+  description: 'Fail when API.md or API.python.md is not the one jsii-docgen generates from the built assembly',
+  exec: 'bash test/api-docs.sh',
 });
-for (const task of [testPackages, testRosetta, testPython, testApiDocs]) {
+const testInstall = project.addTask('test:install', {
+  description: "Install the packed npm tarball into a new TypeScript app, as the README's Install says, and synthesize it",
+  exec: 'bash test/install/run.sh',
+});
+project.testTask.reset('jest --passWithNoTests --ci', { receiveArgs: true });
+for (const task of [project.tasks.tryFind('eslint')!, typecheck, testPackages, testRosetta, testPython, testApiDocs, testInstall]) {
   project.testTask.spawn(task);
 }
 

@@ -51,7 +51,10 @@ function build(variant: Variant, n: number): App {
           const key = keys[r];
           for (const [sid, actions, conditions] of [['ImageBuilderLaunchByAccounts', LAUNCH_ACTIONS, undefined], ['ImageBuilderLaunchByAccountsCreateGrant', ['kms:CreateGrant'], { Bool: { 'kms:GrantIsForAWSResource': true } }]] as const) {
             key.addToResourcePolicy(new iam.PolicyStatement({
-              sid, actions: [...actions], resources: ['*'], conditions,
+              sid,
+              actions: [...actions],
+              resources: ['*'],
+              conditions,
               principals: LAUNCH_ACCOUNTS.map(a => new iam.ArnPrincipal(`arn:aws:iam::${a}:root`)),
             }));
           }

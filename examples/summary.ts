@@ -29,9 +29,9 @@ function summarize(outdir: string): string[] {
         const ami = d.AmiDistributionConfiguration ?? {};
         const permission = ami.LaunchPermissionConfiguration ?? {};
         const key = typeof ami.KmsKeyId === 'string' ? ami.KmsKeyId : ami.KmsKeyId ? `${JSON.stringify(ami.KmsKeyId)} (resolved at deploy time)` : 'none';
-        lines.push(`      ${d.Region}: key ${key}; copies to ${(ami.TargetAccountIds ?? []).join(', ') || 'no account'}; launch permission for ${[
-          ...(permission.UserIds ?? []), ...(permission.OrganizationArns ?? []), ...(permission.OrganizationalUnitArns ?? []), ...(permission.UserGroups ?? []),
-        ].join(', ') || 'the owner only'}`);
+        const launchers = ['UserIds', 'OrganizationArns', 'OrganizationalUnitArns', 'UserGroups'].flatMap(k => permission[k] ?? []);
+        const copies = (ami.TargetAccountIds ?? []).join(', ') || 'no account';
+        lines.push(`      ${d.Region}: key ${key}; copies to ${copies}; launch permission for ${launchers.join(', ') || 'the owner only'}`);
       }
     }
     for (const role of resources.filter(r => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName)) {

@@ -19,9 +19,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-wheel=$(ls dist/python/*.whl 2>/dev/null | head -n 1 || true)
-if [ -z "$wheel" ]; then
-  echo "no wheel in dist/python: run 'npx projen compile && npx projen package:python' first" >&2
+version=$(node -p "require('./package.json').version")
+wheel="dist/python/cdk_imagebuilder_distribution-$version-py3-none-any.whl"
+if [ ! -f "$wheel" ]; then
+  echo "$wheel is missing: run 'npx projen compile && npx projen package:python' first" >&2
   exit 1
 fi
 "$venv/bin/pip" uninstall --quiet --yes cdk-imagebuilder-distribution >/dev/null 2>&1 || true
@@ -29,7 +30,7 @@ fi
 
 out=python-tests/.out
 rm -rf "$out"
-npx ts-node -P test/tsconfig.json --prefer-ts-exts python-tests/synth-ts.ts "$out/ts"
+npx ts-node -P tsconfig.dev.json --prefer-ts-exts python-tests/synth-ts.ts "$out/ts"
 
 "$venv/bin/python" -m pytest python-tests -q -p no:cacheprovider
 

@@ -1,6 +1,7 @@
 import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration } from '../src';
+import { propertyRuns } from './property-runs';
 import { withoutCdkValidation } from './without-cdk-validation';
 
 withoutCdkValidation();
@@ -141,7 +142,7 @@ test('every consumer is in the policy of each key it needs and of no other, with
       expect(membersBySid(statements)).toEqual(expected);
       expect(statements.flatMap(leastPrivilegeViolations)).toEqual([]);
     }
-  }), { numRuns: 60 });
+  }), { numRuns: propertyRuns(0.06) });
 });
 
 test('the least-privilege check itself rejects what it must', () => {

@@ -1,6 +1,7 @@
 import { App, Stack, aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration, SsmParameterDataType } from '../src';
+import { propertyRuns } from './property-runs';
 import { schemaErrors } from './schema';
 import { withoutCdkValidation } from './without-cdk-validation';
 
@@ -129,14 +130,14 @@ function synthMessage(stack: Stack): string {
   }
 }
 
-test('1,000 random valid configurations synthesize without error and validate against the CloudFormation schema', () => {
+test(`${propertyRuns()} random valid configurations synthesize without error and validate against the CloudFormation schema`, () => {
   fc.assert(fc.property(validSpec, spec => {
     const stack = build(spec);
     const assembly = (stack.node.root as App).synth();
     const template = assembly.getStackByName('Stack').template;
     expect(schemaErrors(template, ['AWS::ImageBuilder::DistributionConfiguration'])).toEqual([]);
     expect(assembly.getStackByName('Stack').messages.filter(m => m.level === 'error')).toEqual([]);
-  }), { numRuns: 1000 });
+  }), { numRuns: propertyRuns() });
 });
 
 /** Mutations that each break exactly one rule, with the rule they must trigger. */
@@ -165,7 +166,7 @@ test('a random single mutation that breaks one rule produces that rule\'s error'
     mutation.apply(spec, spec.regions[pick % spec.regions.length]);
     const message = synthMessage(build(spec));
     expect(message).toContain(`[Stack/Dist] [${mutation.rule}]`);
-  }), { numRuns: 300, endOnFailure: true });
+  }), { numRuns: propertyRuns(0.3), endOnFailure: true });
 });
 
 test('arbitrary values raise nothing but the library\'s own errors', () => {
@@ -214,5 +215,5 @@ test('arbitrary values raise nothing but the library\'s own errors', () => {
       const message = synthMessage(stack);
       expect(message === '' || message.startsWith('Validation failed')).toBe(true);
     },
-  ), { numRuns: 300 });
+  ), { numRuns: propertyRuns(0.3) });
 });
