@@ -1,19 +1,26 @@
-import { App, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_CONDITION, crossAccountKeyReference } from './key-access';
+import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
+import { AccountListPrincipal, isListToken } from './private/key-policy';
+import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, partitionOf, resolveKey } from './private/key-reference';
 import { validationError } from './validation-error';
 
 /** Properties of a `CrossAccountDistributionRole`. */
 export interface CrossAccountDistributionRoleProps {
-  /** The accounts whose Image Builder distributes AMIs into this account (12-digit IDs). */
+  /**
+   * The accounts whose Image Builder distributes AMIs into this account (12-digit IDs). A list parameter
+   * (`CfnParameter.valueAsList`) works too.
+   */
   readonly sourceAccounts: string[];
 
   /**
    * The source account's KMS keys that encrypt the AMIs: the key of the build Region and the key of
    * each destination Region. The role gets the copy and re-encryption actions on exactly these keys.
    *
-   * A `kms.Key` of this app in another account or Region is reached through its alias (the same alias
-   * `DistributionConfiguration` gives it), so no cross-environment reference is needed.
+   * A `kms.Key` (or an alias of one) of this app in another account or Region is reached through its
+   * alias (the same alias `DistributionConfiguration` writes), so no cross-environment reference is needed.
+   * An alias imported with `Alias.fromAliasName` in a stack of the key's account and Region is reached the
+   * same way, by `kms:ResourceAliases`.
    *
    * @default - no KMS permissions (unencrypted AMIs)
    */
@@ -21,9 +28,10 @@ export interface CrossAccountDistributionRoleProps {
 
   /**
    * Allow Image Builder to update launch templates of this account with the new AMI
-   * (`launchTemplates` with this account's `accountId`).
+   * (`launchTemplates` with this account's `accountId`), as AWS documents it: new versions of launch
+   * templates tagged `CreatedBy: EC2 Image Builder` (tag the templates Image Builder may update), and that tag.
    *
-   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/dist-using-launch-template.html
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
    * @default false
    */
   readonly launchTemplateUpdates?: boolean;
@@ -79,18 +87,25 @@ export class CrossAccountDistributionRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: CrossAccountDistributionRole.ROLE_NAME,
       description: 'Lets EC2 Image Builder in the source accounts copy AMIs into this account',
-      assumedBy: new iam.CompositePrincipal(...props.sourceAccounts.map(a => new iam.AccountPrincipal(a))),
+      assumedBy: new iam.CompositePrincipal(...props.sourceAccounts.map(trustedAccount)),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(CrossAccountDistributionRole.MANAGED_POLICY_NAME)],
     });
 
     this.grantKeys(props.keys ?? []);
 
     if (props.launchTemplateUpdates) {
-      // A new launch template version that points at the AMI, made the default when asked.
+      const launchTemplates = stack.formatArn({ service: 'ec2', region: '*', resource: 'launch-template', resourceName: '*' });
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ImageBuilderUpdateLaunchTemplates',
-        actions: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
-        resources: [stack.formatArn({ service: 'ec2', region: '*', resource: 'launch-template', resourceName: '*' })],
+        actions: LAUNCH_TEMPLATE_UPDATE_ACTIONS,
+        resources: [launchTemplates],
+        conditions: { StringEquals: { [`aws:ResourceTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } },
+      }));
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ImageBuilderTagLaunchTemplates',
+        actions: ['ec2:CreateTags'],
+        resources: [launchTemplates],
+        conditions: { StringEquals: { [`aws:RequestTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } },
       }));
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ImageBuilderDescribeLaunchTemplates',
@@ -111,25 +126,47 @@ export class CrossAccountDistributionRole extends Construct {
 
   /** The copy and re-encryption actions on exactly the given keys; `kms:CreateGrant` only for AWS resources. */
   private grantKeys(keys: kms.IKey[]) {
-    if (keys.length === 0) {
-      return;
-    }
-    const references = keys.map(key => crossAccountKeyReference(this, key));
-    const byArn = references.filter(r => r.aliasName === undefined).map(r => r.resource);
+    const references = keys.map((key, i) => this.referenceOf(key, i));
+    const byArn = [...new Set(references.filter(r => r.aliasName === undefined).map(r => r.resource))];
     const byAlias = references.filter(r => r.aliasName !== undefined);
-    const statements: iam.PolicyStatement[] = [];
     if (byArn.length > 0) {
-      statements.push(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeys', actions: COPY_ACTIONS, resources: byArn }));
-      statements.push(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeysCreateGrant', actions: GRANT_ACTIONS, resources: byArn, conditions: GRANT_CONDITION }));
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeys', actions: COPY_ACTIONS, resources: byArn }));
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeysCreateGrant', actions: GRANT_ACTIONS, resources: byArn, conditions: GRANT_FOR_AWS_RESOURCE }));
     }
     if (byAlias.length > 0) {
-      // Keys this app makes in other environments are named by their alias: their key IDs are not known at synth time.
+      // Keys named by alias: their key IDs are not known where this role is defined.
       const resources = [...new Set(byAlias.map(r => r.resource))];
-      const aliasCondition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': byAlias.map(r => r.aliasName!) } };
-      statements.push(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeysByAlias', actions: COPY_ACTIONS, resources, conditions: aliasCondition }));
-      statements.push(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeysByAliasCreateGrant', actions: GRANT_ACTIONS, resources, conditions: { ...aliasCondition, ...GRANT_CONDITION } }));
+      const aliasCondition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [...new Set(byAlias.map(r => r.aliasName!))] } };
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ImageBuilderUseSourceKeysByAlias', actions: COPY_ACTIONS, resources, conditions: aliasCondition }));
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ImageBuilderUseSourceKeysByAliasCreateGrant', actions: GRANT_ACTIONS, resources, conditions: { ...aliasCondition, ...GRANT_FOR_AWS_RESOURCE },
+      }));
     }
-    statements.forEach(s => this.role.addToPrincipalPolicy(s));
+  }
+
+  /**
+   * How this role's policy names a key: by ARN, or (for keys of this app in other environments, and for
+   * imported aliases) as the keys of the key's account and Region that carry the alias.
+   */
+  private referenceOf(key: kms.IKey, index: number): { resource: string; aliasName?: string } {
+    const resolved = resolveKey(key);
+    if (Resource.isOwnedResource(resolved) || !isAlias(resolved)) {
+      return keyReferenceFrom(this, key);
+    }
+    // An alias imported by name: the key is in the account and Region of the stack it was imported in.
+    const aliasName = resolved.aliasName;
+    const aliasStack = Stack.of(resolved);
+    const here = Stack.of(this);
+    const fix = 'Fix: import the alias in a stack of the key\'s account and Region (kms.Alias.fromAliasName(sourceKeyStack, ...)), or pass the key by ARN (kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<source account>:key/<id>\')).';
+    if (!Token.isUnresolved(aliasName) && isAwsManagedKeyId(aliasName)) {
+      throw validationError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the AWS managed key ${aliasName}, which cannot be shared with other accounts. Fix: encrypt the AMI with a customer managed key and pass that key.`, this);
+    }
+    const account = concrete(aliasStack.account);
+    const region = concrete(aliasStack.region);
+    if (!account || !region || account === concrete(here.account)) {
+      throw validationError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the alias ${aliasName} imported in stack ${aliasStack.node.path} (account ${account ?? 'unknown'}, Region ${region ?? 'unknown'}); an imported alias names a key of that stack's account and Region, but the keys a copy into this account uses belong to the source account. ${fix}`, this);
+    }
+    return { resource: `arn:${partitionOf(region)}:kms:${region}:${account}:key/*`, aliasName };
   }
 
   /** One role per account: a second one would fail to deploy with a name conflict. */
@@ -147,4 +184,9 @@ export class CrossAccountDistributionRole extends Construct {
     }
     claimed.set(account, this.node.path);
   }
+}
+
+/** A source account as a principal; a list token (a list parameter) becomes the list itself. */
+function trustedAccount(account: string): iam.IPrincipal {
+  return isListToken(account) ? new AccountListPrincipal([account]) : new iam.AccountPrincipal(account);
 }

@@ -1,8 +1,10 @@
 import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WARNING_PREFIX, addDistributionValidation, concreteAccountOf } from './distribution-checks';
-import { KeyConsumers, KeyUse, applyKeyStatements, canEditPolicy, describeKey, isAwsManagedKeyId, keyRegionOf, keyStatementSpecs, ownerAccountOf, toPolicyStatement } from './key-access';
-import { RegionDistribution } from './region-distribution';
+import { canEditPolicy, describeKey, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
+import { KeyWiring } from './private/key-wiring';
+import { RegionDistribution } from './private/region-distribution';
+import { renderRegion } from './private/render';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from './region-options';
 import { validationError } from './validation-error';
 
@@ -119,6 +121,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   private readonly defaults: AmiDistributionSettings;
   private readonly sourceKey?: kms.IKey;
   private readonly entries = new Map<string, RegionDistribution>();
+  private readonly keys: KeyWiring;
 
   constructor(scope: Construct, id: string, props: DistributionConfigurationProps = {}) {
     super(scope, id, { physicalName: props.distributionConfigurationName });
@@ -127,11 +130,13 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     this.distributionConfigurationName = props.distributionConfigurationName
       ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
 
+    this.keys = new KeyWiring({ scope: this, sourceKey: props.sourceKey, entries: () => [...this.entries.values()] });
+
     const resource = new imagebuilder.CfnDistributionConfiguration(this, 'Resource', {
       name: this.distributionConfigurationName,
       description: props.description,
       tags: props.tags,
-      distributions: Lazy.any({ produce: () => [...this.entries.values()].map(e => e.render()) }),
+      distributions: Lazy.any({ produce: () => [...this.entries.values()].map(e => renderRegion(e, this.keys.kmsKeyIdOf(e.region))) }),
     });
     this.distributionConfigurationArn = this.getResourceArnAttribute(resource.attrArn, {
       service: 'imagebuilder',
@@ -150,12 +155,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   public addRegion(region: string, options: RegionDistributionOptions = {}): DistributionConfiguration {
     const entry = this.entryOf(region);
     entry.setAmi(options, this.defaults);
-    if (entry.kmsKey) {
-      applyKeyStatements(entry.kmsKey, keyStatementSpecs(entry.consumers, KeyUse.REGION, ownerAccountOf(entry.kmsKey)));
-    }
-    if (this.sourceKey) {
-      applyKeyStatements(this.sourceKey, keyStatementSpecs(entry.consumers, KeyUse.SOURCE, ownerAccountOf(this.sourceKey)));
-    }
+    this.keys.wireRegion(entry);
     return this;
   }
 
@@ -169,26 +169,38 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   }
 
   /**
-   * The key-policy statements the KMS key of `region` needs for every account, organization and OU
-   * that receives the AMI there. The library adds them itself to keys this app owns; use this for keys
-   * whose policy is managed elsewhere.
+   * The key-policy statements the KMS key of `region` needs for every account, organization and OU that
+   * uses the AMI there, and (when another account owns the key) for this distribution's own account. When
+   * the key is also the source key, or encrypts other Regions of this distribution, their statements are
+   * included. The library adds them itself to keys this app owns; use this for keys whose policy is
+   * managed elsewhere.
    */
   public requiredKeyPolicy(region: string): iam.PolicyDocument {
     const entry = this.entries.get(region);
-    if (!entry) {
-      throw validationError('UnknownRegion', `requiredKeyPolicy: Region ${region} has no distribution settings; Regions added: ${[...this.entries.keys()].join(', ') || 'none'}. Fix: call addRegion('${region}', ...) first.`, this);
+    if (!entry?.ami) {
+      throw validationError('UnknownRegion', `requiredKeyPolicy: Region ${region} has no AMI distribution settings; Regions added with addRegion(): ${[...this.entries.values()].filter(e => e.ami).map(e => e.region).join(', ') || 'none'}. Fix: call addRegion('${region}', ...) first.`, this);
     }
-    const owner = entry.kmsKey ? ownerAccountOf(entry.kmsKey) : concreteAccountOf(this);
-    return policyDocument(keyStatementSpecs(entry.consumers, KeyUse.REGION, owner), region);
+    if (!entry.kmsKey) {
+      const owner = concreteAccountOf(this);
+      return this.keys.requiredPolicy([this.keys.regionNeed(entry, owner)], owner, region);
+    }
+    const env = keyEnvironment(entry.kmsKey);
+    return this.keys.requiredPolicy(this.keys.needsOn(entry.kmsKey), env.account, env.region ?? region);
   }
 
   /**
-   * The key-policy statements the source key (the key of the AMI in the build Region) needs for
-   * every consumer of every Region.
+   * The key-policy statements the source key (the key of the AMI in the build Region) needs: for the
+   * target accounts of every Region (each copy reads the source AMI), for the consumers with launch
+   * permission in the build Region, and for this distribution's own account when another account owns
+   * the key.
    */
   public requiredSourceKeyPolicy(): iam.PolicyDocument {
-    const owner = this.sourceKey ? ownerAccountOf(this.sourceKey) : concreteAccountOf(this);
-    return policyDocument(keyStatementSpecs(this.allConsumers(), KeyUse.SOURCE, owner), this.stack.region);
+    if (!this.sourceKey) {
+      const owner = concreteAccountOf(this);
+      return this.keys.requiredPolicy(this.keys.sourceNeeds(owner), owner, this.stack.region);
+    }
+    const env = keyEnvironment(this.sourceKey);
+    return this.keys.requiredPolicy(this.keys.needsOn(this.sourceKey), env.account, env.region ?? this.stack.region);
   }
 
   private entryOf(region: string): RegionDistribution {
@@ -200,63 +212,47 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     return entry;
   }
 
-  private allConsumers(): KeyConsumers {
-    const all = [...this.entries.values()].map(e => e.consumers);
-    return {
-      copyAccounts: all.flatMap(c => c.copyAccounts),
-      launchAccounts: all.flatMap(c => c.launchAccounts),
-      organizationIds: all.flatMap(c => c.organizationIds),
-      organizationalUnitPaths: all.flatMap(c => c.organizationalUnitPaths),
-    };
-  }
-
   private ruleContext() {
     const keyRegions: Record<string, string | undefined> = {};
     for (const [region, entry] of this.entries) {
-      keyRegions[region] = entry.kmsKey && keyRegionOf(entry.kmsKey, region);
+      keyRegions[region] = entry.kmsKey && (keyEnvironment(entry.kmsKey).region ?? (isImportedAlias(entry.kmsKey) ? region : undefined));
     }
     const sourceKeyName = this.sourceKey && describeKey(this.sourceKey);
     return {
       ownerAccount: concreteAccountOf(this),
+      buildRegion: this.keys.buildRegion,
       keyRegions,
       sourceKey: sourceKeyName ? { name: sourceKeyName, awsManaged: isAwsManagedKeyId(sourceKeyName) } : undefined,
     };
   }
 
   /**
-   * Keys this app cannot change (imported) that other accounts must use: a warning with the
-   * statements to add to their policy. AWS managed keys are an error of their own (`AwsManagedKeyShared`).
+   * Keys this app cannot change (imported) that other accounts must use: a warning per key with the
+   * statements to add to its policy. AWS managed keys are an error of their own (`AwsManagedKeyShared`).
    */
   private warnAboutImportedKeys(): string[] {
-    const needs: Array<{ key: kms.IKey; label: string; document: () => iam.PolicyDocument }> = [];
-    for (const [region, entry] of this.entries) {
-      if (entry.kmsKey) {
-        needs.push({ key: entry.kmsKey, label: `Region ${region}: the key`, document: () => this.requiredKeyPolicy(region) });
-      }
-    }
-    if (this.sourceKey) {
-      needs.push({ key: this.sourceKey, label: 'The source key', document: () => this.requiredSourceKeyPolicy() });
-    }
-    for (const { key, label, document: required } of needs) {
+    for (const { key, uses } of this.keys.keysInUse()) {
       const name = describeKey(key);
-      // Keys the app owns get the statements directly; AWS managed keys are an error of their own.
       if (canEditPolicy(key) || isAwsManagedKeyId(name)) {
         continue;
       }
-      const document = required();
+      const env = keyEnvironment(key);
+      const document = this.keys.requiredPolicy(this.keys.needsOn(key), env.account, env.region ?? this.stack.region);
       if (document.isEmpty) {
         continue;
       }
       const statements = JSON.stringify(this.stack.resolve(document.toJSON()).Statement);
       Annotations.of(this.node.defaultChild!).addWarningV2(`${WARNING_PREFIX}ImportedKeyPolicy`,
-        `${label} ${name} is imported, so this app cannot add the statements its consumers need. Add these statements to its key policy (requiredKeyPolicy() returns them too): ${statements}`);
+        `The key ${name} (${uses.join(', ')}) is imported, so this app cannot add the statements its consumers need. Add these statements to its key policy (requiredKeyPolicy() and requiredSourceKeyPolicy() return them too): ${statements}`);
     }
     return [];
   }
 }
 
-function policyDocument(specs: ReturnType<typeof keyStatementSpecs>, region: string): iam.PolicyDocument {
-  return new iam.PolicyDocument({ statements: specs.map(s => toPolicyStatement(s, region)) });
+/** An alias imported by name: used in each entry's own Region. */
+function isImportedAlias(key: kms.IKey): boolean {
+  const resolved = resolveKey(key);
+  return !Resource.isOwnedResource(resolved) && typeof (resolved as kms.IAlias).aliasName === 'string';
 }
 
 class ImportedDistributionConfiguration extends DistributionConfigurationBase {

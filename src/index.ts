@@ -1,5 +1,5 @@
 export * from './distribution-configuration';
 export * from './region-options';
-export type { LaunchPermission } from './launch-permission';
+export * from './launch-permission';
 export { DistributionChecks } from './distribution-checks';
 export * from './cross-account-distribution-role';

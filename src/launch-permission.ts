@@ -1,5 +1,3 @@
-import { Fn, Token } from 'aws-cdk-lib';
-
 /**
  * Who may launch instances from the AMI distributed to a Region.
  *
@@ -11,7 +9,8 @@ import { Fn, Token } from 'aws-cdk-lib';
  */
 export interface LaunchPermission {
   /**
-   * AWS account IDs (12 digits) that may launch the AMI.
+   * AWS account IDs (12 digits) that may launch the AMI. A list parameter (`CfnParameter.valueAsList`)
+   * works too: key policies then name the accounts it holds at deploy time.
    *
    * @default - no account
    */
@@ -21,6 +20,9 @@ export interface LaunchPermission {
    * ARNs of AWS Organizations whose accounts may launch the AMI,
    * e.g. `arn:aws:organizations::111122223333:organization/o-exampleorgid`.
    *
+   * Give each ARN as its own value (a plain string, or a token such as `Fn.importValue`): key policies need
+   * each organization's ID, which CloudFormation cannot take out of a list parameter.
+   *
    * @default - no organization
    */
   readonly organizations?: string[];
@@ -28,6 +30,8 @@ export interface LaunchPermission {
   /**
    * ARNs of organizational units whose accounts may launch the AMI,
    * e.g. `arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-exam-exampleouid`.
+   *
+   * Give each ARN as its own value, as for `organizations`.
    *
    * @default - no organizational unit
    */
@@ -42,59 +46,4 @@ export interface LaunchPermission {
    * @default false
    */
   readonly publicAccess?: boolean;
-}
-
-/** The launch group that makes an AMI public. */
-export const PUBLIC_USER_GROUP = 'all';
-
-/**
- * Renders a launch permission in the CloudFormation shape (`LaunchPermissionConfiguration`),
- * leaving out empty lists; undefined when nothing is shared.
- */
-export function renderLaunchPermission(permission: LaunchPermission | undefined): Record<string, string[]> | undefined {
-  if (!permission) {
-    return undefined;
-  }
-  const rendered: Record<string, string[]> = {};
-  setIfNotEmpty(rendered, 'UserIds', permission.accounts);
-  setIfNotEmpty(rendered, 'UserGroups', permission.publicAccess ? [PUBLIC_USER_GROUP] : undefined);
-  setIfNotEmpty(rendered, 'OrganizationArns', permission.organizations);
-  setIfNotEmpty(rendered, 'OrganizationalUnitArns', permission.organizationalUnits);
-  return Object.keys(rendered).length > 0 ? rendered : undefined;
-}
-
-function setIfNotEmpty(target: Record<string, string[]>, key: string, values: string[] | undefined) {
-  if (values && values.length > 0) {
-    target[key] = [...values];
-  }
-}
-
-/**
- * The organization ID (`o-...`) of an organization ARN, for the `aws:PrincipalOrgID` condition.
- * An unresolved ARN yields a CloudFormation expression that selects it at deploy time.
- */
-export function organizationIdOf(organizationArn: string): string {
-  if (Token.isUnresolved(organizationArn)) {
-    return Fn.select(1, Fn.split('/', organizationArn));
-  }
-  // A malformed ARN is reported by the OrganizationArn rule; it is kept as it is here.
-  return /:organization\/(o-[a-z0-9]+)$/.exec(organizationArn)?.[1] ?? organizationArn;
-}
-
-/**
- * An `aws:PrincipalOrgPaths` pattern for an OU ARN: `o-xxx/*\/ou-xxx/*`.
- *
- * The ARN names the organization and the OU but not the root and parent OUs on the path, so the
- * pattern matches the OU wherever it sits, and every OU below it (use it with `StringLike`).
- *
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
- */
-export function organizationalUnitPathOf(ouArn: string): string {
-  if (Token.isUnresolved(ouArn)) {
-    const parts = Fn.split('/', ouArn);
-    return Fn.join('', [Fn.select(1, parts), '/*/', Fn.select(2, parts), '/*']);
-  }
-  // A malformed ARN is reported by the OrganizationalUnitArn rule; it is kept as it is here.
-  const match = /:ou\/(o-[a-z0-9]+)\/(ou-[0-9a-z]+-[0-9a-z]+)/.exec(ouArn);
-  return match ? `${match[1]}/*/${match[2]}/*` : ouArn;
 }

@@ -46,6 +46,21 @@ export interface AmiDistributionSettings {
    * @default - no copies into other accounts
    */
   readonly targetAccounts?: string[];
+
+  /**
+   * Let the Region's consumers (target accounts, launch-permission accounts, organizations and OUs) create
+   * grants on the keys of this app for their own EC2 Auto Scaling service-linked role, and for no other
+   * grantee.
+   *
+   * EC2 Auto Scaling launches from an AMI encrypted with another account's key only after the consumer
+   * account has created such a grant (`aws kms create-grant ... --grantee-principal
+   * arn:aws:iam::<consumer>:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`);
+   * plain `RunInstances` needs no grant. See the README's recipe for Auto Scaling consumers.
+   *
+   * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+   * @default false
+   */
+  readonly autoScalingGrants?: boolean;
 }
 
 /** The value type of an SSM parameter that Image Builder updates with the new AMI ID. */

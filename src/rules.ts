@@ -1,6 +1,6 @@
 import { region_info as regionInfo } from 'aws-cdk-lib';
-import { isAwsManagedKeyId } from './key-access';
-import { PUBLIC_USER_GROUP } from './launch-permission';
+import { isAwsManagedKeyId } from './private/key-reference';
+import { PUBLIC_USER_GROUP } from './private/launch-permission';
 
 /*
  * Validation rules over a distribution configuration in its CloudFormation shape (PascalCase, tokens
@@ -28,6 +28,8 @@ export interface RuleContext {
   readonly keyRegions?: Record<string, string | undefined>;
   /** The key that encrypts the AMI in the build Region, if any. */
   readonly sourceKey?: { readonly name: string; readonly awsManaged: boolean };
+  /** The Region the image pipeline builds in (the distribution's own Region), when concrete. */
+  readonly buildRegion?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -432,11 +434,33 @@ export const launchTemplateAccount: Rule = (config, context) => entries(config).
   });
 });
 
+/**
+ * An AMI encrypted with the source key is copied into another Region with that Region's `KmsKeyId`, or, when
+ * there is none, with the default EBS encryption key of the account (the AWS managed key `aws/ebs` unless
+ * the account changed it), whose snapshots cannot be shared with other accounts.
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html (limits: the default key for EBS)
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-explicit.html
+ */
+export const sourceKeyDefaultEncryption: Rule = (config, context) => entries(config).flatMap(e => {
+  if (!context.sourceKey || !e.region || !context.buildRegion || e.region === context.buildRegion || e.ami.KmsKeyId !== undefined) {
+    return [];
+  }
+  const shared = [
+    ...list(e.permission.UserIds).filter(a => a !== context.ownerAccount).map(a => `account ${isStr(a) ? a : show(a)}`),
+    ...list(e.permission.OrganizationArns).map(o => `organization ${isStr(o) ? o : show(o)}`),
+    ...list(e.permission.OrganizationalUnitArns).map(o => `OU ${isStr(o) ? o : show(o)}`),
+  ];
+  return shared.length > 0
+    ? [warning('SourceKeyDefaultEncryption', `${e.label}: the AMI is encrypted with the source key ${context.sourceKey.name} and this Region has no KmsKeyId, so its copy is encrypted with the account's default EBS key (the AWS managed key aws/ebs unless the account set another default), which cannot be shared; yet LaunchPermissionConfiguration shares it with ${shared.join(', ')}. Fix: set kmsKey for this Region to a customer managed key of ${e.region}.`)]
+    : [];
+});
+
 /** All rules, in the order their findings are reported. */
 export const RULES: Rule[] = [
   distributionName, descriptions, regions, accountIds, listSizes, organizationArns, amiName, amiTags,
   launchTemplateIds, ssmParameters, fastLaunch, licenseConfigurationArns, containerRepository, knownKeys,
-  publicEncryptedAmi, awsManagedKeyShared, keyRegion, ssmParameterAccount, launchTemplateAccount,
+  publicEncryptedAmi, awsManagedKeyShared, keyRegion, ssmParameterAccount, launchTemplateAccount, sourceKeyDefaultEncryption,
 ];
 
 /** Runs every rule. */

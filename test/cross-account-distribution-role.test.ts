@@ -63,16 +63,24 @@ test('keys of this app in other accounts are reached through their alias', () =>
   expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('Fn::ImportValue');
 });
 
-test('launch-template and SSM-parameter updates add only the actions they need', () => {
+test('launch-template and SSM-parameter updates add only the actions they need, launch templates as AWS documents them', () => {
   const stack = targetStack();
   new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], launchTemplateUpdates: true, ssmParameterNames: ['/golden/ami-id'] });
+  const launchTemplates = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:*:222222222222:launch-template/*']] };
   Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {
       Statement: [
         {
           Sid: 'ImageBuilderUpdateLaunchTemplates',
           Action: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:*:222222222222:launch-template/*']] },
+          Resource: launchTemplates,
+          Condition: { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
+        },
+        {
+          Sid: 'ImageBuilderTagLaunchTemplates',
+          Action: 'ec2:CreateTags',
+          Resource: launchTemplates,
+          Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder' } },
         },
         { Sid: 'ImageBuilderDescribeLaunchTemplates', Action: 'ec2:DescribeLaunchTemplates', Resource: '*' },
         {

@@ -122,15 +122,16 @@ describe('imported keys', () => {
 
     const expected = [
       { Sid: 'ImageBuilderLaunchByAccounts', Effect: 'Allow', Action: LAUNCH, Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: '*' },
-      { Sid: 'ImageBuilderLaunchByAccountsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: '*', Condition: GRANT_CONDITION },
+      { Sid: 'ImageBuilderCreateGrantForAccounts', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: '*', Condition: GRANT_CONDITION },
     ];
     expect(stack.resolve(dist.requiredKeyPolicy('eu-west-1').toJSON()).Statement).toEqual(expected);
 
     const warnings = Annotations.fromStack(stack).findWarning('/Dist/Dist/Resource', Match.stringLikeRegexp('ImportedKeyPolicy'));
     expect(warnings).toHaveLength(1);
     const message = warnings[0].entry.data as string;
-    expect(message).toContain(`Region eu-west-1: the key ${arn} is imported`);
-    const json = message.slice(message.indexOf('key policy (requiredKeyPolicy() returns them too): ') + 51, message.indexOf(' [ack:'));
+    expect(message).toContain(`The key ${arn} (the key of Region eu-west-1) is imported`);
+    const marker = 'requiredSourceKeyPolicy() return them too): ';
+    const json = message.slice(message.indexOf(marker) + marker.length, message.indexOf(' [ack:'));
     expect(JSON.parse(json)).toEqual(expected);
     expect(message).toContain('[ack: cdk-imagebuilder-distribution:ImportedKeyPolicy]');
   });
@@ -167,17 +168,27 @@ describe('key policies of owned keys', () => {
     new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1', { kmsKey: key, targetAccounts: ['222222222222', '333333333333'] });
     const principal = { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root'] };
     expect(imageBuilderStatements(stack)).toEqual([
-      { Sid: 'ImageBuilderCopyIntoTargetAccounts', Effect: 'Allow', Action: COPY, Principal: principal, Resource: '*' },
-      { Sid: 'ImageBuilderCopyIntoTargetAccountsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: principal, Resource: '*', Condition: GRANT_CONDITION },
+      { Sid: 'ImageBuilderCopy', Effect: 'Allow', Action: COPY, Principal: principal, Resource: '*' },
+      { Sid: 'ImageBuilderCreateGrantForAccounts', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: principal, Resource: '*', Condition: GRANT_CONDITION },
     ]);
   });
 
-  test('launch-permission accounts: the launch actions', () => {
+  test('launch-permission accounts: the launch actions; an account that copies is not listed again', () => {
     const { stack, key } = setup();
-    new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1', { kmsKey: key, launchPermission: { accounts: ['222222222222'] } });
+    new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1', {
+      kmsKey: key, targetAccounts: ['333333333333'], launchPermission: { accounts: ['222222222222', '333333333333'] },
+    });
     expect(imageBuilderStatements(stack)).toEqual([
+      { Sid: 'ImageBuilderCopy', Effect: 'Allow', Action: COPY, Principal: { AWS: 'arn:aws:iam::333333333333:root' }, Resource: '*' },
       { Sid: 'ImageBuilderLaunchByAccounts', Effect: 'Allow', Action: LAUNCH, Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: '*' },
-      { Sid: 'ImageBuilderLaunchByAccountsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: '*', Condition: GRANT_CONDITION },
+      {
+        Sid: 'ImageBuilderCreateGrantForAccounts',
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Principal: { AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::222222222222:root'] },
+        Resource: '*',
+        Condition: GRANT_CONDITION,
+      },
     ]);
   });
 
@@ -188,33 +199,36 @@ describe('key policies of owned keys', () => {
     const ou = { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-abcdefghij/*/ou-ab12-cdefghij/*'] } };
     expect(imageBuilderStatements(stack)).toEqual([
       { Sid: 'ImageBuilderLaunchByOrganizations', Effect: 'Allow', Action: LAUNCH, Principal: { AWS: '*' }, Resource: '*', Condition: org },
-      { Sid: 'ImageBuilderLaunchByOrganizationsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: '*' }, Resource: '*', Condition: { ...org, ...GRANT_CONDITION } },
       { Sid: 'ImageBuilderLaunchByOrganizationalUnits', Effect: 'Allow', Action: LAUNCH, Principal: { AWS: '*' }, Resource: '*', Condition: ou },
-      { Sid: 'ImageBuilderLaunchByOrganizationalUnitsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: '*' }, Resource: '*', Condition: { ...ou, ...GRANT_CONDITION } },
+      { Sid: 'ImageBuilderCreateGrantForOrganizations', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: '*' }, Resource: '*', Condition: { ...GRANT_CONDITION, ...org } },
+      { Sid: 'ImageBuilderCreateGrantForOrganizationalUnits', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: '*' }, Resource: '*', Condition: { ...GRANT_CONDITION, ...ou } },
     ]);
   });
 
-  test('the source key: every consumer of every Region gets the decrypt-side actions', () => {
+  test('the source key: target accounts of every Region, and launch consumers of the build Region only', () => {
     const app = new App();
     const stack = new Stack(app, 'Dist', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const sourceKey = new kms.Key(stack, 'SourceKey');
     const eu = keyStack(app, 'eu-west-1');
     new DistributionConfiguration(stack, 'Dist', { sourceKey })
       .addRegion('us-east-1', { launchPermission: { accounts: ['222222222222'], organizations: [ORG_ARN] } })
-      .addRegion('eu-west-1', { kmsKey: eu.key, targetAccounts: ['333333333333'] });
+      .addRegion('eu-west-1', { kmsKey: eu.key, targetAccounts: ['333333333333'], launchPermission: { accounts: ['444444444444'], organizationalUnits: [OU_ARN] } });
 
-    const accounts = { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root'] };
+    const accounts = { AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::222222222222:root'] };
     const org = { StringEquals: { 'aws:PrincipalOrgID': ['o-abcdefghij'] } };
     expect(imageBuilderStatements(stack)).toEqual([
-      { Sid: 'ImageBuilderSourceKeyForAccounts', Effect: 'Allow', Action: LAUNCH, Principal: accounts, Resource: '*' },
-      { Sid: 'ImageBuilderSourceKeyForAccountsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: accounts, Resource: '*', Condition: GRANT_CONDITION },
-      { Sid: 'ImageBuilderSourceKeyForOrganizations', Effect: 'Allow', Action: LAUNCH, Principal: { AWS: '*' }, Resource: '*', Condition: org },
-      { Sid: 'ImageBuilderSourceKeyForOrganizationsCreateGrant', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: '*' }, Resource: '*', Condition: { ...org, ...GRANT_CONDITION } },
+      { Sid: 'ImageBuilderLaunchByAccounts', Effect: 'Allow', Action: LAUNCH, Principal: accounts, Resource: '*' },
+      { Sid: 'ImageBuilderLaunchByOrganizations', Effect: 'Allow', Action: LAUNCH, Principal: { AWS: '*' }, Resource: '*', Condition: org },
+      { Sid: 'ImageBuilderCreateGrantForAccounts', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: accounts, Resource: '*', Condition: GRANT_CONDITION },
+      { Sid: 'ImageBuilderCreateGrantForOrganizations', Effect: 'Allow', Action: 'kms:CreateGrant', Principal: { AWS: '*' }, Resource: '*', Condition: { ...GRANT_CONDITION, ...org } },
     ]);
-    // The eu-west-1 key names only its own Region's consumer.
+    // The eu-west-1 key names only its own Region's consumers.
     expect(imageBuilderStatements(eu.stack).map(s => [s.Sid, s.Principal])).toEqual([
-      ['ImageBuilderCopyIntoTargetAccounts', { AWS: 'arn:aws:iam::333333333333:root' }],
-      ['ImageBuilderCopyIntoTargetAccountsCreateGrant', { AWS: 'arn:aws:iam::333333333333:root' }],
+      ['ImageBuilderCopy', { AWS: 'arn:aws:iam::333333333333:root' }],
+      ['ImageBuilderLaunchByAccounts', { AWS: 'arn:aws:iam::444444444444:root' }],
+      ['ImageBuilderLaunchByOrganizationalUnits', { AWS: '*' }],
+      ['ImageBuilderCreateGrantForAccounts', { AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::444444444444:root'] }],
+      ['ImageBuilderCreateGrantForOrganizationalUnits', { AWS: '*' }],
     ]);
   });
 
@@ -228,12 +242,11 @@ describe('key policies of owned keys', () => {
     });
     const statements = imageBuilderStatements(stack);
     expect(statements.map(s => s.Sid)).toEqual([
-      'ImageBuilderLaunchByAccounts', 'ImageBuilderLaunchByAccountsCreateGrant',
-      'ImageBuilderLaunchByOrganizations', 'ImageBuilderLaunchByOrganizationsCreateGrant',
+      'ImageBuilderLaunchByAccounts', 'ImageBuilderLaunchByOrganizations', 'ImageBuilderCreateGrantForAccounts', 'ImageBuilderCreateGrantForOrganizations',
     ]);
     expect(statements[0].Principal).toEqual({ AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root', 'arn:aws:iam::444444444444:root'] });
-    expect(statements[2].Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': ['o-abcdefghij', 'o-zyxwvutsrq'] } });
-    expect(statements[3].Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': ['o-abcdefghij', 'o-zyxwvutsrq'] }, ...GRANT_CONDITION });
+    expect(statements[1].Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': ['o-abcdefghij', 'o-zyxwvutsrq'] } });
+    expect(statements[3].Condition).toEqual({ ...GRANT_CONDITION, StringEquals: { 'aws:PrincipalOrgID': ['o-abcdefghij', 'o-zyxwvutsrq'] } });
   });
 
   test('the owner account is not a consumer', () => {
@@ -246,9 +259,9 @@ describe('key policies of owned keys', () => {
     const { stack } = setup();
     const dist = new DistributionConfiguration(stack, 'Dist').addRegion('eu-west-1', { targetAccounts: ['222222222222'] });
     expect(stack.resolve(dist.requiredKeyPolicy('eu-west-1').toJSON()).Statement.map((s: any) => s.Sid))
-      .toEqual(['ImageBuilderCopyIntoTargetAccounts', 'ImageBuilderCopyIntoTargetAccountsCreateGrant']);
+      .toEqual(['ImageBuilderCopy', 'ImageBuilderCreateGrantForAccounts']);
     expect(stack.resolve(dist.requiredSourceKeyPolicy().toJSON()).Statement.map((s: any) => s.Sid))
-      .toEqual(['ImageBuilderSourceKeyForAccounts', 'ImageBuilderSourceKeyForAccountsCreateGrant']);
-    expect(() => dist.requiredKeyPolicy('ap-south-1')).toThrow(/Region ap-south-1 has no distribution settings; Regions added: eu-west-1/);
+      .toEqual(['ImageBuilderLaunchByAccounts', 'ImageBuilderCreateGrantForAccounts']);
+    expect(() => dist.requiredKeyPolicy('ap-south-1')).toThrow(/Region ap-south-1 has no AMI distribution settings; Regions added with addRegion\(\): eu-west-1/);
   });
 });

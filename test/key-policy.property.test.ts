@@ -55,27 +55,30 @@ function membersBySid(statements: any[]): Record<string, string[]> {
   return result;
 }
 
-/** What the spec says each key's policy must hold: consumers of the Regions it encrypts, and of all Regions for the source key. */
-function expectedMembers(specs: RegionSpec[], isSource: boolean): Record<string, string[]> {
-  const expected: Record<string, Set<string>> = {};
-  const add = (sid: string, members: string[]) => {
-    for (const s of [sid, `${sid}CreateGrant`]) {
-      members.forEach(m => (expected[s] ??= new Set()).add(m));
-    }
+/**
+ * What the spec says a key's policy must hold: the consumers of the Regions it encrypts; for the source key,
+ * also every target account (their copies read the source AMI) and the launch consumers of the build Region.
+ * An account that copies is listed once, with the copy actions.
+ */
+function expectedMembers(specs: RegionSpec[], all: RegionSpec[], isSource: boolean): Record<string, string[]> {
+  const build = all.filter(r => r.region === HOME);
+  const notOwner = (accounts: string[]) => accounts.filter(a => a !== OWNER);
+  const copy = new Set(notOwner(specs.flatMap(r => r.targets)));
+  const launch = new Set(notOwner([
+    ...specs.flatMap(r => r.launch),
+    ...(isSource ? [...all.flatMap(r => r.targets), ...build.flatMap(r => r.launch)] : []),
+  ]).filter(a => !copy.has(a)));
+  const orgs = new Set([...specs, ...(isSource ? build : [])].flatMap(r => r.orgs));
+  const ous = new Set([...specs, ...(isSource ? build : [])].flatMap(r => r.ous.map(ouPath)));
+  const expected: Record<string, Set<string>> = {
+    ImageBuilderCopy: copy,
+    ImageBuilderLaunchByAccounts: launch,
+    ImageBuilderLaunchByOrganizations: orgs,
+    ImageBuilderLaunchByOrganizationalUnits: ous,
+    ImageBuilderCreateGrantForAccounts: new Set([...copy, ...launch]),
+    ImageBuilderCreateGrantForOrganizations: orgs,
+    ImageBuilderCreateGrantForOrganizationalUnits: ous,
   };
-  for (const spec of specs) {
-    const prefix = isSource ? 'ImageBuilderSourceKeyFor' : '';
-    if (isSource) {
-      add(`${prefix}Accounts`, [...spec.targets, ...spec.launch].filter(a => a !== OWNER));
-      add(`${prefix}Organizations`, spec.orgs);
-      add(`${prefix}OrganizationalUnits`, spec.ous.map(ouPath));
-    } else {
-      add('ImageBuilderCopyIntoTargetAccounts', spec.targets.filter(a => a !== OWNER));
-      add('ImageBuilderLaunchByAccounts', spec.launch.filter(a => a !== OWNER));
-      add('ImageBuilderLaunchByOrganizations', spec.orgs);
-      add('ImageBuilderLaunchByOrganizationalUnits', spec.ous.map(ouPath));
-    }
-  }
   return Object.fromEntries(Object.entries(expected).filter(([, v]) => v.size > 0).map(([k, v]) => [k, [...v].sort()]));
 }
 
@@ -138,7 +141,7 @@ test('every consumer is in the policy of each key it needs and of no other, with
     }
     for (const [key, statements] of keyPolicies) {
       const encrypts = regions.filter(spec => keyOf(spec) === key);
-      const expected = { ...expectedMembers(encrypts, false), ...(key === sourceKey ? expectedMembers(regions, true) : {}) };
+      const expected = expectedMembers(encrypts, regions, key === sourceKey);
       expect(membersBySid(statements)).toEqual(expected);
       expect(statements.flatMap(leastPrivilegeViolations)).toEqual([]);
     }

@@ -1,0 +1,339 @@
+import { AspectPriority, Aspects, IAspect, Reference, Resource, Stack, Tokenization, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { KEY_POLICY_MAX_BYTES } from './key-actions';
+import { KeyNeed, isListToken, keyPolicyStatements } from './key-policy';
+import { aliasArn, canEditPolicy, concrete, crossEnvironmentAliasOf, describeKey, differs, inOtherEnvironment, isAlias, keyEnvironment, partitionOf, resolveKey } from './key-reference';
+import { RegionDistribution } from './region-distribution';
+import { AmiDistributionSettings } from '../region-options';
+import { validationError } from '../validation-error';
+
+/*
+ * The one owner of key wiring: for each Region of a distribution, the `KmsKeyId` it writes (an alias and a
+ * stack dependency for keys in other Regions or accounts), and the key-policy statements its consumers
+ * need on every key the app owns, written once per key when the app is synthesized.
+ */
+
+/** What the wiring reads from a distribution. */
+export interface DistributionModel {
+  /** The distribution construct. */
+  readonly scope: IConstruct;
+  /** The key of the AMI the build creates in the build Region. */
+  readonly sourceKey?: kms.IKey;
+  /** The Regions, in the order they were added. */
+  entries(): RegionDistribution[];
+}
+
+/** The distributions that use each key of the app, and whether its statements are written yet. */
+const wiringsByKey = new WeakMap<kms.Key, Set<KeyWiring>>();
+
+export class KeyWiring {
+  private readonly keyIds = new Map<string, string>();
+
+  constructor(private readonly model: DistributionModel) {
+    if (model.sourceKey) {
+      this.register(model.sourceKey);
+    }
+  }
+
+  /** The distribution's account, when concrete. */
+  public get distributionAccount(): string | undefined {
+    return concrete(Stack.of(this.model.scope).account);
+  }
+
+  /** The build Region: image pipelines use distribution configurations of their own Region. */
+  public get buildRegion(): string | undefined {
+    return concrete(Stack.of(this.model.scope).region);
+  }
+
+  /** Wires a Region whose settings are set: its key's `KmsKeyId`, and its consumers on the keys they reach. */
+  public wireRegion(entry: RegionDistribution) {
+    const reached = [entry.kmsKey, this.model.sourceKey].filter((k): k is kms.IKey => k !== undefined);
+    if (reached.length > 0) {
+      this.rejectListTokens(entry);
+    }
+    if (entry.kmsKey) {
+      this.keyIds.set(entry.region, this.kmsKeyIdFor(entry.region, entry.kmsKey));
+      this.register(entry.kmsKey);
+      this.checkReach(entry, entry.kmsKey, regionValues(entry));
+    }
+    if (this.model.sourceKey) {
+      this.checkReach(entry, this.model.sourceKey, sourceValues(entry, entry.region === this.buildRegion));
+    }
+  }
+
+  /** The `KmsKeyId` written for a Region, if it has a key. */
+  public kmsKeyIdOf(region: string): string | undefined {
+    return this.keyIds.get(region);
+  }
+
+  /** The keys this distribution uses (each once, aliases of the app's keys as their key), with what they encrypt. */
+  public keysInUse(): Array<{ key: kms.IKey; uses: string[] }> {
+    const uses = new Map<kms.IKey, string[]>();
+    const add = (key: kms.IKey, use: string) => {
+      const resolved = resolveKey(key);
+      uses.set(resolved, [...(uses.get(resolved) ?? []), use]);
+    };
+    for (const entry of this.model.entries()) {
+      if (entry.kmsKey) {
+        add(entry.kmsKey, `the key of Region ${entry.region}`);
+      }
+    }
+    if (this.model.sourceKey) {
+      add(this.model.sourceKey, 'the source key');
+    }
+    return [...uses].map(([key, u]) => ({ key, uses: u }));
+  }
+
+  /** What this distribution needs on a key: for each Region it encrypts, and as the source key. */
+  public needsOn(key: kms.IKey): KeyNeed[] {
+    const resolved = resolveKey(key);
+    const owner = keyEnvironment(resolved).account;
+    const needs = this.model.entries()
+      .filter(entry => entry.kmsKey && resolveKey(entry.kmsKey) === resolved)
+      .map(entry => this.regionNeed(entry, owner));
+    if (this.model.sourceKey && resolveKey(this.model.sourceKey) === resolved) {
+      needs.push(...this.sourceNeeds(owner));
+    }
+    return needs;
+  }
+
+  /**
+   * A Region's key: target accounts copy with it, launch consumers launch from the copy it encrypts, and
+   * the distribution account's Image Builder copies with it when another account owns it.
+   */
+  public regionNeed(entry: RegionDistribution, owner: string | undefined): KeyNeed {
+    const consumers = entry.consumers;
+    return {
+      copyAccounts: [...consumers.targetAccounts, ...this.distributionAccountIfNotOwner(owner)],
+      launchAccounts: consumers.launchAccounts,
+      organizationIds: consumers.organizationIds,
+      organizationalUnitPaths: consumers.organizationalUnitPaths,
+      autoScalingGrants: entry.autoScalingGrants,
+    };
+  }
+
+  /**
+   * The source key: every copy into a target account reads the AMI it encrypts; consumers with launch
+   * permission in the build Region launch from that AMI itself. Consumers of other Regions launch from
+   * copies encrypted with their Region's key, and do not get it.
+   *
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
+   */
+  public sourceNeeds(owner: string | undefined): KeyNeed[] {
+    const entries = this.model.entries();
+    const build = entries.find(e => e.region === this.buildRegion);
+    const needs: KeyNeed[] = [{
+      copyAccounts: this.distributionAccountIfNotOwner(owner),
+      launchAccounts: entries.flatMap(e => e.consumers.targetAccounts),
+      organizationIds: [],
+      organizationalUnitPaths: [],
+      autoScalingGrants: false,
+    }];
+    if (build) {
+      const consumers = build.consumers;
+      needs.push({
+        copyAccounts: [],
+        launchAccounts: consumers.launchAccounts,
+        organizationIds: consumers.organizationIds,
+        organizationalUnitPaths: consumers.organizationalUnitPaths,
+        autoScalingGrants: build.autoScalingGrants,
+      });
+    }
+    return needs;
+  }
+
+  /** The statements this distribution needs on a key, as a document (for keys whose policy is managed elsewhere). */
+  public requiredPolicy(needs: KeyNeed[], owner: string | undefined, region: string | undefined): iam.PolicyDocument {
+    return new iam.PolicyDocument({ statements: keyPolicyStatements(needs, owner, partitionOf(region)) });
+  }
+
+  /** The distribution account, when another (known) account owns the key: its Image Builder copies with the key. */
+  private distributionAccountIfNotOwner(owner: string | undefined): string[] {
+    const account = this.distributionAccount;
+    return account && owner && differs(account, owner) ? [account] : [];
+  }
+
+  /**
+   * The `KmsKeyId` an entry of `region` writes for `key`:
+   * - a key of this app in another Region or account: an alias of it in its own stack (the alias the user
+   *   made, or one the library makes), its ARN written as a plain string, and a stack dependency, so that no
+   *   cross-region or cross-account reference (and no custom resource) is needed;
+   * - an imported alias (`Alias.fromAliasName`): the alias ARN in the entry's Region, as alias names are per Region;
+   * - anything else: the key ARN.
+   */
+  private kmsKeyIdFor(region: string, key: kms.IKey): string {
+    const resolved = resolveKey(key);
+    if (!Resource.isOwnedResource(resolved)) {
+      return isAlias(resolved) ? aliasArn(region, Stack.of(resolved).account, resolved.aliasName) : resolved.keyArn;
+    }
+    if (!inOtherEnvironment(this.model.scope, resolved)) {
+      return resolved.keyArn;
+    }
+    const keyStack = Stack.of(resolved);
+    const here = Stack.of(this.model.scope);
+    // Once per pair of stacks: aws-cdk-lib keeps every reason given, so repeating it costs time in large apps.
+    if (!here.dependencies.includes(keyStack)) {
+      here.addStackDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
+    }
+    return aliasArn(keyStack.region, keyStack.account, crossEnvironmentAliasOf(key));
+  }
+
+  /** Records that this distribution uses an owned key; its statements are written when the app is synthesized. */
+  private register(key: kms.IKey) {
+    if (!canEditPolicy(key)) {
+      return;
+    }
+    const target = resolveKey(key) as kms.Key;
+    let wirings = wiringsByKey.get(target);
+    if (!wirings) {
+      wirings = new Set();
+      wiringsByKey.set(target, wirings);
+      Aspects.of(target).add(new KeyStatementsAspect(target, wirings), { priority: AspectPriority.MUTATING });
+      target.node.addValidation({ validate: () => keyPolicySizeErrors(target) });
+    }
+    wirings.add(this);
+  }
+
+  /**
+   * Organizations and OUs become `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` values, which need each
+   * organization's ID: CloudFormation cannot take the IDs out of a list of ARNs known only at deploy time.
+   */
+  private rejectListTokens(entry: RegionDistribution) {
+    const permission = entry.launchPermission;
+    for (const field of ['organizations', 'organizationalUnits'] as const) {
+      if ((permission[field] ?? []).some(isListToken)) {
+        throw validationError('ListTokenOrganizations', `Region ${entry.region}: ${settingLabel(entry, `launchPermission.${field}`)} is a list known only at deploy time (such as a CommaDelimitedList parameter), but the key policies need the ID of each ${field === 'organizations' ? 'organization' : 'OU'}, which CloudFormation cannot take out of such a list. Fix: give each ARN as its own value, e.g. one String parameter per ARN, or Fn.select(0, list), Fn.select(1, list), ...`, this.model.scope);
+      }
+    }
+  }
+
+  /**
+   * A deploy-time value of another stack cannot go into the policy of an owned key: the key's stack would
+   * read a value of a stack that deploys after it (aws-cdk-lib stops with "cyclic reference"), or an export
+   * of another Region or account.
+   */
+  private checkReach(entry: RegionDistribution, key: kms.IKey, values: Array<{ path: string; value: string }>) {
+    if (!canEditPolicy(key)) {
+      return;
+    }
+    const keyStack = Stack.of(resolveKey(key));
+    const here = Stack.of(this.model.scope);
+    if (keyStack === here) {
+      return;
+    }
+    for (const { path, value } of values) {
+      const origin = foreignOrigin(value, here, keyStack);
+      if (origin) {
+        throw validationError('DeployTimeValueInKeyPolicy', `Region ${entry.region}: ${settingLabel(entry, path)} is ${origin}, but it goes into the policy of the key ${describeKey(key)}, which stack ${keyStack.node.path} deploys before this distribution's stack; CloudFormation cannot pass the value there. Fix: pass a plain value (e.g. the account ID as a string), or a value of the key's own stack, or create the key in this distribution's stack.`, this.model.scope);
+      }
+    }
+  }
+}
+
+/** The values of a Region that its key's policy holds. */
+function regionValues(entry: RegionDistribution): Array<{ path: string; value: string }> {
+  const permission = entry.launchPermission;
+  return [
+    ...listed('targetAccounts', entry.ami?.targetAccounts),
+    ...listed('launchPermission.accounts', permission.accounts),
+    ...listed('launchPermission.organizations', permission.organizations),
+    ...listed('launchPermission.organizationalUnits', permission.organizationalUnits),
+  ];
+}
+
+/** The values of a Region that the source key's policy holds: target accounts, and launch consumers of the build Region. */
+function sourceValues(entry: RegionDistribution, isBuildRegion: boolean): Array<{ path: string; value: string }> {
+  return isBuildRegion ? regionValues(entry) : listed('targetAccounts', entry.ami?.targetAccounts);
+}
+
+function listed(path: string, values: string[] | undefined): Array<{ path: string; value: string }> {
+  return (values ?? []).map((value, i) => ({ path: `${path}[${i}]`, value }));
+}
+
+/** How the user wrote a Region's setting: in `addRegion()`, or as the construct's default. */
+export function settingLabel(entry: RegionDistribution, path: string): string {
+  const setting = path.split(/[.[]/)[0] as keyof AmiDistributionSettings;
+  return entry.originOf(setting) === 'region'
+    ? `addRegion('${entry.region}', ...) ${path}`
+    : `${path} (a construct default, inherited by Region ${entry.region})`;
+}
+
+/**
+ * What makes `value` unusable in `keyStack`: a reference to a construct of another stack, or an import
+ * (`Fn.importValue`) written in a stack of another Region or account. Undefined when it can be used.
+ */
+function foreignOrigin(value: string, here: Stack, keyStack: Stack): string | undefined {
+  const reversed = Tokenization.reverseList([value]);
+  const tokens = reversed ? [reversed] : Tokenization.reverseString(value).tokens;
+  for (const token of tokens) {
+    if (Reference.isReference(token)) {
+      const stack = Stack.of(token.target);
+      if (stack !== keyStack) {
+        return `a deploy-time value of stack ${stack.node.path} (${JSON.stringify(here.resolve(token))})`;
+      }
+    } else if (JSON.stringify(here.resolve(token)).includes('Fn::ImportValue')
+      && (differs(here.region, keyStack.region) || differs(here.account, keyStack.account))) {
+      return `an import of ${here.node.path}'s Region and account (${JSON.stringify(here.resolve(token))})`;
+    }
+  }
+  return undefined;
+}
+
+/** Writes the statements of every distribution that uses a key, once, before the app is validated. */
+class KeyStatementsAspect implements IAspect {
+  private written = false;
+
+  constructor(private readonly key: kms.Key, private readonly wirings: Set<KeyWiring>) {}
+
+  public visit(node: IConstruct): void {
+    if (node !== this.key || this.written) {
+      return;
+    }
+    this.written = true;
+    const needs = [...this.wirings].flatMap(w => w.needsOn(this.key));
+    const stack = Stack.of(this.key);
+    for (const statement of keyPolicyStatements(needs, concrete(stack.account), partitionOf(stack.region))) {
+      this.key.addToResourcePolicy(statement, true);
+    }
+  }
+}
+
+/**
+ * KMS rejects a key policy over 32,768 bytes. The size is estimated as deployed: pseudo parameters and
+ * joins written out; other deploy-time values count as their CloudFormation text.
+ */
+function keyPolicySizeErrors(key: kms.Key): string[] {
+  const stack = Stack.of(key);
+  const policy = stack.resolve((key.node.defaultChild as kms.CfnKey).keyPolicy);
+  const bytes = Buffer.byteLength(JSON.stringify(asDeployed(policy, stack)), 'utf-8');
+  if (bytes <= KEY_POLICY_MAX_BYTES) {
+    return [];
+  }
+  return [`[KeyPolicySize] The policy of the key ${key.node.path} is about ${bytes} bytes once deployed; KMS accepts at most ${KEY_POLICY_MAX_BYTES}. Fix: share with organizations or OUs (launchPermission.organizations / organizationalUnits) instead of listing many accounts, or give some Regions or distributions a key of their own.`];
+}
+
+function asDeployed(value: unknown, stack: Stack): unknown {
+  if (Array.isArray(value)) {
+    return value.map(v => asDeployed(v, stack));
+  }
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
+  const obj = value as Record<string, unknown>;
+  const pseudo: Record<string, string | undefined> = {
+    'AWS::Partition': concrete(stack.region) ? partitionOf(stack.region) : 'aws',
+    'AWS::AccountId': concrete(stack.account) ?? '000000000000',
+    'AWS::Region': concrete(stack.region) ?? 'us-east-1',
+  };
+  if (typeof obj.Ref === 'string' && pseudo[obj.Ref] !== undefined) {
+    return pseudo[obj.Ref];
+  }
+  const join = obj['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    const parts = join[1].map(p => asDeployed(p, stack));
+    if (parts.every(p => typeof p === 'string')) {
+      return parts.join(join[0]);
+    }
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, asDeployed(v, stack)]));
+}

@@ -1,0 +1,58 @@
+import { Fn, Token } from 'aws-cdk-lib';
+import { LaunchPermission } from '../launch-permission';
+
+/** The launch group that makes an AMI public. */
+export const PUBLIC_USER_GROUP = 'all';
+
+/**
+ * Renders a launch permission in the CloudFormation shape (`LaunchPermissionConfiguration`),
+ * leaving out empty lists; undefined when nothing is shared.
+ */
+export function renderLaunchPermission(permission: LaunchPermission | undefined): Record<string, string[]> | undefined {
+  if (!permission) {
+    return undefined;
+  }
+  const rendered: Record<string, string[]> = {};
+  setIfNotEmpty(rendered, 'UserIds', permission.accounts);
+  setIfNotEmpty(rendered, 'UserGroups', permission.publicAccess ? [PUBLIC_USER_GROUP] : undefined);
+  setIfNotEmpty(rendered, 'OrganizationArns', permission.organizations);
+  setIfNotEmpty(rendered, 'OrganizationalUnitArns', permission.organizationalUnits);
+  return Object.keys(rendered).length > 0 ? rendered : undefined;
+}
+
+function setIfNotEmpty(target: Record<string, string[]>, key: string, values: string[] | undefined) {
+  if (values && values.length > 0) {
+    // A list token is kept as it is: copying its one encoded element keeps it a list token.
+    target[key] = [...values];
+  }
+}
+
+/**
+ * The organization ID (`o-...`) of an organization ARN, for the `aws:PrincipalOrgID` condition.
+ * An unresolved ARN yields a CloudFormation expression that selects it at deploy time.
+ */
+export function organizationIdOf(organizationArn: string): string {
+  if (Token.isUnresolved(organizationArn)) {
+    return Fn.select(1, Fn.split('/', organizationArn));
+  }
+  // A malformed ARN is reported by its rule; it is kept as it is here.
+  return /:organization\/(o-[a-z0-9]+)$/.exec(organizationArn)?.[1] ?? organizationArn;
+}
+
+/**
+ * An `aws:PrincipalOrgPaths` pattern for an OU ARN: `o-xxx/*\/ou-xxx/*`.
+ *
+ * The ARN names the organization and the OU but not the root and parent OUs on the path, so the
+ * pattern matches the OU wherever it sits, and every OU below it (use it with `StringLike`).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ */
+export function organizationalUnitPathOf(ouArn: string): string {
+  if (Token.isUnresolved(ouArn)) {
+    const parts = Fn.split('/', ouArn);
+    return Fn.join('', [Fn.select(1, parts), '/*/', Fn.select(2, parts), '/*']);
+  }
+  // A malformed ARN is reported by its rule; it is kept as it is here.
+  const match = /:ou\/(o-[a-z0-9]+)\/(ou-[0-9a-z]+-[0-9a-z]+)/.exec(ouArn);
+  return match ? `${match[1]}/*/${match[2]}/*` : ouArn;
+}
