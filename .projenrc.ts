@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
     'aws-cdk@2.1148.1',
     'ts-node@10.9.2',
+    // AGPL-3.0: a test-only IAM policy evaluator; the published packages never import or bundle it.
+    '@cloud-copilot/iam-simulate@0.1.173',
     'ajv@^8',
     'fast-check@^4',
     'cdk-nag@^2',

@@ -1,0 +1,176 @@
+import { Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { decide } from './authorization/evaluate';
+import { CatalogueRequest, KeyView, catalogue } from './authorization/requests';
+import { deploy, keyIdOf } from './authorization/resolve';
+import { ORG_A, ORG_B, OU_A1, OU_A2, Topology, buildTopology, importedKeyArn } from './authorization/topology';
+
+/*
+ * Every request of the copy and launch flow, decided by an IAM policy evaluator against the key policies
+ * and roles as deployed (intrinsics resolved), in every topology: allowed for those who need it, denied
+ * for everyone else. The expectations come from the topology's data and AWS's pages (requests.ts),
+ * never from the library's output.
+ */
+
+const DIST = '111111111111';
+const KEY_ACCOUNT = '101010101010';
+
+const TOPOLOGIES: Topology[] = [
+  {
+    name: 'one account, many Regions, shared with accounts, an organization and an OU',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }, { id: 'apse2', account: DIST, region: 'ap-southeast-2' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', launchAccounts: ['222222222222'] },
+      { region: 'eu-west-1', key: 'euw1', launchAccounts: ['333333333333'], organizations: [ORG_A] },
+      { region: 'ap-southeast-2', key: 'apse2', organizationalUnits: [[ORG_A, OU_A1]], autoScalingGrants: true },
+    ],
+  },
+  {
+    name: 'copies into accounts, with their roles and launch-template updates',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', targets: ['222222222222'] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222', '333333333333'], launchAccounts: ['444444444444'], autoScalingGrants: true },
+    ],
+    launchTemplateUpdates: true,
+  },
+  {
+    name: 'organizations and OUs in several Regions',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }],
+    regions: [
+      { region: 'us-east-1', key: 'use1', organizations: [ORG_B], organizationalUnits: [[ORG_A, OU_A2]], autoScalingGrants: true },
+      { region: 'eu-west-1', key: 'euw1', organizationalUnits: [[ORG_A, OU_A1]] },
+    ],
+  },
+  {
+    name: 'a source key of its own, next to the Regions\' keys',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'source', account: DIST, region: 'us-east-1' }, { id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }],
+    sourceKey: 'source',
+    regions: [
+      { region: 'us-east-1', key: 'use1', launchAccounts: ['222222222222'] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['333333333333'], launchAccounts: ['444444444444'] },
+    ],
+  },
+  {
+    name: 'a central key account that owns every key',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: KEY_ACCOUNT, region: 'us-east-1' }, { id: 'euw1', account: KEY_ACCOUNT, region: 'eu-west-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', launchAccounts: ['333333333333'], autoScalingGrants: true },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222'], organizations: [ORG_A] },
+    ],
+  },
+  {
+    name: 'imported keys, one of them in a central key account, with requiredKeyPolicy() as their policy',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: KEY_ACCOUNT, region: 'eu-west-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', targets: ['222222222222'], launchAccounts: ['333333333333'] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222'], launchAccounts: ['444444444444'], organizationalUnits: [[ORG_A, OU_A1]], autoScalingGrants: true },
+    ],
+    imported: true,
+  },
+  {
+    name: 'accounts from parameters: a list parameter of target accounts and one parameter per launch account',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', targets: ['222222222222', '333333333333'], launchAccounts: ['444444444444'], autoScalingGrants: true },
+      { region: 'eu-west-1', targets: ['555555555555'] },
+    ],
+    parameters: true,
+  },
+  {
+    name: 'keys passed through aliases of the app',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', targets: ['222222222222'] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222'], launchAccounts: ['333333333333'] },
+    ],
+    throughAliases: true,
+  },
+];
+
+/** Runs the catalogue of a topology and returns the requests decided other than expected. */
+async function wrongDecisions(t: Topology): Promise<{ requests: CatalogueRequest[]; wrong: string[] }> {
+  const built = buildTopology(t);
+  const deployment = deploy(built.app.synth(), built.parameters);
+  const views = new Map<string, KeyView>();
+  for (const spec of t.keys) {
+    if (t.imported) {
+      const regionUsing = t.regions.find(r => r.key === spec.id);
+      const required = regionUsing ? built.distribution.requiredKeyPolicy(regionUsing.region) : built.distribution.requiredSourceKeyPolicy();
+      const statements = deployment.resolve('Distribution', built.distributionStack.resolve(required.toJSON()))?.Statement ?? [];
+      const owner = { Sid: 'Owner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${spec.account}:root` }, Action: 'kms:*', Resource: '*' };
+      views.set(spec.id, { spec, arn: importedKeyArn(spec), policy: { Version: '2012-10-17', Statement: [owner, ...statements] }, aliases: [] });
+      continue;
+    }
+    const construct = built.keys.get(spec.id)!;
+    const key = (construct instanceof kms.Alias ? construct.aliasTargetKey : construct) as kms.Key;
+    const stack = Stack.of(key);
+    const logicalId = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    const deployed = deployment.keys.find(k => k.stack === stack.stackName && k.logicalId === logicalId)!;
+    expect(deployed.arn).toBe(`arn:aws:kms:${spec.region}:${spec.account}:key/${keyIdOf(stack.stackName, logicalId)}`);
+    views.set(spec.id, { spec, arn: deployed.arn, policy: deployed.policy, aliases: deployed.aliases });
+  }
+  const requests = catalogue(t, views, deployment.roles);
+  const wrong: string[] = [];
+  for (const request of requests) {
+    const decision = await decide(request);
+    if (decision.errors || decision.ignoredContextKeys.length > 0 || decision.allowed !== (request.expected === 'allow')) {
+      wrong.push(`${request.description}: expected ${request.expected}, got ${decision.allowed ? 'allow' : 'deny'}`
+        + `${decision.errors ? ` (evaluator: ${decision.errors})` : ''}${decision.ignoredContextKeys.length ? ` (context keys ${decision.ignoredContextKeys.join(', ')} do not apply to ${request.action})` : ''}`);
+    }
+  }
+  return { requests, wrong };
+}
+
+describe.each(TOPOLOGIES.map(t => [t.name, t] as const))('%s', (_name, topology) => {
+  test('every request of the catalogue is decided as documented', async () => {
+    const { requests, wrong } = await wrongDecisions(topology);
+    expect(wrong).toEqual([]);
+    // The catalogue both allows and denies in every topology: a topology where it did neither would prove nothing.
+    expect(requests.filter(r => r.expected === 'allow').length).toBeGreaterThan(5);
+    expect(requests.filter(r => r.expected === 'deny').length).toBeGreaterThan(5);
+  });
+});
+
+test('the suite can fail: a key policy that forgets one consumer is caught', async () => {
+  const t = TOPOLOGIES[0];
+  const built = buildTopology(t);
+  const deployment = deploy(built.app.synth(), built.parameters);
+  const views = new Map<string, KeyView>(t.keys.map(spec => {
+    const key = built.keys.get(spec.id) as kms.Key;
+    const stack = Stack.of(key);
+    const logicalId = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    const deployed = deployment.keys.find(k => k.stack === stack.stackName && k.logicalId === logicalId)!;
+    // Drop every principal of the launch statements: the launch account of us-east-1 is forgotten.
+    const policy = { ...deployed.policy, Statement: deployed.policy.Statement.filter((s: any) => s.Sid !== 'ImageBuilderLaunchByAccounts') };
+    return [spec.id, { spec, arn: deployed.arn, policy, aliases: deployed.aliases }];
+  }));
+  const failed: string[] = [];
+  for (const request of catalogue(t, views, deployment.roles)) {
+    if ((await decide(request)).allowed !== (request.expected === 'allow')) {
+      failed.push(request.description);
+    }
+  }
+  expect(failed).toEqual(expect.arrayContaining([expect.stringMatching(/^launch account 222222222222 launches from the AMI in us-east-1: kms:Decrypt on use1/)]));
+});
