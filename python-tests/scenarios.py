@@ -49,3 +49,27 @@ def cross_account(app: App) -> None:
     )
     target = Stack(app, "Target", env=Environment(account="222222222222", region="us-east-1"))
     CrossAccountDistributionRole(target, "Role", source_accounts=["111111111111"], keys=[key], ssm_parameter_names=["/golden/ami"])
+
+
+def central_key_account(app: App) -> None:
+    def key_env(region: str) -> Environment:
+        return Environment(account="999988887777", region=region)
+
+    build_key = kms.Key(Stack(app, "SecurityKeysUs", env=key_env("us-east-1")), "AmiKey")
+    eu_key = kms.Key(Stack(app, "SecurityKeysEu", env=key_env("eu-west-1")), "AmiKey")
+    pipeline = Stack(app, "Pipeline", env=Environment(account="111111111111", region="us-east-1"))
+    (
+        DistributionConfiguration(
+            pipeline,
+            "Distribution",
+            distribution_configuration_name="central-keys",
+            source_key=build_key,
+            ami_name="golden-{{ imagebuilder:buildDate }}",
+            launch_permission=LaunchPermission(accounts=["333333333333"]),
+            auto_scaling_grants=True,
+        )
+        .add_region("us-east-1", kms_key=build_key)
+        .add_region("eu-west-1", kms_key=eu_key, target_accounts=["222222222222"])
+    )
+    target = Stack(app, "Target", env=Environment(account="222222222222", region="us-east-1"))
+    CrossAccountDistributionRole(target, "Role", source_accounts=["111111111111"], keys=[build_key, eu_key])

@@ -56,7 +56,14 @@ def test_readme_quick_start_matches_typescript(tmp_path, monkeypatch):
     assert python == typescript("quick-start")
 
 
-@pytest.mark.parametrize("name,build", [("cross-region", scenarios.cross_region), ("cross-account", scenarios.cross_account)])
+@pytest.mark.parametrize(
+    "name,build",
+    [
+        ("cross-region", scenarios.cross_region),
+        ("cross-account", scenarios.cross_account),
+        ("central-key-account", scenarios.central_key_account),
+    ],
+)
 def test_scenario_matches_typescript(name, build, tmp_path):
     python = synth(build, tmp_path)
     assert python == typescript(name)
@@ -81,3 +88,17 @@ def test_validation_errors_reach_python(tmp_path):
     DistributionConfiguration(stack, "Dist").add_region("us-east-1", target_accounts=["123"])
     with pytest.raises(Exception, match=r"\[AccountId\] Region us-east-1: AmiDistributionConfiguration.TargetAccountIds\[0\] is \"123\""):
         app.synth()
+
+
+def test_central_key_account_key_policies_name_the_pipeline_account(tmp_path):
+    python = synth(scenarios.central_key_account, tmp_path)
+    for stack in ("SecurityKeysUs", "SecurityKeysEu"):
+        key = next(r for r in python[stack]["Resources"].values() if r["Type"] == "AWS::KMS::Key")
+        statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+        copy = statements["ImageBuilderCopy"]["Principal"]["AWS"]
+        assert "arn:aws:iam::111111111111:root" in ([copy] if isinstance(copy, str) else copy), stack
+        assert "ImageBuilderAutoScalingGrantsForAccounts" in statements, stack
+    distribution = next(
+        r for r in python["Pipeline"]["Resources"].values() if r["Type"] == "AWS::ImageBuilder::DistributionConfiguration"
+    )["Properties"]["Distributions"]
+    assert distribution[1]["AmiDistributionConfiguration"]["KmsKeyId"].startswith("arn:aws:kms:eu-west-1:999988887777:alias/")

@@ -133,6 +133,7 @@ describe('4. CrossAccountDistributionRole with an imported alias', () => {
   test('an alias imported in a stack of the key\'s account and Region: its keys there, by kms:ResourceAliases', () => {
     const app = new App();
     const source = new Stack(app, 'Source', env(DIST, 'eu-west-1'));
+    new kms.Key(source, 'Key', { alias: 'alias/golden' }); // managed there; the role's stack only knows its name
     const target = new Stack(app, 'Target', env('222222222222', 'us-east-1'));
     new CrossAccountDistributionRole(target, 'Role', { sourceAccounts: [DIST], keys: [kms.Alias.fromAliasName(source, 'Golden', 'alias/golden')] });
     Template.fromStack(target).hasResourceProperties('AWS::IAM::Policy', {

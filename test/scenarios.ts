@@ -53,11 +53,34 @@ export function crossAccount(app: App): void {
   new CrossAccountDistributionRole(target, 'Role', { sourceAccounts: ['111111111111'], keys: [key], ssmParameterNames: ['/golden/ami'] });
 }
 
+/**
+ * A central key account: a security account owns the keys of both Regions; the pipeline account
+ * distributes with them, copies into a target account and lets Auto Scaling consumers create grants.
+ */
+export function centralKeyAccount(app: App): void {
+  const keyEnv = (region: string) => ({ env: { account: '999988887777', region } });
+  const buildKey = new kms.Key(new Stack(app, 'SecurityKeysUs', keyEnv('us-east-1')), 'AmiKey');
+  const euKey = new kms.Key(new Stack(app, 'SecurityKeysEu', keyEnv('eu-west-1')), 'AmiKey');
+  const pipeline = new Stack(app, 'Pipeline', { env: { account: '111111111111', region: 'us-east-1' } });
+  new DistributionConfiguration(pipeline, 'Distribution', {
+    distributionConfigurationName: 'central-keys',
+    sourceKey: buildKey,
+    amiName: 'golden-{{ imagebuilder:buildDate }}',
+    launchPermission: { accounts: ['333333333333'] },
+    autoScalingGrants: true,
+  })
+    .addRegion('us-east-1', { kmsKey: buildKey })
+    .addRegion('eu-west-1', { kmsKey: euKey, targetAccounts: ['222222222222'] });
+  const target = new Stack(app, 'Target', { env: { account: '222222222222', region: 'us-east-1' } });
+  new CrossAccountDistributionRole(target, 'Role', { sourceAccounts: ['111111111111'], keys: [buildKey, euKey] });
+}
+
 /** Every scenario, and the example apps, for the Python suite and cfn-lint. */
 export const SCENARIOS: Record<string, (app: App) => void> = {
   'quick-start': quickStart,
   'cross-region': crossRegion,
   'cross-account': crossAccount,
+  'central-key-account': centralKeyAccount,
   'example-basic': app => { buildBasicApp(app); },
   'example-multi-account': app => { buildMultiAccountApp(app); },
 };
