@@ -109,6 +109,16 @@ project.addTask('bench', {
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json', CDK_VALIDATION: 'false' },
 });
 
+project.addTask('docs:rules', {
+  description: "Write the README's rule table from the rule catalog (src/private/rules/catalog.ts)",
+  exec: `${TS_NODE} test/rule-table.ts --write`,
+});
+
+project.addTask('api-model:refresh', {
+  description: 'Copy the distribution shapes of the Image Builder API model from the pinned botocore into test/api-model',
+  exec: 'bash test/api-model/refresh.sh',
+});
+
 project.addTask('schemas:refresh', {
   description: 'Copy the CloudFormation resource schemas the tests validate against from the pinned cfn-lint into test/schemas',
   exec: 'bash test/schemas/refresh.sh',

@@ -1,9 +1,10 @@
 import { App, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { constructionError } from './private/errors';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, partitionOf, resolveKey } from './private/key-reference';
-import { validationError } from './validation-error';
+import { spell } from './private/rules/messages';
 
 /** Properties of a `CrossAccountDistributionRole`. */
 export interface CrossAccountDistributionRoleProps {
@@ -81,7 +82,7 @@ export class CrossAccountDistributionRole extends Construct {
     const stack = Stack.of(this);
     this.claimAccount(stack);
     if (props.sourceAccounts.length === 0) {
-      throw validationError('NoSourceAccounts', 'CrossAccountDistributionRole: sourceAccounts is empty; the role must trust the account that runs the image pipeline. Fix: pass its 12-digit ID.', this);
+      throw constructionError('NoSourceAccounts', `CrossAccountDistributionRole: ${spell('sourceAccounts')} is empty; the role must trust the account that runs the image pipeline. Fix: pass its 12-digit ID.`, this);
     }
 
     this.role = new iam.Role(this, 'Role', {
@@ -159,12 +160,12 @@ export class CrossAccountDistributionRole extends Construct {
     const here = Stack.of(this);
     const fix = 'Fix: import the alias in a stack of the key\'s account and Region (kms.Alias.fromAliasName(sourceKeyStack, ...)), or pass the key by ARN (kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<source account>:key/<id>\')).';
     if (!Token.isUnresolved(aliasName) && isAwsManagedKeyId(aliasName)) {
-      throw validationError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the AWS managed key ${aliasName}, which cannot be shared with other accounts. Fix: encrypt the AMI with a customer managed key and pass that key.`, this);
+      throw constructionError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the AWS managed key ${aliasName}, which cannot be shared with other accounts. Fix: encrypt the AMI with a customer managed key and pass that key.`, this);
     }
     const account = concrete(aliasStack.account);
     const region = concrete(aliasStack.region);
     if (!account || !region || account === concrete(here.account)) {
-      throw validationError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the alias ${aliasName} imported in stack ${aliasStack.node.path} (account ${account ?? 'unknown'}, Region ${region ?? 'unknown'}); an imported alias names a key of that stack's account and Region, but the keys a copy into this account uses belong to the source account. ${fix}`, this);
+      throw constructionError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the alias ${aliasName} imported in stack ${aliasStack.node.path} (account ${account ?? 'unknown'}, Region ${region ?? 'unknown'}); an imported alias names a key of that stack's account and Region, but the keys a copy into this account uses belong to the source account. ${fix}`, this);
     }
     return { resource: `arn:${partitionOf(region)}:kms:${region}:${account}:key/*`, aliasName };
   }
@@ -180,7 +181,7 @@ export class CrossAccountDistributionRole extends Construct {
     const account = Token.isUnresolved(stack.account) ? `stack ${stack.node.path}` : `account ${stack.account}`;
     const existing = claimed.get(account);
     if (existing) {
-      throw validationError('DuplicateCrossAccountRole', `CrossAccountDistributionRole: ${account} already has one at ${existing}; IAM role names are global to an account, so ${CrossAccountDistributionRole.ROLE_NAME} exists once per account. Fix: deploy one CrossAccountDistributionRole per account, in one Region, and list every source account and key in it.`, this);
+      throw constructionError('DuplicateCrossAccountRole', `CrossAccountDistributionRole: ${account} already has one at ${existing}; IAM role names are global to an account, so ${CrossAccountDistributionRole.ROLE_NAME} exists once per account. Fix: deploy one CrossAccountDistributionRole per account, in one Region, and list every source account and key in it.`, this);
     }
     claimed.set(account, this.node.path);
   }

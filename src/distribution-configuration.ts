@@ -1,12 +1,14 @@
 import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { WARNING_PREFIX, addDistributionValidation, concreteAccountOf } from './distribution-checks';
-import { canEditPolicy, describeKey, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
+import { constructionError } from './private/errors';
+import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
 import { RegionDistribution } from './private/region-distribution';
 import { renderRegion } from './private/render';
+import { repositoryInfo, repositoryNameFor } from './private/repository-reference';
+import { RuleContext, ackId } from './private/rules';
+import { addDistributionValidation } from './private/validation';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from './region-options';
-import { validationError } from './validation-error';
 
 /** An EC2 Image Builder distribution configuration. */
 export interface IDistributionConfiguration extends IResource {
@@ -107,11 +109,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
 
   /** Imports a distribution configuration of the scope's account and Region by name. */
   public static fromDistributionConfigurationName(scope: Construct, id: string, distributionConfigurationName: string): IDistributionConfiguration {
-    // Image Builder writes names in ARNs in lowercase, with spaces as hyphens.
-    const arnName = Token.isUnresolved(distributionConfigurationName)
-      ? distributionConfigurationName
-      : distributionConfigurationName.toLowerCase().replace(/ /g, '-');
-    const arn = Stack.of(scope).formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: arnName });
+    const arn = Stack.of(scope).formatArn({ service: 'imagebuilder', resource: 'distribution-configuration', resourceName: arnNameOf(distributionConfigurationName) });
     return new ImportedDistributionConfiguration(scope, id, arn, distributionConfigurationName);
   }
 
@@ -121,30 +119,37 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   private readonly defaults: AmiDistributionSettings;
   private readonly sourceKey?: kms.IKey;
   private readonly entries = new Map<string, RegionDistribution>();
+  private readonly repositoryNames = new Map<string, string>();
   private readonly keys: KeyWiring;
 
   constructor(scope: Construct, id: string, props: DistributionConfigurationProps = {}) {
-    super(scope, id, { physicalName: props.distributionConfigurationName });
+    // A name is always set, so that other environments can name the configuration (grants, pipelines).
+    const name = props.distributionConfigurationName ?? generatedName(scope, id);
+    super(scope, id, { physicalName: name });
     this.defaults = props;
     this.sourceKey = props.sourceKey;
-    this.distributionConfigurationName = props.distributionConfigurationName
-      ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
-
+    this.distributionConfigurationName = name;
     this.keys = new KeyWiring({ scope: this, sourceKey: props.sourceKey, entries: () => [...this.entries.values()] });
 
     const resource = new imagebuilder.CfnDistributionConfiguration(this, 'Resource', {
-      name: this.distributionConfigurationName,
+      name,
       description: props.description,
       tags: props.tags,
-      distributions: Lazy.any({ produce: () => [...this.entries.values()].map(e => renderRegion(e, this.keys.kmsKeyIdOf(e.region))) }),
+      distributions: Lazy.any({
+        produce: () => [...this.entries.values()].map(e => renderRegion(e, this.keys.kmsKeyIdOf(e.region), this.repositoryNames.get(e.region))),
+      }),
     });
     this.distributionConfigurationArn = this.getResourceArnAttribute(resource.attrArn, {
       service: 'imagebuilder',
       resource: 'distribution-configuration',
-      resourceName: this.physicalName,
+      resourceName: arnNameOf(name),
     });
 
-    addDistributionValidation(this, resource, () => this.ruleContext());
+    addDistributionValidation(this, resource, () => this.ruleContext(), {
+      audience: 'construct',
+      originOf: (index, setting) => this.entryAt(index)?.originOf(setting) ?? 'default',
+      callOf: index => (this.entryAt(index)?.ami ? 'addRegion' : 'addContainerRegion'),
+    });
     this.node.addValidation({ validate: () => this.warnAboutImportedKeys() });
   }
 
@@ -165,6 +170,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    */
   public addContainerRegion(region: string, options: ContainerDistributionOptions): DistributionConfiguration {
     this.entryOf(region).setContainer(options);
+    this.repositoryNames.set(region, repositoryNameFor(this, region, options.repository));
     return this;
   }
 
@@ -178,10 +184,10 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   public requiredKeyPolicy(region: string): iam.PolicyDocument {
     const entry = this.entries.get(region);
     if (!entry?.ami) {
-      throw validationError('UnknownRegion', `requiredKeyPolicy: Region ${region} has no AMI distribution settings; Regions added with addRegion(): ${[...this.entries.values()].filter(e => e.ami).map(e => e.region).join(', ') || 'none'}. Fix: call addRegion('${region}', ...) first.`, this);
+      throw constructionError('RegionNotAdded', `requiredKeyPolicy: Region ${region} has no AMI distribution settings; Regions added with addRegion(): ${[...this.entries.values()].filter(e => e.ami).map(e => e.region).join(', ') || 'none'}. Fix: add the Region (addRegion) first.`, this);
     }
     if (!entry.kmsKey) {
-      const owner = concreteAccountOf(this);
+      const owner = concrete(this.stack.account);
       return this.keys.requiredPolicy([this.keys.regionNeed(entry, owner)], owner, region);
     }
     const env = keyEnvironment(entry.kmsKey);
@@ -196,7 +202,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    */
   public requiredSourceKeyPolicy(): iam.PolicyDocument {
     if (!this.sourceKey) {
-      const owner = concreteAccountOf(this);
+      const owner = concrete(this.stack.account);
       return this.keys.requiredPolicy(this.keys.sourceNeeds(owner), owner, this.stack.region);
     }
     const env = keyEnvironment(this.sourceKey);
@@ -212,16 +218,38 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     return entry;
   }
 
-  private ruleContext() {
-    const keyRegions: Record<string, string | undefined> = {};
-    for (const [region, entry] of this.entries) {
-      keyRegions[region] = entry.kmsKey && (keyEnvironment(entry.kmsKey).region ?? (isImportedAlias(entry.kmsKey) ? region : undefined));
-    }
+  private entryAt(index: number): RegionDistribution | undefined {
+    return [...this.entries.values()][index];
+  }
+
+  /** What the rules need to know that the template does not say, per entry index. */
+  private ruleContext(): RuleContext {
+    const keyRegions: Record<number, string | 'unknown' | undefined> = {};
+    const keyNames: Record<number, string> = {};
+    const repositories: Record<number, { region?: string; name: string }> = {};
+    const keyProblems: Record<number, string> = {};
+    [...this.entries.values()].forEach((entry, index) => {
+      if (entry.kmsKey) {
+        keyNames[index] = describeKey(entry.kmsKey);
+        keyRegions[index] = keyRegionOf(entry.kmsKey, entry.region);
+        const problem = keyProblemOf(entry.kmsKey);
+        if (problem) {
+          keyProblems[index] = problem;
+        }
+      }
+      if (entry.container) {
+        repositories[index] = repositoryInfo(entry.container.repository);
+      }
+    });
     const sourceKeyName = this.sourceKey && describeKey(this.sourceKey);
     return {
-      ownerAccount: concreteAccountOf(this),
+      ownerAccount: concrete(this.stack.account),
       buildRegion: this.keys.buildRegion,
       keyRegions,
+      keyNames,
+      keyProblems,
+      sourceKeyProblem: this.sourceKey && keyProblemOf(this.sourceKey),
+      repositories,
       sourceKey: sourceKeyName ? { name: sourceKeyName, awsManaged: isAwsManagedKeyId(sourceKeyName) } : undefined,
     };
   }
@@ -242,17 +270,53 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         continue;
       }
       const statements = JSON.stringify(this.stack.resolve(document.toJSON()).Statement);
-      Annotations.of(this.node.defaultChild!).addWarningV2(`${WARNING_PREFIX}ImportedKeyPolicy`,
-        `The key ${name} (${uses.join(', ')}) is imported, so this app cannot add the statements its consumers need. Add these statements to its key policy (requiredKeyPolicy() and requiredSourceKeyPolicy() return them too): ${statements}`);
+      Annotations.of(this.node.defaultChild!).addWarningV2(ackId('ImportedKeyPolicy'),
+        `[ImportedKeyPolicy] The key ${name} (${uses.join(', ')}) is imported, so this app cannot add the statements its consumers need. Add these statements to its key policy (requiredKeyPolicy() and requiredSourceKeyPolicy() return them too): ${statements}`);
     }
     return [];
   }
 }
 
-/** An alias imported by name: used in each entry's own Region. */
-function isImportedAlias(key: kms.IKey): boolean {
+/**
+ * The Region of a Region's key: its stack's (`unknown` for a stack without an explicit Region), its ARN's, or,
+ * for an alias imported by name, the entry's own Region (its ARN is written in that Region).
+ */
+function keyRegionOf(key: kms.IKey, entryRegion: string): string | 'unknown' | undefined {
   const resolved = resolveKey(key);
-  return !Resource.isOwnedResource(resolved) && typeof (resolved as kms.IAlias).aliasName === 'string';
+  if (Resource.isOwnedResource(resolved)) {
+    return keyEnvironment(resolved).region ?? 'unknown';
+  }
+  return isAlias(resolved) ? entryRegion : keyEnvironment(resolved).region;
+}
+
+/** Why a key of this app cannot encrypt EBS snapshots: disabled, or not a symmetric encryption key. */
+function keyProblemOf(key: kms.IKey): string | undefined {
+  const resolved = resolveKey(key);
+  const cfn = resolved instanceof kms.Key ? resolved.node.defaultChild as kms.CfnKey : undefined;
+  if (!cfn) {
+    return undefined;
+  }
+  const literal = (v: unknown) => (typeof v === 'string' && !Token.isUnresolved(v) ? v : undefined);
+  const spec = literal(cfn.keySpec);
+  const usage = literal(cfn.keyUsage);
+  if (cfn.enabled === false) {
+    return 'is disabled';
+  }
+  if (spec && spec !== 'SYMMETRIC_DEFAULT') {
+    return `has the key spec ${spec}`;
+  }
+  return usage && usage !== 'ENCRYPT_DECRYPT' ? `has the key usage ${usage}` : undefined;
+}
+
+/** The name in the configuration's ARN: Image Builder writes it in lowercase, with spaces as hyphens. */
+function arnNameOf(name: string): string {
+  return Token.isUnresolved(name) ? name : name.toLowerCase().replace(/ /g, '-');
+}
+
+/** A name for a configuration without one: unique in the app, valid for Image Builder (3 to 128 characters). */
+function generatedName(scope: Construct, id: string): string {
+  const idPart = id.replace(/[^-_A-Za-z0-9]/g, '-').slice(0, 60);
+  return `${Names.uniqueResourceName(scope, { maxLength: 126 - idPart.length, separator: '-' })}-${idPart}`;
 }
 
 class ImportedDistributionConfiguration extends DistributionConfigurationBase {

@@ -144,7 +144,7 @@ describe('DistributionConfiguration', () => {
     ]);
   });
 
-  test('empty lists and objects are left out', () => {
+  test('empty lists and objects are left out; a Region with no settings still gets (empty) AMI settings', () => {
     const stack = newStack();
     new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1', {
       targetAccounts: [],
@@ -155,7 +155,7 @@ describe('DistributionConfiguration', () => {
       ssmParameters: [],
       fastLaunch: [],
     });
-    expect(distributions(stack)).toEqual([{ Region: 'us-east-1' }]);
+    expect(distributions(stack)).toEqual([{ Region: 'us-east-1', AmiDistributionConfiguration: {} }]);
     expectSchemaValid(stack);
   });
 
@@ -209,7 +209,7 @@ describe('DistributionConfiguration', () => {
     const byName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ByName', { launchTemplateName: 'web' });
     const dist = new DistributionConfiguration(stack, 'Dist');
     expect(() => dist.addRegion('us-east-1', { launchTemplates: [{ launchTemplate: byName }] }))
-      .toThrow(/Region us-east-1: launchTemplates\[0\] .* has no launch template ID.*fromLaunchTemplateAttributes/);
+      .toThrow(/^\[LaunchTemplateWithoutId\] Region us-east-1: addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\] \(Stack\/ByName\) has no launch template ID.*Fix: import the template with LaunchTemplate\.fromLaunchTemplateAttributes and its launchTemplateId\. \(at Stack\/Dist\)$/);
   });
 
   test('container distribution, alone and sharing a Region with AMI settings', () => {
@@ -238,7 +238,7 @@ describe('DistributionConfiguration', () => {
   test('adding the same Region twice is an error', () => {
     const stack = newStack();
     const dist = new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1');
-    expect(() => dist.addRegion('us-east-1')).toThrow(/Region us-east-1: addRegion\(\) was already called for this Region/);
+    expect(() => dist.addRegion('us-east-1')).toThrow(/^\[RegionAddedTwice\] Region us-east-1: addRegion\('us-east-1', \.\.\.\) was already called for this Region/);
   });
 
   test('ARN attribute, grant and grantRead', () => {

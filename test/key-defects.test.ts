@@ -215,7 +215,7 @@ test('8. an AMI of the source key shared from a Region without kmsKey: a warning
       .addRegion('eu-west-1', { kmsKey: kmsKey ? eu : undefined, launchPermission: { accounts: ['222222222222'] } });
     return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(w => w.entry.data as string);
   };
-  expect(build(false)).toEqual([expect.stringMatching(/Region eu-west-1: the AMI is encrypted with the source key Dist\/Source and this Region has no KmsKeyId.*cannot be shared.*account 222222222222\. Fix: set kmsKey for this Region/)]);
+  expect(build(false)).toEqual([expect.stringMatching(/\[SourceKeyDefaultEncryption\] addRegion\('eu-west-1', \.\.\.\) kmsKey is not set, so the copy of the AMI \(encrypted with the source key Dist\/Source\).*cannot be shared.*account 222222222222\. Fix: set kmsKey for this Region/)]);
   expect(build(true)).toEqual([]);
 });
 

@@ -1,6 +1,6 @@
-import { App, Stack, aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Stack, aws_ec2 as ec2, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
-import { DistributionConfiguration, SsmParameterDataType } from '../src';
+import { DistributionChecks, DistributionConfiguration, SsmParameterDataType } from '../src';
 import { propertyRuns } from './property-runs';
 import { schemaErrors } from './schema';
 import { withoutCdkValidation } from './without-cdk-validation';
@@ -144,7 +144,7 @@ test(`${propertyRuns()} random valid configurations synthesize without error and
 const mutations: Array<{ rule: string; apply: (spec: Spec, r: RegionSpec) => void }> = [
   { rule: 'DistributionName', apply: spec => { spec.name = `${spec.name}/x`; } },
   { rule: 'Description', apply: (_, r) => { r.amiDescription = 'd'.repeat(1025); } },
-  { rule: 'Regions', apply: (_, r) => { r.region = r.region.toUpperCase(); } },
+  { rule: 'RegionName', apply: (_, r) => { r.region = r.region.toUpperCase(); } },
   { rule: 'AccountId', apply: (_, r) => { r.accounts.push('12345'); } },
   { rule: 'ListSize', apply: (_, r) => { r.licenses = Array.from({ length: 51 }, (__, i) => `arn:aws:license-manager:us-east-1:${OWNER}:license-configuration:lic-${String(i).padStart(32, 'a')}`); } },
   { rule: 'OrganizationArn', apply: (_, r) => { r.organizations.push('o-abcdefghij'); } },
@@ -152,8 +152,8 @@ const mutations: Array<{ rule: string; apply: (spec: Spec, r: RegionSpec) => voi
   { rule: 'AmiName', apply: (_, r) => { r.amiName = `${r.amiName}/`; } },
   { rule: 'AmiTags', apply: (_, r) => { r.amiTags['aws:reserved'] = 'x'; } },
   { rule: 'LaunchTemplateId', apply: (_, r) => { r.launchTemplates.push({ id: 'lt-short' }); } },
-  { rule: 'SsmParameter', apply: (_, r) => { r.ssm.push({ name: 'has space' }); } },
-  { rule: 'FastLaunch', apply: (_, r) => { r.fastLaunch.push({ maxParallelLaunches: 5 }); } },
+  { rule: 'SsmParameterName', apply: (_, r) => { r.ssm.push({ name: 'has space' }); } },
+  { rule: 'FastLaunchParallelLaunches', apply: (_, r) => { r.fastLaunch.push({ maxParallelLaunches: 5 }); } },
   { rule: 'LicenseConfigurationArn', apply: (_, r) => { r.licenses.push('lic-0123'); } },
   { rule: 'PublicEncryptedAmi', apply: (_, r) => { r.key = 'imported'; r.publicAccess = true; } },
   { rule: 'AwsManagedKeyShared', apply: (_, r) => { r.key = 'awsManaged'; r.publicAccess = false; r.targets.push('222222222222'); } },
@@ -209,11 +209,70 @@ test('arbitrary values raise nothing but the library\'s own errors', () => {
         // Construction may reject a value outright (aws-cdk-lib's own checks, e.g. of ARNs); never with a TypeError.
         expect(e).not.toBeInstanceOf(TypeError);
       }
-      // synthMessage catches synthesis errors: they must be validation messages, checked here.
-      const stack = new Stack(new App({ treeMetadata: false }), 'S2', { env: { account: OWNER, region: HOME } });
-      new DistributionConfiguration(stack, 'Dist', { amiName: v.amiName }).addRegion('us-east-1', { targetAccounts: [v.account], amiTags: { [v.tagKey]: v.tagValue } });
+      // synthMessage catches synthesis errors: they must be validation messages; and what synthesizes must
+      // pass the CloudFormation schema (nothing the construct accepts fails it).
+      const app = new App({ treeMetadata: false });
+      const stack = new Stack(app, 'S2', { env: { account: OWNER, region: HOME } });
+      new DistributionConfiguration(stack, 'Dist', { amiName: v.amiName, description: v.description, tags: { [v.tagKey]: v.tagValue } })
+        .addRegion(v.region, { targetAccounts: [v.account], amiTags: { [v.tagKey]: v.tagValue }, ssmParameters: [{ parameterName: v.ssm }] });
       const message = synthMessage(stack);
       expect(message === '' || message.startsWith('Validation failed')).toBe(true);
+      if (message === '') {
+        expect(schemaErrors(app.synth().getStackByName('S2').template, ['AWS::ImageBuilder::DistributionConfiguration'])).toEqual([]);
+      }
     },
   ), { numRuns: propertyRuns(0.3) });
+});
+
+/** Every path to a value inside a JSON document, not descending into intrinsic functions. */
+function pathsOf(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+  if (Array.isArray(value)) {
+    return [path, ...value.flatMap((v, i) => pathsOf(v, [...path, i]))];
+  }
+  const intrinsic = typeof value === 'object' && value !== null && Object.keys(value).some(k => k === 'Ref' || k.startsWith('Fn::'));
+  if (typeof value === 'object' && value !== null && !intrinsic) {
+    return [path, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...path, k]))];
+  }
+  return [path];
+}
+
+function setAt(root: any, path: Array<string | number>, value: unknown): any {
+  if (path.length === 0) {
+    return value;
+  }
+  const copy = Array.isArray(root) ? [...root] : { ...root };
+  copy[path[0]] = setAt(root[path[0]], path.slice(1), value);
+  return copy;
+}
+
+const intrinsics = [
+  { Ref: 'Value' },
+  { 'Fn::ImportValue': 'Exported' },
+  { 'Fn::If': ['IsProd', 'a', 'b'] },
+  { 'Fn::Select': [0, { Ref: 'Values' }] },
+  { 'Fn::Sub': '${Value}' },
+];
+
+test('deploy-time values anywhere in a valid hand-written configuration are never findings', () => {
+  const picks = fc.array(fc.nat(), { minLength: 1, maxLength: 4 });
+  const replacements = fc.array(fc.constantFrom(...intrinsics), { minLength: 4, maxLength: 4 });
+  fc.assert(fc.property(validSpec, picks, replacements, (spec, chosen, values) => {
+    // Keys of the app would be named by the construct; here the configuration is plain data.
+    const plain = { ...spec, regions: spec.regions.map(r => ({ ...r, key: r.key === 'owned' ? 'imported' as const : r.key })) };
+    const template = (build(plain).node.root as App).synth().getStackByName('Stack').template;
+    const [resource] = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::ImageBuilder::DistributionConfiguration');
+    let distributions = resource.Properties.Distributions;
+    chosen.forEach((pick, i) => {
+      const paths = pathsOf(distributions).filter(p => p.length > 0);
+      distributions = setAt(distributions, paths[pick % paths.length], values[i]);
+    });
+
+    const app = new App({ treeMetadata: false });
+    const stack = new Stack(app, 'Hand', { env: { account: OWNER, region: HOME } });
+    Aspects.of(app).add(new DistributionChecks());
+    const cfn = new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', { name: 'golden', distributions: [] });
+    cfn.addPropertyOverride('Distributions', distributions);
+    expect(synthMessage(stack)).toBe('');
+    expect(app.synth().getStackByName('Hand').messages.filter(m => m.level === 'warning').map(m => m.entry.data)).toEqual([]);
+  }), { numRuns: propertyRuns(0.2) });
 });

@@ -1,196 +1,542 @@
-import { Annotations as CoreAnnotations, App, Aspects, CfnParameter, Fn, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
+import { App, Aspects, CfnParameter, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { newStack, synthError, warningsOf } from './helpers';
+import { CrossAccountDistributionRole, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
+import { CATALOG, RuleId } from '../src/private/rules';
+
+/*
+ * Every rule of the catalog, with a configuration that breaks it and the same configuration fixed: through
+ * the construct (messages name the call and prop), through the DistributionChecks aspect on a hand-written
+ * resource (messages name the CloudFormation path), or at construction (the call throws).
+ */
 
 const ACCOUNT = '111111111111';
 const ORG_ARN = 'arn:aws:organizations::999999999999:organization/o-abcdefghij';
 const OU_ARN = 'arn:aws:organizations::999999999999:ou/o-abcdefghij/ou-ab12-cdefghij';
 const LICENSE_ARN = 'arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef';
 const NAME = 'golden-{{ imagebuilder:buildDate }}';
-
-function newStack(region = 'us-east-1') {
-  return new Stack(new App(), 'Stack', { env: { account: ACCOUNT, region } });
-}
-
-/** The synth error message, or '' when synthesis succeeds. */
-function synthError(stack: Stack): string {
-  try {
-    stack.node.root.node.findAll(); // keep the tree complete
-    (stack.node.root as App).synth();
-    return '';
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+const KEY_ARN = (region: string, account = ACCOUNT) => `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 type Build = (stack: Stack) => void;
-const inRegion = (options: RegionDistributionOptions & { region?: string }, props: DistributionConfigurationProps = {}): Build => stack => {
-  const { region: r = 'us-east-1', ...rest } = options;
-  new DistributionConfiguration(stack, 'Dist', { amiName: NAME, ...props }).addRegion(r, rest);
-};
-const lt = (stack: Stack, id: string) => ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'LT', { launchTemplateId: id });
-const importedKey = (region: string) => (stack: Stack) => kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:${region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
 
-/** Each rule: a configuration that breaks it, the same configuration fixed, and the message. */
-const cases: Array<{ rule: string; broken: Build; fixed: Build; message: RegExp }> = [
+/** A DistributionConfiguration with one Region. */
+const l2 = (options: RegionDistributionOptions & { region?: string } = {}, props: DistributionConfigurationProps = {}): Build => stack => {
+  const { region = 'us-east-1', ...rest } = options;
+  new DistributionConfiguration(stack, 'Dist', { amiName: NAME, ...props }).addRegion(region, rest);
+};
+
+/** A hand-written CfnDistributionConfiguration, checked by the aspect. */
+const cfn = (distributions: any, name: any = 'golden'): Build => stack => {
+  Aspects.of(stack.node.root).add(new DistributionChecks());
+  new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', { name, distributions });
+};
+
+const lt = (stack: Stack, attrs: ec2.LaunchTemplateAttributes, id = 'LT') => ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, id, attrs);
+const importedKey = (region: string, account = ACCOUNT) => (stack: Stack) => kms.Key.fromKeyArn(stack, 'Key', KEY_ARN(region, account));
+const orgs = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:organizations::999999999999:organization/o-${String(i).padStart(10, 'a')}`);
+
+interface Case {
+  readonly rule: RuleId;
+  /** What the case is about, when a rule has several. */
+  readonly about?: string;
+  /** `synth` (default): `cdk synth` reports it; `construction`: the call throws. */
+  readonly broken: Build;
+  readonly fixed: Build;
+  readonly message: RegExp;
+}
+
+const CASES: Case[] = [
   {
     rule: 'DistributionName',
     broken: stack => new DistributionConfiguration(stack, 'Dist', { distributionConfigurationName: 'bad/name' }).addRegion('us-east-1'),
     fixed: stack => new DistributionConfiguration(stack, 'Dist', { distributionConfigurationName: 'good-name' }).addRegion('us-east-1'),
-    message: /\[DistributionName\] Name "bad\/name" is not a valid distribution configuration name.*Fix: rename it/,
+    message: /\[DistributionName\] distributionConfigurationName "bad\/name" is not a valid distribution configuration name.*Fix: rename it, e.g. "bad-name"/,
+  },
+  {
+    rule: 'DistributionNameCollision',
+    broken: stack => {
+      new DistributionConfiguration(stack, 'A', { distributionConfigurationName: 'Golden AMI' }).addRegion('us-east-1');
+      new DistributionConfiguration(stack, 'B', { distributionConfigurationName: 'golden-ami' }).addRegion('us-east-1');
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'A', { distributionConfigurationName: 'Golden AMI' }).addRegion('us-east-1');
+      new DistributionConfiguration(stack, 'B', { distributionConfigurationName: 'golden-ami-2' }).addRegion('us-east-1');
+    },
+    message: /\[DistributionNameCollision\] distributionConfigurationName "golden-ami" is the name of Stack\/A too, once Image Builder ignores case/,
   },
   {
     rule: 'Description',
-    broken: inRegion({ amiDescription: 'x'.repeat(1025) }),
-    fixed: inRegion({ amiDescription: 'x'.repeat(1024) }),
-    message: /\[Description\] Region us-east-1: AmiDistributionConfiguration.Description is 1025 characters long: a description has 1 to 1024/,
+    broken: l2({ amiDescription: 'x'.repeat(1025) }),
+    fixed: l2({ amiDescription: 'x'.repeat(1024) }),
+    message: /\[Description\] addRegion\('us-east-1', \.\.\.\) amiDescription is 1025 characters long: a description has 1 to 1024\. Fix: shorten it, or leave it out\./,
   },
   {
-    rule: 'Regions (none)',
+    rule: 'Tags',
+    broken: stack => new DistributionConfiguration(stack, 'Dist', { tags: { '': 'x' } }).addRegion('us-east-1'),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist', { tags: { team: 'x' } }).addRegion('us-east-1'),
+    message: /\[Tags\] tags has the key "": a tag key has 1 to 128 letters/,
+  },
+  {
+    rule: 'Regions',
     broken: stack => new DistributionConfiguration(stack, 'Dist'),
     fixed: stack => new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1'),
-    message: /\[Regions\] Distributions is empty: a distribution configuration needs at least one Region. Fix: call addRegion\(\)/,
+    message: /\[Regions\] regions is empty: a distribution configuration needs at least one Region\. Fix: add a Region \(addRegion\(\) or addContainerRegion\(\)\)/,
   },
   {
-    rule: 'Regions (malformed)',
-    broken: inRegion({ region: 'EU-West-1' }),
-    fixed: inRegion({ region: 'eu-west-1' }),
-    message: /\[Regions\] Region EU-West-1: Region "EU-West-1" is not a Region name like 'eu-west-1'/,
+    rule: 'RegionName',
+    broken: l2({ region: 'EU-West-1' }),
+    fixed: l2({ region: 'eu-west-1' }),
+    message: /\[RegionName\] addRegion\('EU-West-1', \.\.\.\) region "EU-West-1" is not a Region code like 'eu-west-1'/,
+  },
+  {
+    rule: 'RegionName',
+    about: 'an empty Region',
+    broken: l2({ region: '' }),
+    fixed: l2({ region: 'eu-west-1' }),
+    message: /\[RegionName\] addRegion\('', \.\.\.\) region "" is not a Region code/,
+  },
+  {
+    rule: 'DuplicateRegion',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME } }, { region: 'us-east-1', amiDistributionConfiguration: { Name: NAME } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME } }, { region: 'eu-west-1', amiDistributionConfiguration: { Name: NAME } }]),
+    message: /\[Stack\/Cfn\] \[DuplicateRegion\] Region us-east-1: Region "us-east-1" appears more than once; each Region has one entry/,
+  },
+  {
+    rule: 'UnknownRegion',
+    broken: l2({ region: 'xx-nowhere-9' }),
+    fixed: l2({ region: 'eu-west-1' }),
+    message: /\[UnknownRegion\] addRegion\('xx-nowhere-9', \.\.\.\) region "xx-nowhere-9" is not known to aws-cdk-lib's RegionInfo/,
+  },
+  {
+    rule: 'RegionPartition',
+    broken: l2({ region: 'cn-north-1' }),
+    fixed: l2({ region: 'eu-west-1' }),
+    message: /\[RegionPartition\] addRegion\('cn-north-1', \.\.\.\) region "cn-north-1" is in the aws-cn partition, but the distribution builds in us-east-1 \(aws\)/,
+  },
+  {
+    rule: 'RegionWithoutOutput',
+    broken: cfn([{ region: 'us-east-1' }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: {} }]),
+    message: /\[RegionWithoutOutput\] Region us-east-1: has nothing to distribute: Image Builder wants one or more outputs for each Region/,
   },
   {
     rule: 'AccountId',
-    broken: inRegion({ targetAccounts: ['12345678901'] }),
-    fixed: inRegion({ targetAccounts: ['012345678901'] }),
-    message: /\[AccountId\] Region us-east-1: AmiDistributionConfiguration.TargetAccountIds\[0\] is "12345678901": an account ID is exactly 12 digits/,
+    broken: l2({ targetAccounts: ['12345678901'] }),
+    fixed: l2({ targetAccounts: ['012345678901'] }),
+    message: /\[AccountId\] addRegion\('us-east-1', \.\.\.\) targetAccounts\[0\] is "12345678901": an account ID is exactly 12 digits/,
   },
   {
-    rule: 'AccountId (launch template)',
-    broken: stack => inRegion({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, 'lt-0123456789abcdef0'), accountId: '2222' }] })(stack),
-    fixed: stack => inRegion({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, 'lt-0123456789abcdef0'), accountId: '222222222222' }] })(stack),
-    message: /LaunchTemplateConfigurations\[0\].AccountId is "2222"/,
+    rule: 'AccountId',
+    about: 'a launch template account',
+    broken: stack => l2({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '2222' }] })(stack),
+    fixed: stack => l2({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    message: /\[AccountId\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId is "2222"/,
   },
   {
     rule: 'ListSize',
-    broken: inRegion({ launchPermission: { organizations: Array.from({ length: 26 }, (_, i) => `arn:aws:organizations::999999999999:organization/o-${String(i).padStart(10, 'a')}`) } }),
-    fixed: inRegion({ launchPermission: { organizations: Array.from({ length: 25 }, (_, i) => `arn:aws:organizations::999999999999:organization/o-${String(i).padStart(10, 'a')}`) } }),
-    message: /\[ListSize\] Region us-east-1: AmiDistributionConfiguration.LaunchPermissionConfiguration.OrganizationArns has 26 items; at most 25/,
+    broken: l2({ launchPermission: { organizations: orgs(26) } }),
+    fixed: l2({ launchPermission: { organizations: orgs(25) } }),
+    message: /\[ListSize\] addRegion\('us-east-1', \.\.\.\) launchPermission\.organizations has 26 items; at most 25 are allowed/,
+  },
+  {
+    rule: 'ListSize',
+    about: 'an empty list in a hand-written resource',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME }, licenseConfigurationArns: [] }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME } }]),
+    message: /\[ListSize\] Region us-east-1: LicenseConfigurationArns is an empty list, which CloudFormation rejects/,
   },
   {
     rule: 'OrganizationArn',
-    broken: inRegion({ launchPermission: { organizations: ['o-abcdefghij'] } }),
-    fixed: inRegion({ launchPermission: { organizations: [ORG_ARN] } }),
-    message: /\[OrganizationArn\] .*OrganizationArns\[0\] is "o-abcdefghij".*not the organization ID/,
+    broken: l2({ launchPermission: { organizations: ['o-abcdefghij'] } }),
+    fixed: l2({ launchPermission: { organizations: [ORG_ARN] } }),
+    message: /\[OrganizationArn\] addRegion\('us-east-1', \.\.\.\) launchPermission\.organizations\[0\] is "o-abcdefghij".*not the organization ID/,
   },
   {
     rule: 'OrganizationalUnitArn',
-    broken: inRegion({ launchPermission: { organizationalUnits: ['ou-ab12-cdefghij'] } }),
-    fixed: inRegion({ launchPermission: { organizationalUnits: [OU_ARN] } }),
-    message: /\[OrganizationalUnitArn\] .*OrganizationalUnitArns\[0\] is "ou-ab12-cdefghij"/,
+    broken: l2({ launchPermission: { organizationalUnits: ['ou-ab12-cdefghij'] } }),
+    fixed: l2({ launchPermission: { organizationalUnits: [OU_ARN] } }),
+    message: /\[OrganizationalUnitArn\] addRegion\('us-east-1', \.\.\.\) launchPermission\.organizationalUnits\[0\] is "ou-ab12-cdefghij"/,
+  },
+  {
+    rule: 'LaunchPermissionGroup',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, LaunchPermissionConfiguration: { UserGroups: ['everyone'] } } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, LaunchPermissionConfiguration: { UserGroups: ['all'] } } }]),
+    message: /\[LaunchPermissionGroup\] Region us-east-1: AmiDistributionConfiguration\.LaunchPermissionConfiguration\.UserGroups\[0\] is "everyone"; the only launch group is "all"/,
+  },
+  {
+    rule: 'PublicEncryptedAmi',
+    broken: stack => l2({ kmsKey: new kms.Key(stack, 'Key'), launchPermission: { publicAccess: true } })(stack),
+    fixed: stack => l2({ kmsKey: new kms.Key(stack, 'Key'), launchPermission: { accounts: ['222222222222'] } })(stack),
+    message: /\[PublicEncryptedAmi\] addRegion\('us-east-1', \.\.\.\) launchPermission\.publicAccess makes the AMI public, but it is encrypted with the Region's key Stack\/Key.*Fix: turn off public access \(launchPermission\.publicAccess\)/,
+  },
+  {
+    rule: 'PublicEncryptedAmi',
+    about: 'the source key',
+    broken: stack => l2({ launchPermission: { publicAccess: true } }, { sourceKey: new kms.Key(stack, 'Source') })(stack),
+    fixed: stack => l2({ launchPermission: { publicAccess: true } })(stack),
+    message: /launchPermission\.publicAccess \(a construct default|encrypted with the source key Stack\/Source/,
   },
   {
     rule: 'AmiName',
-    broken: inRegion({ amiName: 'golden/{{ imagebuilder:buildDate }}' }),
-    fixed: inRegion({ amiName: 'golden-{{ imagebuilder:buildDate }}' }),
-    message: /\[AmiName\] Region us-east-1: AmiDistributionConfiguration.Name "golden\/\{\{ imagebuilder:buildDate \}\}" is not a valid AMI name/,
+    broken: l2({ amiName: 'golden/{{ imagebuilder:buildDate }}' }),
+    fixed: l2({ amiName: NAME }),
+    message: /\[AmiName\] addRegion\('us-east-1', \.\.\.\) amiName "golden\/\{\{ imagebuilder:buildDate \}\}" is not a valid AMI name/,
+  },
+  {
+    rule: 'AmiNameWithoutBuildDate',
+    broken: l2({ amiName: 'golden' }),
+    fixed: l2({ amiName: NAME }),
+    message: /\[AmiNameWithoutBuildDate\] addRegion\('us-east-1', \.\.\.\) amiName "golden" has no \{\{ imagebuilder:buildDate \}\}.*\[ack: cdk-imagebuilder-distribution:AmiNameWithoutBuildDate\]$/,
   },
   {
     rule: 'AmiTags',
-    broken: inRegion({ amiTags: { 'aws:team': 'x' } }),
-    fixed: inRegion({ amiTags: { team: 'x' } }),
-    message: /\[AmiTags\] Region us-east-1: AmiDistributionConfiguration.AmiTags key "aws:team" starts with 'aws:'/,
+    broken: l2({ amiTags: { 'aws:team': 'x' } }),
+    fixed: l2({ amiTags: { team: 'x' } }),
+    message: /\[AmiTags\] addRegion\('us-east-1', \.\.\.\) amiTags has the key "aws:team", which starts with 'aws:'/,
   },
   {
-    rule: 'AmiTags (value length)',
-    broken: inRegion({ amiTags: { team: 'x'.repeat(257) } }),
-    fixed: inRegion({ amiTags: { team: 'x'.repeat(256) } }),
-    message: /AmiTags\["team"\] is 257 characters long; at most 256/,
+    rule: 'AmiTags',
+    about: 'the length of a value',
+    broken: l2({ amiTags: { team: 'x'.repeat(257) } }),
+    fixed: l2({ amiTags: { team: 'x'.repeat(256) } }),
+    message: /amiTags has the value of "team" 257 characters long; at most 256/,
   },
   {
-    rule: 'AmiTags (count)',
-    broken: inRegion({ amiTags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }),
-    fixed: inRegion({ amiTags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) }),
-    message: /AmiTags has 51 tags; at most 50/,
+    rule: 'KmsKeyArn',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'alias/golden' } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/golden' } }]),
+    message: /\[KmsKeyArn\] Region us-east-1: AmiDistributionConfiguration\.KmsKeyId is "alias\/golden", but Image Builder takes the ARN of a key or of an alias here/,
   },
   {
-    rule: 'LaunchTemplateId',
-    broken: stack => inRegion({ launchTemplates: [{ launchTemplate: lt(stack, 'lt-123') }] })(stack),
-    fixed: stack => inRegion({ launchTemplates: [{ launchTemplate: lt(stack, 'lt-0123456789abcdef0') }] })(stack),
-    message: /\[LaunchTemplateId\] Region us-east-1: launch template ID "lt-123" is not 'lt-' followed by 17/,
+    rule: 'KeyRegion',
+    broken: stack => l2({ region: 'eu-west-1', kmsKey: importedKey('us-east-1')(stack) })(stack),
+    fixed: stack => l2({ region: 'eu-west-1', kmsKey: importedKey('eu-west-1')(stack) })(stack),
+    message: /\[KeyRegion\] addRegion\('eu-west-1', \.\.\.\) kmsKey arn:aws:kms:us-east-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab is a key of us-east-1, not of eu-west-1/,
   },
   {
-    rule: 'SsmParameter',
-    broken: inRegion({ ssmParameters: [{ parameterName: '/golden ami' }] }),
-    fixed: inRegion({ ssmParameters: [{ parameterName: '/golden-ami', dataType: SsmParameterDataType.AWS_EC2_IMAGE }] }),
-    message: /\[SsmParameter\] Region us-east-1: SsmParameterConfigurations\[0\].ParameterName "\/golden ami" is not a valid name/,
+    rule: 'KeyRegion',
+    about: 'a key of this app, named by its construct path',
+    broken: stack => l2({ region: 'eu-west-1', kmsKey: new kms.Key(stack, 'Key') })(stack),
+    fixed: stack => l2({ region: 'us-east-1', kmsKey: new kms.Key(stack, 'Key') })(stack),
+    message: /\[KeyRegion\] addRegion\('eu-west-1', \.\.\.\) kmsKey Stack\/Key is a key of us-east-1, not of eu-west-1.*Fix: pass a key created in a eu-west-1 stack/,
   },
   {
-    rule: 'FastLaunch',
-    broken: inRegion({ fastLaunch: [{ maxParallelLaunches: 5, targetSnapshotCount: 10001 }] }),
-    fixed: inRegion({ fastLaunch: [{ maxParallelLaunches: 6, targetSnapshotCount: 10000 }] }),
-    message: /MaxParallelLaunches is 5; fast launch needs a whole number of at least 6[\s\S]*TargetResourceCount is 10001/,
+    rule: 'KeyRegion',
+    about: 'an ARN written with Fn::Sub in a hand-written resource',
+    broken: cfn([{ region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:us-east-1:${AWS::AccountId}:alias/golden' } } }]),
+    fixed: cfn([{ region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:eu-west-1:${AWS::AccountId}:alias/golden' } } }]),
+    message: /\[KeyRegion\] Region eu-west-1: AmiDistributionConfiguration\.KmsKeyId "arn:\.\.\.:kms:us-east-1:\.\.\.:alias\/golden" is a key of us-east-1/,
   },
   {
-    rule: 'LicenseConfigurationArn',
-    broken: inRegion({ licenseConfigurationArns: ['lic-0123456789abcdef0123456789abcdef'] }),
-    fixed: inRegion({ licenseConfigurationArns: [LICENSE_ARN] }),
-    message: /\[LicenseConfigurationArn\] Region us-east-1: LicenseConfigurationArns\[0\] is "lic-0123456789abcdef0123456789abcdef"/,
+    rule: 'UnusableKey',
+    broken: stack => l2({ kmsKey: new kms.Key(stack, 'Key', { keySpec: kms.KeySpec.RSA_2048, keyUsage: kms.KeyUsage.SIGN_VERIFY }) })(stack),
+    fixed: stack => l2({ kmsKey: new kms.Key(stack, 'Key') })(stack),
+    message: /\[UnusableKey\] addRegion\('us-east-1', \.\.\.\) kmsKey Stack\/Key has the key spec RSA_2048; EBS encrypts snapshots only with enabled, symmetric encryption keys/,
   },
   {
-    rule: 'PublicEncryptedAmi (Region key)',
-    broken: stack => inRegion({ kmsKey: new kms.Key(stack, 'Key'), launchPermission: { publicAccess: true } })(stack),
-    fixed: stack => inRegion({ kmsKey: new kms.Key(stack, 'Key'), launchPermission: { accounts: ['222222222222'] } })(stack),
-    message: /\[PublicEncryptedAmi\] Region us-east-1: LaunchPermissionConfiguration.UserGroups makes the AMI public, but it is encrypted with the Region's key/,
+    rule: 'UnusableKey',
+    about: 'a disabled source key',
+    broken: stack => l2({}, { sourceKey: new kms.Key(stack, 'Source', { enabled: false }) })(stack),
+    fixed: stack => l2({}, { sourceKey: new kms.Key(stack, 'Source') })(stack),
+    message: /\[UnusableKey\] sourceKey Stack\/Source is disabled/,
   },
   {
-    rule: 'PublicEncryptedAmi (source key)',
-    broken: stack => inRegion({ launchPermission: { publicAccess: true } }, { sourceKey: new kms.Key(stack, 'Source') })(stack),
-    fixed: stack => inRegion({ launchPermission: { publicAccess: true } })(stack),
-    message: /encrypted with the source key Stack\/Source/,
+    rule: 'KeyRegionUnknown',
+    broken: stack => {
+      const anywhere = new Stack(stack.node.root, 'Anywhere');
+      l2({ kmsKey: new kms.Key(anywhere, 'Key') })(anywhere);
+    },
+    fixed: stack => l2({ kmsKey: new kms.Key(stack, 'Key') })(stack),
+    message: /\[KeyRegionUnknown\] addRegion\('us-east-1', \.\.\.\) kmsKey Anywhere\/Key is a key of a stack without an explicit Region/,
   },
   {
     rule: 'AwsManagedKeyShared',
-    broken: stack => inRegion({ kmsKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs'), targetAccounts: ['222222222222'] })(stack),
-    fixed: stack => inRegion({ kmsKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs'), targetAccounts: [] })(stack),
-    message: /\[AwsManagedKeyShared\] Region us-east-1: KmsKeyId "arn:aws:kms:us-east-1:111111111111:alias\/aws\/ebs" is an AWS managed key, which cannot be shared with other accounts, but the AMI goes to account 222222222222. Fix: use a customer managed key/,
+    broken: stack => l2({ kmsKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs'), targetAccounts: ['222222222222'] })(stack),
+    fixed: stack => l2({ kmsKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs') })(stack),
+    message: /\[AwsManagedKeyShared\] addRegion\('us-east-1', \.\.\.\) kmsKey alias\/aws\/ebs is an AWS managed key, which cannot be shared with other accounts, but the AMI goes to account 222222222222/,
   },
   {
-    rule: 'AwsManagedKeyShared (source key)',
-    broken: stack => inRegion({ launchPermission: { organizations: [ORG_ARN] } }, { sourceKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs') })(stack),
-    fixed: stack => inRegion({ launchPermission: { organizations: [ORG_ARN] } }, { sourceKey: new kms.Key(stack, 'Source') })(stack),
-    message: /the source key alias\/aws\/ebs is an AWS managed key, .* goes to organization arn:aws:organizations/,
+    rule: 'AwsManagedKeyShared',
+    about: 'the source key',
+    broken: stack => l2({ launchPermission: { organizations: [ORG_ARN] } }, { sourceKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs') })(stack),
+    fixed: stack => l2({ launchPermission: { organizations: [ORG_ARN] } }, { sourceKey: new kms.Key(stack, 'Source') })(stack),
+    message: /\[AwsManagedKeyShared\] sourceKey alias\/aws\/ebs is an AWS managed key, .* goes to organization arn:aws:organizations/,
   },
   {
-    rule: 'KeyRegion (imported)',
-    broken: stack => inRegion({ region: 'eu-west-1', kmsKey: importedKey('us-east-1')(stack) })(stack),
-    fixed: stack => inRegion({ region: 'eu-west-1', kmsKey: importedKey('eu-west-1')(stack) })(stack),
-    message: /\[KeyRegion\] Region eu-west-1: AmiDistributionConfiguration.KmsKeyId "arn:aws:kms:us-east-1:.*" is a key of us-east-1, not of eu-west-1/,
+    rule: 'SourceKeyDefaultEncryption',
+    broken: stack => new DistributionConfiguration(stack, 'Dist', { amiName: NAME, sourceKey: new kms.Key(stack, 'Source') })
+      .addRegion('eu-west-1', { launchPermission: { accounts: ['222222222222'] } }),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist', { amiName: NAME, sourceKey: new kms.Key(stack, 'Source') })
+      .addRegion('eu-west-1', { kmsKey: importedKey('eu-west-1')(stack), launchPermission: { accounts: [ACCOUNT] } }),
+    message: /\[SourceKeyDefaultEncryption\] addRegion\('eu-west-1', \.\.\.\) kmsKey is not set, so the copy of the AMI \(encrypted with the source key Stack\/Source\)/,
   },
   {
-    rule: 'KeyRegion (owned)',
-    broken: stack => inRegion({ region: 'eu-west-1', kmsKey: new kms.Key(stack, 'Key') })(stack),
-    fixed: stack => inRegion({ region: 'us-east-1', kmsKey: new kms.Key(stack, 'Key') })(stack),
-    message: /\[KeyRegion\] Region eu-west-1: AmiDistributionConfiguration.KmsKeyId \(a key of this app\) is a key of us-east-1, not of eu-west-1; .*Fix: pass a key created in a eu-west-1 stack/,
+    rule: 'ImportedKeyPolicy',
+    broken: stack => l2({ kmsKey: importedKey('us-east-1')(stack), targetAccounts: ['222222222222'] })(stack),
+    fixed: stack => l2({ kmsKey: new kms.Key(stack, 'Key'), targetAccounts: ['222222222222'] })(stack),
+    message: /\[ImportedKeyPolicy\] The key arn:aws:kms:us-east-1:111111111111:key\/.* \(the key of Region us-east-1\) is imported/,
+  },
+  {
+    rule: 'KeyPolicySize',
+    broken: stack => l2({ kmsKey: new kms.Key(stack, 'Key'), launchPermission: { accounts: Array.from({ length: 500 }, (_, i) => String(200000000000 + i)) } })(stack),
+    fixed: stack => l2({ kmsKey: new kms.Key(stack, 'Key'), launchPermission: { accounts: Array.from({ length: 400 }, (_, i) => String(200000000000 + i)) } })(stack),
+    message: /\[Stack\/Key\] \[KeyPolicySize\] The policy of the key Stack\/Key is about 3\d{4} bytes once deployed; KMS accepts at most 32768/,
+  },
+  {
+    rule: 'LaunchTemplateId',
+    broken: stack => l2({ launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-123' }) }] })(stack),
+    fixed: stack => l2({ launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }) }] })(stack),
+    message: /\[LaunchTemplateId\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.launchTemplate is "lt-123", not 'lt-' followed by 17/,
+  },
+  {
+    rule: 'LaunchTemplateAccount',
+    broken: stack => l2({ launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    fixed: stack => l2({
+      launchPermission: { accounts: ['222222222222'] },
+      launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }],
+    })(stack),
+    message: /\[LaunchTemplateAccount\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId "222222222222" neither receives a copy nor has launch permission.*Fix: add 222222222222 to targetAccounts or launchPermission\.accounts/,
+  },
+  {
+    rule: 'SsmParameterName',
+    broken: l2({ ssmParameters: [{ parameterName: '/golden ami' }] }),
+    fixed: l2({ ssmParameters: [{ parameterName: '/golden-ami' }] }),
+    message: /\[SsmParameterName\] addRegion\('us-east-1', \.\.\.\) ssmParameters\[0\]\.parameterName "\/golden ami" is not a valid parameter name/,
+  },
+  {
+    rule: 'SsmParameterName',
+    about: 'a prefix Systems Manager reserves',
+    broken: l2({ ssmParameters: [{ parameterName: '/aws/golden' }] }),
+    fixed: l2({ ssmParameters: [{ parameterName: '/golden/aws' }] }),
+    message: /parameterName "\/aws\/golden" starts with 'aws' or 'ssm', which Systems Manager reserves/,
+  },
+  {
+    rule: 'SsmParameterName',
+    about: 'a hierarchy without a leading slash',
+    broken: l2({ ssmParameters: [{ parameterName: 'golden/ami' }] }),
+    fixed: l2({ ssmParameters: [{ parameterName: '/golden/ami' }] }),
+    message: /parameterName "golden\/ami" is in a hierarchy but does not start with '\/'/,
+  },
+  {
+    rule: 'SsmParameterName',
+    about: 'a hierarchy over 15 levels',
+    broken: l2({ ssmParameters: [{ parameterName: `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}` }] }),
+    fixed: l2({ ssmParameters: [{ parameterName: `/${Array.from({ length: 15 }, (_, i) => `l${i}`).join('/')}` }] }),
+    message: /is 16 levels deep; Systems Manager allows 15/,
+  },
+  {
+    rule: 'SsmParameterDataType',
+    broken: cfn([{ region: 'us-east-1', ssmParameterConfigurations: [{ parameterName: '/golden', dataType: 'string' }] }]),
+    fixed: cfn([{ region: 'us-east-1', ssmParameterConfigurations: [{ parameterName: '/golden', dataType: 'text' }] }]),
+    message: /\[SsmParameterDataType\] Region us-east-1: SsmParameterConfigurations\[0\]\.DataType is "string"; allowed: text, aws:ec2:image/,
   },
   {
     rule: 'SsmParameterAccount',
-    broken: inRegion({ targetAccounts: ['222222222222'], ssmParameters: [{ parameterName: '/golden/ami', amiAccount: '333333333333' }] }),
-    fixed: inRegion({ targetAccounts: ['222222222222', '333333333333'], ssmParameters: [{ parameterName: '/golden/ami', amiAccount: '333333333333' }] }),
-    message: /\[SsmParameterAccount\] Region us-east-1: SsmParameterConfigurations\[0\].AmiAccountId "333333333333" is not a target account of this Region.*Fix: add 333333333333 to targetAccounts/,
+    broken: l2({ targetAccounts: ['222222222222'], ssmParameters: [{ parameterName: '/golden/ami', amiAccount: '333333333333', dataType: SsmParameterDataType.AWS_EC2_IMAGE }] }),
+    fixed: l2({ targetAccounts: ['222222222222', '333333333333'], ssmParameters: [{ parameterName: '/golden/ami', amiAccount: '333333333333' }] }),
+    message: /\[SsmParameterAccount\] addRegion\('us-east-1', \.\.\.\) ssmParameters\[0\]\.amiAccount "333333333333" is not a target account of this Region.*Fix: add 333333333333 to targetAccounts, or leave ssmParameters\[0\]\.amiAccount out/,
+  },
+  {
+    rule: 'FastLaunchEnabled',
+    broken: cfn([{ region: 'us-east-1', fastLaunchConfigurations: [{ maxParallelLaunches: 6 }] }]),
+    fixed: cfn([{ region: 'us-east-1', fastLaunchConfigurations: [{ enabled: true, maxParallelLaunches: 6 }] }]),
+    message: /\[FastLaunchEnabled\] Region us-east-1: FastLaunchConfigurations\[0\]\.Enabled is missing/,
+  },
+  {
+    rule: 'FastLaunchParallelLaunches',
+    broken: l2({ fastLaunch: [{ maxParallelLaunches: 5 }] }),
+    fixed: l2({ fastLaunch: [{ maxParallelLaunches: 6 }] }),
+    message: /\[FastLaunchParallelLaunches\] addRegion\('us-east-1', \.\.\.\) fastLaunch\[0\]\.maxParallelLaunches is 5; fast launch needs a whole number of at least 6/,
+  },
+  {
+    rule: 'FastLaunchSnapshotCount',
+    broken: l2({ fastLaunch: [{ targetSnapshotCount: 10001 }] }),
+    fixed: l2({ fastLaunch: [{ targetSnapshotCount: 10000 }] }),
+    message: /\[FastLaunchSnapshotCount\] addRegion\('us-east-1', \.\.\.\) fastLaunch\[0\]\.targetSnapshotCount is 10001/,
+  },
+  {
+    rule: 'FastLaunchTemplate',
+    broken: cfn([{ region: 'us-east-1', fastLaunchConfigurations: [{ enabled: true, launchTemplate: { launchTemplateId: 'lt-0123456789abcdef0', launchTemplateName: 'windows' } }] }]),
+    fixed: cfn([{ region: 'us-east-1', fastLaunchConfigurations: [{ enabled: true, launchTemplate: { launchTemplateId: 'lt-0123456789abcdef0' } }] }]),
+    message: /\[FastLaunchTemplate\] Region us-east-1: FastLaunchConfigurations\[0\]\.LaunchTemplate names the launch template both by ID and by name/,
+  },
+  {
+    rule: 'FastLaunchTemplate',
+    about: 'a launch template name and version through the construct',
+    broken: stack => l2({ fastLaunch: [{ launchTemplate: lt(stack, { launchTemplateName: 'ab', versionNumber: '' }) }] })(stack),
+    fixed: stack => l2({ fastLaunch: [{ launchTemplate: lt(stack, { launchTemplateName: 'abc', versionNumber: '1' }) }] })(stack),
+    message: /fastLaunch\[0\]\.launchTemplate is "ab": a launch template name has 3 to 128[\s\S]*fastLaunch\[0\]\.launchTemplate is 0 characters long; a version has 1 to 1024/,
+  },
+  {
+    rule: 'FastLaunchAccount',
+    broken: l2({ targetAccounts: ['222222222222'], fastLaunch: [{ accountId: '333333333333' }] }),
+    fixed: l2({ targetAccounts: ['222222222222'], fastLaunch: [{ accountId: '222222222222' }] }),
+    message: /\[FastLaunchAccount\] addRegion\('us-east-1', \.\.\.\) fastLaunch\[0\]\.accountId "333333333333" owns no copy of the AMI in this Region/,
+  },
+  {
+    rule: 'LicenseConfigurationArn',
+    broken: l2({ licenseConfigurationArns: ['lic-0123456789abcdef0123456789abcdef'] }),
+    fixed: l2({ licenseConfigurationArns: [LICENSE_ARN] }),
+    message: /\[LicenseConfigurationArn\] addRegion\('us-east-1', \.\.\.\) licenseConfigurationArns\[0\] is "lic-0123456789abcdef0123456789abcdef"/,
+  },
+  {
+    rule: 'LicenseConfigurationRegion',
+    broken: l2({ region: 'eu-west-1', licenseConfigurationArns: [LICENSE_ARN] }),
+    fixed: l2({ region: 'us-east-1', licenseConfigurationArns: [LICENSE_ARN] }),
+    message: /\[LicenseConfigurationRegion\] addRegion\('eu-west-1', \.\.\.\) licenseConfigurationArns\[0\] is a license configuration of us-east-1, but this entry distributes to eu-west-1/,
+  },
+  {
+    rule: 'ContainerRepository',
+    broken: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'DockerHub', RepositoryName: 'golden' } } }]),
+    fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),
+    message: /\[ContainerRepository\] Region us-east-1: ContainerDistributionConfiguration\.TargetRepository\.Service is "DockerHub"; allowed: "ECR"/,
+  },
+  {
+    rule: 'ContainerRepositoryName',
+    broken: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', {
+      repository: ecr.Repository.fromRepositoryName(stack, 'Repo', '111111111111.dkr.ecr.us-east-1.amazonaws.com/golden'),
+    }),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden') }),
+    message: /\[ContainerRepositoryName\] addContainerRegion\('us-east-1', \.\.\.\) repository is "111111111111\.dkr\.ecr\.us-east-1\.amazonaws\.com\/golden", a registry URI.*Fix: give the name only, e\.g\. "golden"/,
+  },
+  {
+    rule: 'ContainerRepositoryRegion',
+    broken: stack => {
+      const repository = new ecr.Repository(new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Repo', { repositoryName: 'golden' });
+      new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository });
+    },
+    fixed: stack => {
+      const repository = new ecr.Repository(new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Repo', { repositoryName: 'golden' });
+      new DistributionConfiguration(stack, 'Dist').addContainerRegion('eu-west-1', { repository });
+    },
+    message: /\[ContainerRepositoryRegion\] addContainerRegion\('us-east-1', \.\.\.\) repository Eu\/Repo is a repository of eu-west-1, but this entry distributes to us-east-1/,
+  },
+  {
+    rule: 'ContainerTags',
+    broken: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden'), tags: [''] }),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden'), tags: ['latest'] }),
+    message: /\[ContainerTags\] addContainerRegion\('us-east-1', \.\.\.\) tags\[0\] is 0 characters long; an image tag has 1 to 300/,
+  },
+  {
+    rule: 'UnknownKey',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { name: NAME } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME } }]),
+    message: /\[UnknownKey\] Region us-east-1: AmiDistributionConfiguration has the key "name", which CloudFormation does not accept there .*Fix: write it as "Name"/,
+  },
+  {
+    rule: 'RegionAddedTwice',
+    broken: stack => new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1').addRegion('us-east-1'),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden') }),
+    message: /^\[RegionAddedTwice\] Region us-east-1: addRegion\('us-east-1', \.\.\.\) was already called for this Region.* \(at Stack\/Dist\)$/,
+  },
+  {
+    rule: 'LaunchTemplateWithoutId',
+    broken: stack => l2({ launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateName: 'web' }) }] })(stack),
+    fixed: stack => l2({ launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }) }] })(stack),
+    message: /^\[LaunchTemplateWithoutId\] Region us-east-1: addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\] \(Stack\/LT\) has no launch template ID/,
+  },
+  {
+    rule: 'ListTokenOrganizations',
+    broken: stack => l2({ kmsKey: new kms.Key(stack, 'Key') }, {
+      launchPermission: { organizations: new CfnParameter(stack, 'Orgs', { type: 'CommaDelimitedList' }).valueAsList },
+    })(stack),
+    fixed: stack => l2({ kmsKey: new kms.Key(stack, 'Key') }, {
+      launchPermission: { organizations: [new CfnParameter(stack, 'Org', { type: 'String' }).valueAsString] },
+    })(stack),
+    message: /^\[ListTokenOrganizations\] Region us-east-1: launchPermission\.organizations \(a construct default, inherited by Region us-east-1\) is a list known only at deploy time/,
+  },
+  {
+    rule: 'DeployTimeValueInKeyPolicy',
+    broken: stack => {
+      const key = new kms.Key(new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Key');
+      l2({ region: 'eu-west-1', kmsKey: key, launchPermission: { accounts: [new CfnParameter(stack, 'Account').valueAsString] } })(stack);
+    },
+    fixed: stack => {
+      const key = new kms.Key(new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Key');
+      l2({ region: 'eu-west-1', kmsKey: key, launchPermission: { accounts: ['222222222222'] } })(stack);
+    },
+    message: /^\[DeployTimeValueInKeyPolicy\] Region eu-west-1: addRegion\('eu-west-1', \.\.\.\) launchPermission\.accounts\[0\] is a deploy-time value of stack Stack/,
+  },
+  {
+    rule: 'ContainerRepositoryReference',
+    broken: stack => {
+      const repository = new ecr.Repository(new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Repo');
+      new DistributionConfiguration(stack, 'Dist').addContainerRegion('eu-west-1', { repository });
+    },
+    fixed: stack => {
+      const repository = new ecr.Repository(new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Repo', { repositoryName: 'golden' });
+      new DistributionConfiguration(stack, 'Dist').addContainerRegion('eu-west-1', { repository });
+    },
+    message: /^\[ContainerRepositoryReference\] Region eu-west-1: the repository Eu\/Repo is in stack Eu of another Region or account.*Fix: give the repository a repositoryName/,
+  },
+  {
+    rule: 'RegionNotAdded',
+    broken: stack => { new DistributionConfiguration(stack, 'Dist').addRegion('eu-west-1').requiredKeyPolicy('ap-south-1'); },
+    fixed: stack => { new DistributionConfiguration(stack, 'Dist').addRegion('eu-west-1').requiredKeyPolicy('eu-west-1'); },
+    message: /^\[RegionNotAdded\] requiredKeyPolicy: Region ap-south-1 has no AMI distribution settings; Regions added with addRegion\(\): eu-west-1/,
+  },
+  {
+    rule: 'NoSourceAccounts',
+    broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: [] }),
+    fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'] }),
+    message: /^\[NoSourceAccounts\] CrossAccountDistributionRole: sourceAccounts is empty/,
+  },
+  {
+    rule: 'DuplicateCrossAccountRole',
+    broken: stack => {
+      new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'] });
+      new CrossAccountDistributionRole(stack, 'Again', { sourceAccounts: ['333333333333'] });
+    },
+    fixed: stack => { new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222', '333333333333'] }); },
+    message: /^\[DuplicateCrossAccountRole\] CrossAccountDistributionRole: account 111111111111 already has one at Stack\/Role/,
+  },
+  {
+    rule: 'CrossAccountRoleKey',
+    broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], keys: [kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs')] }),
+    fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], keys: [importedKey('us-east-1', '222222222222')(stack)] }),
+    message: /^\[CrossAccountRoleKey\] CrossAccountDistributionRole: keys\[0\] is the AWS managed key alias\/aws\/ebs/,
   },
 ];
 
-describe.each(cases)('rule $rule', ({ broken, fixed, message }) => {
-  test('a configuration that breaks it fails synthesis with the message', () => {
-    const stack = newStack();
-    broken(stack);
-    expect(synthError(stack)).toMatch(message);
+/** What a case produces: the construction error, the synth error, or the warnings, as one text. */
+function outcome(build: Build): { thrown: string; synth: string; warnings: string[] } {
+  const stack = newStack();
+  try {
+    build(stack);
+  } catch (e) {
+    return { thrown: (e as Error).message, synth: '', warnings: [] };
+  }
+  const synth = synthError(stack);
+  const app = stack.node.root as App;
+  const warnings = synth ? [] : app.node.children.filter(Stack.isStack).flatMap(warningsOf);
+  return { thrown: '', synth, warnings };
+}
+
+describe.each(CASES.map(c => [`${c.rule}${c.about ? ` (${c.about})` : ''}`, c] as const))('%s', (_name, c) => {
+  const level = CATALOG[c.rule].level;
+  const phase = CATALOG[c.rule].phase;
+
+  test(`broken: ${phase === 'construction' ? 'the call throws' : level === 'error' ? 'cdk synth fails' : 'a warning'} with the message`, () => {
+    const { thrown, synth, warnings } = outcome(c.broken);
+    if (phase === 'construction') {
+      expect(thrown).toMatch(c.message);
+    } else if (level === 'error') {
+      expect(thrown).toBe('');
+      expect(synth).toMatch(c.message);
+    } else {
+      expect(thrown + synth).toBe('');
+      expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(c.message)]));
+    }
   });
 
-  test('the same configuration fixed synthesizes', () => {
-    const stack = newStack();
-    fixed(stack);
-    expect(synthError(stack)).toBe('');
+  test('fixed: no error and no warning of the rule', () => {
+    const { thrown, synth, warnings } = outcome(c.fixed);
+    expect(thrown + synth).toBe('');
+    expect(warnings.filter(w => w.includes(`[${c.rule}]`))).toEqual([]);
   });
+});
+
+test('every rule of the catalog has a broken and a fixed case', () => {
+  expect([...new Set(CASES.map(c => c.rule))].sort()).toEqual(Object.keys(CATALOG).sort());
 });
 
 test('errors are reported together, each with the construct path', () => {
@@ -202,138 +548,4 @@ test('errors are reported together, each with the construct path', () => {
   for (const rule of ['DistributionName', 'AccountId', 'AmiTags']) {
     expect(message).toMatch(new RegExp(`\\[Stack/Dist\\] \\[${rule}\\]`));
   }
-});
-
-describe('warnings', () => {
-  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(w => w.entry.data as string);
-
-  test('an AMI name without the build date: a warning that says why', () => {
-    const stack = newStack();
-    new DistributionConfiguration(stack, 'Dist', { amiName: 'golden' }).addRegion('us-east-1');
-    expect(warningsOf(stack)).toEqual([expect.stringMatching(/Region us-east-1: AmiDistributionConfiguration.Name "golden" has no \{\{ imagebuilder:buildDate \}\}: every build would produce the same AMI name, so the second build fails.* \[ack: cdk-imagebuilder-distribution:AmiNameWithoutBuildDate\]$/)]);
-
-    const fixed = newStack();
-    new DistributionConfiguration(fixed, 'Dist', { amiName: NAME }).addRegion('us-east-1');
-    expect(warningsOf(fixed)).toEqual([]);
-  });
-
-  test('a Region RegionInfo does not know: a warning', () => {
-    const stack = newStack();
-    new DistributionConfiguration(stack, 'Dist').addRegion('xx-nowhere-9');
-    expect(warningsOf(stack)).toEqual([expect.stringMatching(/Region xx-nowhere-9: Region "xx-nowhere-9" is not known to aws-cdk-lib's RegionInfo/)]);
-  });
-
-  test('a launch template in an account that receives nothing: a warning', () => {
-    const stack = newStack();
-    new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1', { launchTemplates: [{ launchTemplate: lt(stack, 'lt-0123456789abcdef0'), accountId: '222222222222' }] });
-    expect(warningsOf(stack)).toEqual([expect.stringMatching(/LaunchTemplateConfigurations\[0\].AccountId "222222222222" neither receives a copy .* Fix: add 222222222222 to targetAccounts or launchPermission.accounts/)]);
-
-    const fixed = newStack();
-    new DistributionConfiguration(fixed, 'Dist', { amiName: NAME }).addRegion('us-east-1', {
-      launchPermission: { accounts: ['222222222222'] },
-      launchTemplates: [{ launchTemplate: lt(fixed, 'lt-0123456789abcdef0'), accountId: '222222222222' }],
-    });
-    expect(warningsOf(fixed)).toEqual([]);
-  });
-
-  test('warnings can be acknowledged by id', () => {
-    const stack = newStack();
-    new DistributionConfiguration(stack, 'Dist', { amiName: 'golden' }).addRegion('us-east-1');
-    CoreAnnotations.of(stack).acknowledgeWarning('cdk-imagebuilder-distribution:AmiNameWithoutBuildDate', 'a fixed name is replaced on purpose');
-    expect(warningsOf(stack)).toEqual([]);
-  });
-});
-
-describe('tokens are never rejected', () => {
-  test('account IDs, key ARNs and names from CfnParameter and Fn.importValue', () => {
-    const stack = newStack();
-    const account = new CfnParameter(stack, 'Account').valueAsString;
-    const keyArn = Fn.importValue('KeyArn');
-    const name = new CfnParameter(stack, 'Name').valueAsString;
-    const orgArn = Fn.importValue('OrgArn');
-    new DistributionConfiguration(stack, 'Dist', { distributionConfigurationName: name, amiName: new CfnParameter(stack, 'AmiName').valueAsString })
-      .addRegion('eu-west-1', {
-        kmsKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
-        targetAccounts: [account, Fn.importValue('Target')],
-        launchPermission: { accounts: [account], organizations: [orgArn], organizationalUnits: [Fn.importValue('OuArn')] },
-        ssmParameters: [{ parameterName: new CfnParameter(stack, 'Param').valueAsString, amiAccount: account }],
-        launchTemplates: [{ launchTemplate: lt(stack, Fn.importValue('LaunchTemplateId')), accountId: account }],
-        licenseConfigurationArns: [Fn.importValue('License')],
-        amiTags: { team: new CfnParameter(stack, 'Team').valueAsString },
-      })
-      .addRegion(new CfnParameter(stack, 'Region').valueAsString, { targetAccounts: [account] });
-    expect(synthError(stack)).toBe('');
-  });
-});
-
-describe('DistributionChecks aspect', () => {
-  function handWritten(stack: Stack, distributions: any[], name = 'golden') {
-    return new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', { name, distributions });
-  }
-
-  test('reports the same failures on a hand-written CfnDistributionConfiguration', () => {
-    const stack = newStack();
-    Aspects.of(stack.node.root).add(new DistributionChecks());
-    handWritten(stack, [
-      { region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, TargetAccountIds: ['123'], KmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/abc' } },
-      { region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, LaunchPermissionConfiguration: { UserGroups: ['all'] }, KmsKeyId: 'alias/aws/ebs' } },
-    ], 'bad/name');
-    const message = synthError(stack);
-    for (const rule of ['DistributionName', 'AccountId', 'KeyRegion', 'Regions', 'PublicEncryptedAmi', 'AwsManagedKeyShared']) {
-      expect(message).toMatch(new RegExp(`\\[Stack/Cfn\\] \\[${rule}\\]`));
-    }
-  });
-
-  test('camelCase keys in the JSON-typed objects are errors that name the PascalCase key', () => {
-    const stack = newStack();
-    Aspects.of(stack.node.root).add(new DistributionChecks());
-    handWritten(stack, [{ region: 'us-east-1', amiDistributionConfiguration: { name: NAME, launchPermissionConfiguration: { userIds: ['222222222222'] } } }]);
-    const message = synthError(stack);
-    expect(message).toMatch(/\[UnknownKey\] Region us-east-1: AmiDistributionConfiguration has the key "name", which CloudFormation does not accept there .*Fix: write it as "Name"/);
-    expect(message).toMatch(/has the key "launchPermissionConfiguration".*write it as "LaunchPermissionConfiguration"/);
-  });
-
-  test('container repository and empty lists', () => {
-    const stack = newStack();
-    Aspects.of(stack.node.root).add(new DistributionChecks());
-    handWritten(stack, [
-      { region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'DockerHub' } }, licenseConfigurationArns: [] },
-    ]);
-    const message = synthError(stack);
-    expect(message).toMatch(/\[ContainerRepository\] .*RepositoryName is undefined: a repository name of 1 to 1024 characters is required/);
-    expect(message).toMatch(/\[ContainerRepository\] .*Service is "DockerHub"; allowed: "ECR"/);
-    expect(message).toMatch(/\[ListSize\] Region us-east-1: LicenseConfigurationArns is an empty list/);
-  });
-
-  test('a valid hand-written configuration passes, and DistributionConfiguration is not checked twice', () => {
-    const stack = newStack();
-    Aspects.of(stack.node.root).add(new DistributionChecks());
-    handWritten(stack, [{
-      region: 'us-east-1',
-      amiDistributionConfiguration: { Name: NAME, TargetAccountIds: ['222222222222'] },
-      containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } },
-    }]);
-    expect(synthError(stack)).toBe('');
-
-    const twice = newStack();
-    Aspects.of(twice.node.root).add(new DistributionChecks());
-    new DistributionConfiguration(twice, 'Dist').addRegion('us-east-1', { targetAccounts: ['1'] });
-    expect(synthError(twice).match(/\[AccountId\]/g)).toHaveLength(1);
-  });
-
-  test('checks the alpha module\'s distribution configuration', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const alpha = require('@aws-cdk/aws-imagebuilder-alpha');
-    const stack = newStack();
-    Aspects.of(stack.node.root).add(new DistributionChecks());
-    const dist = new alpha.DistributionConfiguration(stack, 'Alpha');
-    dist.addAmiDistributions({ region: 'us-east-1', amiName: NAME, amiTargetAccountIds: ['222222222222'], amiKmsKey: kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs') });
-    expect(synthError(stack)).toMatch(/\[AwsManagedKeyShared\]/);
-  });
-
-  test('a container repository from ecr renders and passes', () => {
-    const stack = newStack();
-    new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden') });
-    expect(synthError(stack)).toBe('');
-  });
 });

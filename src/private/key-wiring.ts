@@ -5,7 +5,8 @@ import { KeyNeed, isListToken, keyPolicyStatements } from './key-policy';
 import { aliasArn, canEditPolicy, concrete, crossEnvironmentAliasOf, describeKey, differs, inOtherEnvironment, isAlias, keyEnvironment, partitionOf, resolveKey } from './key-reference';
 import { RegionDistribution } from './region-distribution';
 import { AmiDistributionSettings } from '../region-options';
-import { validationError } from '../validation-error';
+import { constructionError, report } from './errors';
+import { settingText, spell } from './rules/messages';
 
 /*
  * The one owner of key wiring: for each Region of a distribution, the `KmsKeyId` it writes (an alias and a
@@ -202,7 +203,7 @@ export class KeyWiring {
     const permission = entry.launchPermission;
     for (const field of ['organizations', 'organizationalUnits'] as const) {
       if ((permission[field] ?? []).some(isListToken)) {
-        throw validationError('ListTokenOrganizations', `Region ${entry.region}: ${settingLabel(entry, `launchPermission.${field}`)} is a list known only at deploy time (such as a CommaDelimitedList parameter), but the key policies need the ID of each ${field === 'organizations' ? 'organization' : 'OU'}, which CloudFormation cannot take out of such a list. Fix: give each ARN as its own value, e.g. one String parameter per ARN, or Fn.select(0, list), Fn.select(1, list), ...`, this.model.scope);
+        throw constructionError('ListTokenOrganizations', `Region ${entry.region}: ${settingLabel(entry, `launchPermission.${field}`)} is a list known only at deploy time (such as a CommaDelimitedList parameter), but the key policies need the ID of each ${field === 'organizations' ? 'organization' : 'OU'}, which CloudFormation cannot take out of such a list. Fix: give each ARN as its own value, e.g. one String parameter per ARN, or Fn.select(0, list), Fn.select(1, list) and so on.`, this.model.scope);
       }
     }
   }
@@ -224,7 +225,7 @@ export class KeyWiring {
     for (const { path, value } of values) {
       const origin = foreignOrigin(value, here, keyStack);
       if (origin) {
-        throw validationError('DeployTimeValueInKeyPolicy', `Region ${entry.region}: ${settingLabel(entry, path)} is ${origin}, but it goes into the policy of the key ${describeKey(key)}, which stack ${keyStack.node.path} deploys before this distribution's stack; CloudFormation cannot pass the value there. Fix: pass a plain value (e.g. the account ID as a string), or a value of the key's own stack, or create the key in this distribution's stack.`, this.model.scope);
+        throw constructionError('DeployTimeValueInKeyPolicy', `Region ${entry.region}: ${settingLabel(entry, path)} is ${origin}, but it goes into the policy of the key ${describeKey(key)}, which stack ${keyStack.node.path} deploys before this distribution's stack; CloudFormation cannot pass the value there. Fix: pass a plain value (e.g. the account ID as a string), or a value of the key's own stack, or create the key in this distribution's stack.`, this.model.scope);
       }
     }
   }
@@ -251,11 +252,9 @@ function listed(path: string, values: string[] | undefined): Array<{ path: strin
 }
 
 /** How the user wrote a Region's setting: in `addRegion()`, or as the construct's default. */
-export function settingLabel(entry: RegionDistribution, path: string): string {
+function settingLabel(entry: RegionDistribution, path: string): string {
   const setting = path.split(/[.[]/)[0] as keyof AmiDistributionSettings;
-  return entry.originOf(setting) === 'region'
-    ? `addRegion('${entry.region}', ...) ${path}`
-    : `${path} (a construct default, inherited by Region ${entry.region})`;
+  return settingText(entry.region, entry.originOf(setting), path);
 }
 
 /**
@@ -309,7 +308,12 @@ function keyPolicySizeErrors(key: kms.Key): string[] {
   if (bytes <= KEY_POLICY_MAX_BYTES) {
     return [];
   }
-  return [`[KeyPolicySize] The policy of the key ${key.node.path} is about ${bytes} bytes once deployed; KMS accepts at most ${KEY_POLICY_MAX_BYTES}. Fix: share with organizations or OUs (launchPermission.organizations / organizationalUnits) instead of listing many accounts, or give some Regions or distributions a key of their own.`];
+  const sharing = `${spell('launchPermission')}.${spell('organizations')} or ${spell('organizationalUnits')}`;
+  return report(key, [{
+    rule: 'KeyPolicySize',
+    level: 'error',
+    text: `[KeyPolicySize] The policy of the key ${key.node.path} is about ${bytes} bytes once deployed; KMS accepts at most ${KEY_POLICY_MAX_BYTES}. Fix: share with organizations or OUs (${sharing}) instead of listing many accounts, or give some Regions or distributions a key of their own.`,
+  }]);
 }
 
 function asDeployed(value: unknown, stack: Stack): unknown {

@@ -3,7 +3,8 @@ import { IConstruct } from 'constructs';
 import { organizationIdOf, organizationalUnitPathOf } from './launch-permission';
 import { LaunchPermission } from '../launch-permission';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from '../region-options';
-import { validationError } from '../validation-error';
+import { constructionError } from './errors';
+import { callText, spell } from './rules/messages';
 
 /**
  * Every inherited setting. Typed so that a new field of `AmiDistributionSettings` does not compile until it
@@ -48,11 +49,11 @@ export class RegionDistribution {
 
   public setAmi(options: RegionDistributionOptions, defaults: AmiDistributionSettings) {
     if (this.ami) {
-      throw validationError('DuplicateRegion', `Region ${this.region}: addRegion() was already called for this Region; each Region has one entry. Fix: pass all of the Region's settings in one addRegion() call.`, this.scope);
+      throw constructionError('RegionAddedTwice', `Region ${this.region}: ${callText('addRegion', this.region)} was already called for this Region; each Region has one entry. Fix: pass all of the Region's settings in one call.`, this.scope);
     }
     (options.launchTemplates ?? []).forEach((lt, i) => {
       if (lt.launchTemplate.launchTemplateId === undefined) {
-        throw validationError('LaunchTemplateWithoutId', `Region ${this.region}: launchTemplates[${i}] (${lt.launchTemplate.node.path}) has no launch template ID; Image Builder updates launch templates by ID. Fix: import it with LaunchTemplate.fromLaunchTemplateAttributes({ launchTemplateId }).`, this.scope);
+        throw constructionError('LaunchTemplateWithoutId', `Region ${this.region}: ${callText('addRegion', this.region)} ${spell('launchTemplates')}[${i}] (${lt.launchTemplate.node.path}) has no launch template ID; Image Builder updates launch templates by ID. Fix: import the template with LaunchTemplate.${spell('fromLaunchTemplateAttributes')} and its ${spell('launchTemplateId')}.`, this.scope);
       }
     });
     const merged: Record<string, unknown> = { ...options };
@@ -66,7 +67,7 @@ export class RegionDistribution {
 
   public setContainer(options: ContainerDistributionOptions) {
     if (this.container) {
-      throw validationError('DuplicateRegion', `Region ${this.region}: addContainerRegion() was already called for this Region. Fix: pass all of the Region's container settings in one call.`, this.scope);
+      throw constructionError('RegionAddedTwice', `Region ${this.region}: ${callText('addContainerRegion', this.region)} was already called for this Region; each Region has one entry. Fix: pass all of the Region's container settings in one call.`, this.scope);
     }
     this.container = options;
   }

@@ -2,28 +2,31 @@ import { aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import { renderLaunchPermission } from './launch-permission';
 import { RegionDistribution } from './region-distribution';
 
+type DistributionProperty = imagebuilder.CfnDistributionConfiguration.DistributionProperty;
+
 /**
  * One entry of `Distributions` in the L1's shape: camelCase for the typed fields, PascalCase inside the
  * JSON-typed objects (CloudFormation drops or rejects other keys there). `kmsKeyId` is what the key
- * wiring writes for the Region's key.
+ * wiring writes for the Region's key, `repositoryName` how the distribution names its ECR repository. A
+ * Region added with no settings gets empty AMI settings: the AMI is copied there with the defaults.
  */
-export function renderRegion(entry: RegionDistribution, kmsKeyId?: string): imagebuilder.CfnDistributionConfiguration.DistributionProperty {
+export function renderRegion(entry: RegionDistribution, kmsKeyId?: string, repositoryName?: string): DistributionProperty {
   const ami = entry.ami;
   const container = entry.container;
   return {
     region: entry.region,
-    amiDistributionConfiguration: ami && compact({
+    amiDistributionConfiguration: ami && (compact({
       Name: ami.amiName,
       Description: ami.amiDescription,
       TargetAccountIds: ami.targetAccounts,
       AmiTags: ami.amiTags,
       KmsKeyId: kmsKeyId,
       LaunchPermissionConfiguration: renderLaunchPermission(ami.launchPermission),
-    }),
+    }) ?? {}),
     containerDistributionConfiguration: container && compact({
       Description: container.description,
       ContainerTags: container.tags,
-      TargetRepository: { Service: 'ECR', RepositoryName: container.repository.repositoryName },
+      TargetRepository: { Service: 'ECR', RepositoryName: repositoryName ?? container.repository.repositoryName },
     }),
     licenseConfigurationArns: nonEmpty(ami?.licenseConfigurationArns),
     launchTemplateConfigurations: nonEmpty(ami?.launchTemplates?.map(lt => ({

@@ -1,0 +1,160 @@
+/*
+ * The rule catalog: every mistake the library stops, with its level, when it is found (at construction,
+ * or at synth by the rules), where the constraint comes from and the AWS failure it prevents. The README's
+ * rule table and the coverage table in docs/ are checked against it (test/catalog.test.ts).
+ */
+
+export type RuleLevel = 'error' | 'warning';
+export type RulePhase = 'synth' | 'construction';
+
+export interface RuleDefinition {
+  readonly level: RuleLevel;
+  /** `construction`: thrown by the call that makes the mistake; `synth`: reported by `cdk synth`. */
+  readonly phase: RulePhase;
+  /** Where the constraint comes from: an Image Builder API model shape, the CloudFormation schema, or an AWS page. */
+  readonly source: string;
+  /** The AWS failure the rule prevents. */
+  readonly prevents: string;
+}
+
+const API = (shape: string) => `API model \`${shape}\``;
+const PAGE = {
+  crossAccount: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html',
+  launchTemplates: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/dist-using-launch-template.html',
+  shareAmi: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-explicit.html',
+  publicAmi: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html',
+  copyAmi: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/CopyingAMIs.html',
+  launchPermission: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchPermission.html',
+  fastLaunch: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableFastLaunch.html',
+  launchTemplateName: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html',
+  ssmNames: 'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html',
+  ecrNames: 'https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html',
+  ecrTags: 'https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageIdentifier.html',
+  licenseManager: 'https://docs.aws.amazon.com/license-manager/latest/userguide/license-configurations.html',
+  kmsQuotas: 'https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html',
+  kmsOrgIds: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid',
+  arns: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateDistributionConfiguration.html',
+};
+
+export const CATALOG = {
+  // The distribution configuration itself.
+  DistributionName: { level: 'error', phase: 'synth', source: API('ResourceName'), prevents: 'CreateDistributionConfiguration rejects the name' },
+  DistributionNameCollision: {
+    level: 'error',
+    phase: 'synth',
+    source: `[CreateDistributionConfiguration](${PAGE.arns}): names are unique per account and Region, ignoring case`,
+    prevents: 'the second configuration fails to create (its ARN, in lowercase, already exists)',
+  },
+  Description: { level: 'error', phase: 'synth', source: API('NonEmptyString') + ' (1..1024)', prevents: 'validation error on create' },
+  Tags: { level: 'error', phase: 'synth', source: API('TagMap') + ', `TagKey`, `TagValue`', prevents: 'the configuration\'s tags are rejected' },
+
+  // Regions.
+  Regions: { level: 'error', phase: 'synth', source: API('CreateDistributionConfigurationRequest.distributions'), prevents: 'a configuration without Regions is rejected' },
+  RegionName: { level: 'error', phase: 'synth', source: API('Distribution.region') + ' and Region codes', prevents: 'an empty or malformed Region is rejected' },
+  DuplicateRegion: { level: 'error', phase: 'synth', source: API('Distribution.region') + ': one entry per Region', prevents: 'a Region listed twice is rejected' },
+  UnknownRegion: { level: 'warning', phase: 'synth', source: 'aws-cdk-lib `RegionInfo`', prevents: 'a misspelled Region fails at distribution' },
+  RegionPartition: { level: 'error', phase: 'synth', source: `[EC2: copy an AMI](${PAGE.copyAmi}) within a partition`, prevents: 'a copy into another partition (aws-cn, aws-us-gov) fails' },
+  RegionWithoutOutput: {
+    level: 'error',
+    phase: 'synth',
+    source: 'Image Builder: "One or more outputs should be provided for each region"',
+    prevents: 'a Region entry with nothing to distribute is rejected',
+  },
+
+  // Accounts, organizations and launch permission.
+  AccountId: { level: 'error', phase: 'synth', source: API('AccountId') + ', in every field that holds one', prevents: 'an invalid account is rejected' },
+  ListSize: {
+    level: 'error',
+    phase: 'synth',
+    source: 'API model list sizes (accounts 1536, organizations and OUs 25, licenses 50, launch templates 100, fast launch 1000); CloudFormation rejects empty lists',
+    prevents: 'a list over its limit, or empty, is rejected',
+  },
+  OrganizationArn: { level: 'error', phase: 'synth', source: API('OrganizationArn'), prevents: 'an organization ID passed where the ARN goes' },
+  OrganizationalUnitArn: { level: 'error', phase: 'synth', source: API('OrganizationalUnitArn'), prevents: 'an OU ID passed where the ARN goes' },
+  LaunchPermissionGroup: { level: 'error', phase: 'synth', source: `[EC2 \`LaunchPermission.Group\`](${PAGE.launchPermission}): only \`all\``, prevents: 'an unknown launch group is rejected' },
+  PublicEncryptedAmi: { level: 'error', phase: 'synth', source: `[EC2: make an AMI public](${PAGE.publicAmi})`, prevents: 'an AMI with encrypted snapshots cannot be public' },
+
+  // The AMI.
+  AmiName: { level: 'error', phase: 'synth', source: API('AmiNameString'), prevents: 'an invalid AMI name is rejected' },
+  AmiNameWithoutBuildDate: { level: 'warning', phase: 'synth', source: API('AmiDistributionConfiguration.name'), prevents: 'the second build\'s AMI name collides' },
+  AmiTags: { level: 'error', phase: 'synth', source: API('TagMap') + ' (50 tags, key pattern, no `aws:`, value 256)', prevents: 'an AMI tag is rejected' },
+
+  // KMS keys.
+  KmsKeyArn: { level: 'error', phase: 'synth', source: API('AmiDistributionConfiguration.kmsKeyId') + ': a key ARN or an alias ARN, 1..1024', prevents: 'a key ID or alias name fails the copy' },
+  KeyRegion: { level: 'error', phase: 'synth', source: API('AmiDistributionConfiguration.kmsKeyId') + ': a key of the entry\'s Region', prevents: 'a key of another Region cannot encrypt the copy' },
+  UnusableKey: {
+    level: 'error',
+    phase: 'synth',
+    source: '[EBS encryption](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html): enabled, symmetric encryption keys only',
+    prevents: 'the copy fails with a disabled or asymmetric key',
+  },
+  KeyRegionUnknown: { level: 'warning', phase: 'synth', source: 'a key in a stack without an explicit Region', prevents: 'a key of the wrong Region goes unnoticed until the distribution' },
+  AwsManagedKeyShared: { level: 'error', phase: 'synth', source: `[EC2: share an AMI](${PAGE.shareAmi})`, prevents: '`alias/aws/ebs` snapshots cannot be shared' },
+  SourceKeyDefaultEncryption: {
+    level: 'warning',
+    phase: 'synth',
+    source: `[cross-account distribution](${PAGE.crossAccount}) (the default EBS key)`,
+    prevents: 'a copy re-encrypted with `aws/ebs` cannot be shared',
+  },
+  ImportedKeyPolicy: { level: 'warning', phase: 'synth', source: `[cross-account distribution](${PAGE.crossAccount})`, prevents: 'consumers missing from a key policy the app cannot change' },
+  KeyPolicySize: { level: 'error', phase: 'synth', source: `[KMS quotas](${PAGE.kmsQuotas}) (32,768 bytes)`, prevents: 'the key\'s stack fails to deploy' },
+
+  // Launch templates.
+  LaunchTemplateId: { level: 'error', phase: 'synth', source: API('LaunchTemplateId'), prevents: 'the launch template update fails' },
+  LaunchTemplateAccount: { level: 'warning', phase: 'synth', source: `[launch templates](${PAGE.launchTemplates})`, prevents: 'the template would point at an AMI its account cannot use' },
+
+  // SSM parameters.
+  SsmParameterName: {
+    level: 'error',
+    phase: 'synth',
+    source: `${API('SsmParameterName')}; [Systems Manager PutParameter](${PAGE.ssmNames}) naming (no \`aws\`/\`ssm\` prefix, leading \`/\` in hierarchies, 15 levels)`,
+    prevents: 'the parameter update fails',
+  },
+  SsmParameterDataType: { level: 'error', phase: 'synth', source: API('SsmParameterDataType'), prevents: 'the parameter update fails' },
+  SsmParameterAccount: { level: 'error', phase: 'synth', source: API('SsmParameterConfiguration.amiAccountId') + ': a target account of the Region', prevents: 'the parameter update fails' },
+
+  // Fast launch.
+  FastLaunchEnabled: { level: 'error', phase: 'synth', source: API('FastLaunchConfiguration.enabled') + ' (required)', prevents: 'the fast-launch setting is rejected' },
+  FastLaunchParallelLaunches: { level: 'error', phase: 'synth', source: `[EC2 EnableFastLaunch](${PAGE.fastLaunch}) (at least 6)`, prevents: 'fast launch fails to start' },
+  FastLaunchSnapshotCount: { level: 'error', phase: 'synth', source: API('TargetResourceCount') + ' (1..10000)', prevents: 'fast launch fails to start' },
+  FastLaunchTemplate: {
+    level: 'error',
+    phase: 'synth',
+    source: `[EC2 EnableFastLaunch](${PAGE.fastLaunch}) (ID or name, not both); [EC2 launch template names](${PAGE.launchTemplateName}); ${API('FastLaunchLaunchTemplateSpecification')}`,
+    prevents: 'fast launch fails to start',
+  },
+  FastLaunchAccount: { level: 'error', phase: 'synth', source: API('FastLaunchConfiguration.accountId') + ': the account that owns a copy', prevents: 'fast launch cannot find the AMI' },
+
+  // License Manager.
+  LicenseConfigurationArn: { level: 'error', phase: 'synth', source: API('LicenseConfigurationArn'), prevents: 'the license association fails' },
+  LicenseConfigurationRegion: { level: 'error', phase: 'synth', source: `[License Manager](${PAGE.licenseManager}): license configurations are Regional`, prevents: 'the license association fails' },
+
+  // Containers.
+  ContainerRepository: { level: 'error', phase: 'synth', source: API('TargetContainerRepository'), prevents: 'the container distribution is rejected' },
+  ContainerRepositoryName: { level: 'error', phase: 'synth', source: `[ECR repository names](${PAGE.ecrNames}) (2..256, lowercase pattern)`, prevents: 'a registry URI or invalid name fails the push' },
+  ContainerRepositoryRegion: { level: 'error', phase: 'synth', source: 'ECR repositories are Regional: the entry\'s Region', prevents: 'Image Builder cannot find the repository' },
+  ContainerTags: { level: 'error', phase: 'synth', source: `${API('ContainerDistributionConfiguration.containerTags')} (1..1024); [ECR image tags](${PAGE.ecrTags}) (1..300)`, prevents: 'the image push fails' },
+
+  // The CloudFormation shape.
+  UnknownKey: { level: 'error', phase: 'synth', source: 'CloudFormation schema; aws-cdk issues 26912, 34758', prevents: 'camelCase keys silently dropped or rejected' },
+
+  // Mistakes the construct stops when they are made.
+  RegionAddedTwice: { level: 'error', phase: 'construction', source: API('Distribution.region') + ': one entry per Region', prevents: 'settings of one Region split over two calls' },
+  LaunchTemplateWithoutId: { level: 'error', phase: 'construction', source: API('LaunchTemplateConfiguration.launchTemplateId') + ' (required)', prevents: 'Image Builder updates launch templates by ID only' },
+  ListTokenOrganizations: { level: 'error', phase: 'construction', source: `[\`aws:PrincipalOrgID\`](${PAGE.kmsOrgIds}) takes organization IDs`, prevents: 'a key-policy condition that never matches' },
+  DeployTimeValueInKeyPolicy: { level: 'error', phase: 'construction', source: 'CloudFormation: a stack reads only its own parameters and the exports of its Region', prevents: 'a cyclic reference between the key\'s and the distribution\'s stacks' },
+  ContainerRepositoryReference: { level: 'error', phase: 'construction', source: 'CloudFormation: a generated name is not known in another Region', prevents: 'a cross-region reference to the repository name' },
+  RegionNotAdded: { level: 'error', phase: 'construction', source: '`requiredKeyPolicy()` of a Region', prevents: 'statements for a Region the distribution does not have' },
+  NoSourceAccounts: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the role trusts the source account`, prevents: 'a role no Image Builder can assume' },
+  DuplicateCrossAccountRole: { level: 'error', phase: 'construction', source: 'IAM role names are unique per account', prevents: 'the second role fails to deploy' },
+  CrossAccountRoleKey: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the source account's keys`, prevents: 'a role policy that grants nothing on the key' },
+} as const satisfies Record<string, RuleDefinition>;
+
+export type RuleId = keyof typeof CATALOG;
+
+/** The prefix of the ids users acknowledge: `cdk-imagebuilder-distribution:<RuleId>`. */
+export const ACK_PREFIX = 'cdk-imagebuilder-distribution:';
+
+export function ackId(rule: RuleId): string {
+  return `${ACK_PREFIX}${rule}`;
+}

@@ -1,0 +1,98 @@
+import { Stack, Token, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { report } from './errors';
+import { CATALOG, RuleContext, checkDistributionConfiguration } from './rules';
+import { Wording, render } from './rules/messages';
+import { Obj } from './rules/shape';
+
+/*
+ * The flow of a check: the resource's properties as CloudFormation receives them -> the rules -> messages in
+ * the user's terms -> errors that fail `cdk synth` (unless acknowledged) and acknowledgeable warnings.
+ */
+
+const validated = new WeakSet<imagebuilder.CfnDistributionConfiguration>();
+
+/** Whether a resource is checked already (by its construct, or by an aspect visiting it again). */
+export function isValidated(resource: imagebuilder.CfnDistributionConfiguration): boolean {
+  return validated.has(resource);
+}
+
+/**
+ * Checks `resource` when the app is validated (during `cdk synth`): errors fail the synthesis with the construct
+ * path of `scope`; warnings are attached to the resource, with an id users can acknowledge on any construct
+ * above it.
+ */
+export function addDistributionValidation(
+  scope: IConstruct, resource: imagebuilder.CfnDistributionConfiguration, context: () => RuleContext, wording: Wording) {
+  validated.add(resource);
+  registerName(resource);
+  scope.node.addValidation({
+    validate: () => {
+      const findings = checkDistributionConfiguration(propertiesOf(resource), { ...context(), nameCollisions: collisionsOf(resource) });
+      const messages = render(findings, wording).map(m => ({ ...m, level: CATALOG[m.rule].level }));
+      return report(resource, messages);
+    },
+  });
+}
+
+/**
+ * The resource's `Properties` as CloudFormation receives them: rendered by the L1 (which keeps only the keys
+ * it types, and the JSON-typed objects as written), with escape-hatch overrides applied, tokens resolved to
+ * intrinsic functions. `_toCloudFormation()` is how aws-cdk-lib renders every resource; should it ever be
+ * missing, the typed properties are read instead (without overrides).
+ */
+export function propertiesOf(resource: imagebuilder.CfnDistributionConfiguration): Obj {
+  const stack = Stack.of(resource);
+  const toCloudFormation = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
+  if (typeof toCloudFormation === 'function') {
+    const template = stack.resolve(toCloudFormation.call(resource)) as { Resources?: Record<string, { Properties?: Obj }> };
+    const [rendered] = Object.values(template.Resources ?? {});
+    if (rendered) {
+      return rendered.Properties ?? {};
+    }
+  }
+  return {
+    Name: stack.resolve(resource.name),
+    Description: stack.resolve(resource.description),
+    Tags: stack.resolve(resource.tags),
+    Distributions: stack.resolve(resource.distributions),
+  };
+}
+
+/** Names of distribution configurations per account and Region, as Image Builder compares them (lowercase, spaces as '-'). */
+const namesByApp = new WeakMap<IConstruct, Map<string, imagebuilder.CfnDistributionConfiguration[]>>();
+
+function nameKey(resource: imagebuilder.CfnDistributionConfiguration): string | undefined {
+  const stack = Stack.of(resource);
+  const name = resource.name;
+  if (Token.isUnresolved(name)) {
+    return undefined;
+  }
+  // Stacks without an explicit environment may deploy anywhere: only names in the same stack surely collide.
+  const env = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) ? `stack ${stack.node.path}` : `${stack.account}/${stack.region}`;
+  return `${env}/${name.toLowerCase().replace(/ /g, '-')}`;
+}
+
+function registerName(resource: imagebuilder.CfnDistributionConfiguration) {
+  const key = nameKey(resource);
+  if (!key) {
+    return;
+  }
+  const root = resource.node.root;
+  let names = namesByApp.get(root);
+  if (!names) {
+    names = new Map();
+    namesByApp.set(root, names);
+  }
+  names.set(key, [...(names.get(key) ?? []), resource]);
+}
+
+function collisionsOf(resource: imagebuilder.CfnDistributionConfiguration): string[] {
+  const key = nameKey(resource);
+  const others = key ? namesByApp.get(resource.node.root)?.get(key) ?? [] : [];
+  return others.filter(other => other !== resource).map(other => {
+    // A construct's own resource is named by the construct.
+    const owner = other.node.scope;
+    return owner && owner.node.defaultChild === other ? owner.node.path : other.node.path;
+  });
+}
