@@ -8,6 +8,7 @@ import pytest
 from aws_cdk import App
 
 import scenarios
+from cdk_imagebuilder_distribution import FastLaunchDistribution
 
 ROOT = Path(__file__).resolve().parent.parent
 TS_OUT = Path(os.environ.get("TS_TEMPLATES", ROOT / "python-tests" / ".out" / "ts"))
@@ -86,8 +87,40 @@ def test_validation_errors_reach_python(tmp_path):
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "Bad", env=Environment(account="111111111111", region="us-east-1"))
     DistributionConfiguration(stack, "Dist").add_region("us-east-1", target_accounts=["123"])
-    with pytest.raises(Exception, match=r"\[AccountId\] Region us-east-1: AmiDistributionConfiguration.TargetAccountIds\[0\] is \"123\""):
+    # Messages name the call and the prop as a Python app writes them.
+    with pytest.raises(Exception, match=r'\[AccountId\] add_region\("us-east-1", \.\.\.\) target_accounts\[0\] is "123"'):
         app.synth()
+
+
+def test_construction_errors_and_defaults_read_as_python(tmp_path):
+    from aws_cdk import Stack, Environment
+    from cdk_imagebuilder_distribution import DistributionConfiguration, LaunchPermission
+
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "Bad", env=Environment(account="111111111111", region="us-east-1"))
+    distribution = DistributionConfiguration(stack, "Dist", launch_permission=LaunchPermission(organizations=["o-abcdefghij"]))
+    distribution.add_region("us-east-1").add_region("eu-west-1")
+    with pytest.raises(Exception, match=r'\[RegionAddedTwice\] Region us-east-1: add_region\("us-east-1", \.\.\.\) was already called'):
+        distribution.add_region("us-east-1")
+    # A mistake in a construct default is reported once, with the Regions that inherit it.
+    with pytest.raises(Exception) as raised:
+        app.synth()
+    message = str(raised.value)
+    assert message.count("[OrganizationArn]") == 1, message
+    assert 'launch_permission.organizations[0] (a construct default, inherited by Regions us-east-1, eu-west-1) is "o-abcdefghij"' in message
+
+
+def test_errors_acknowledged_with_a_reason(tmp_path):
+    from aws_cdk import Stack, Environment, Validations, Acknowledgment
+    from cdk_imagebuilder_distribution import DistributionConfiguration
+
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "Ack", env=Environment(account="111111111111", region="us-east-1"))
+    DistributionConfiguration(stack, "Dist", ami_name="golden-{{ imagebuilder:buildDate }}").add_region(
+        "us-east-1", fast_launch=[FastLaunchDistribution(max_parallel_launches=5)]
+    )
+    Validations.of(stack).acknowledge(Acknowledgment(id="cdk-imagebuilder-distribution:FastLaunchParallelLaunches", reason="EC2 lowered the minimum"))
+    app.synth()
 
 
 def test_central_key_account_key_policies_name_the_pipeline_account(tmp_path):

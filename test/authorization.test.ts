@@ -143,6 +143,8 @@ async function wrongDecisions(t: Topology): Promise<{ requests: CatalogueRequest
   return { requests, wrong };
 }
 
+jest.setTimeout(60_000);
+
 describe.each(TOPOLOGIES.map(t => [t.name, t] as const))('%s', (_name, topology) => {
   test('every request of the catalogue is decided as documented', async () => {
     const { requests, wrong } = await wrongDecisions(topology);

@@ -58,9 +58,10 @@ export class RegionDistribution {
     });
     const merged: Record<string, unknown> = { ...options };
     for (const setting of INHERITED_SETTINGS) {
-      const own = options[setting] !== undefined;
-      merged[setting] = own ? options[setting] : defaults[setting];
-      this.origins.set(setting, own ? 'region' : 'default');
+      const inherited = options[setting] === undefined && defaults[setting] !== undefined;
+      merged[setting] = inherited ? defaults[setting] : options[setting];
+      // A setting neither gives is the Region's own to set (an escape-hatch override may still write it).
+      this.origins.set(setting, inherited ? 'default' : 'region');
     }
     this.ami = merged as RegionDistributionOptions;
   }

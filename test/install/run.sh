@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's "Install" for TypeScript, done as a user would: a new, empty app folder that installs the npm
 # tarball built from this clone (dist/js), with aws-cdk-lib and constructs, then runs the README's TypeScript
-# quick start in it with ts-node and checks what it synthesized.
+# quick start in it with ts-node and checks what it synthesized. Then test/install/checks.js runs against the
+# oldest aws-cdk-lib the library supports and against the newest 2.x.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(node -p "require('$root/package.json').version")
@@ -40,3 +41,11 @@ if (dists.length !== 1 || regions.join(",") !== "us-east-1,eu-west-1") {
 }
 console.log("installed " + process.argv[2] + " into a new TypeScript app; the README quick start synthesized Regions " + regions.join(", "));
 ' "$app/cdk.out/GoldenAmi.template.json" "cdk-imagebuilder-distribution@$version"
+
+# Copied into the app, so that it resolves the app's own packages.
+cp "$root/test/install/checks.js" checks.js
+node checks.js
+
+# The newest aws-cdk-lib 2.x: the library relies on no internal of aws-cdk-lib that changed.
+npm install --no-audit --no-fund --prefer-offline --loglevel=error aws-cdk-lib@^2 >/dev/null
+node checks.js
