@@ -1,97 +1,47 @@
 /* eslint-disable no-console */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as alpha from '@aws-cdk/aws-imagebuilder-alpha';
-import { App, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Stack, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { ACCOUNT, HOME, LAUNCH_ACCOUNTS, REGIONS, VARIANTS, Variant } from './app';
+import { Measurement } from './synth-one';
 import { DistributionConfiguration } from '../src';
 
 /*
- * Synthesis time of N distribution configurations x 8 Regions, each Region with its own kms.Key (in a key
- * stack of that Region) and two launch-permission accounts, written three ways:
- * - l1: hand-written CfnDistributionConfiguration, aliases and the same key-policy statements (the floor);
- * - alpha: @aws-cdk/aws-imagebuilder-alpha (cross-region key references through crossRegionReferences);
- * - library: this library.
- * Runs alternate between the three in one process; the table shows medians.
+ * `cdk synth` time and heap of N distribution configurations x 8 Regions (keys in per-Region stacks), written
+ * as hand-written L1, with this library and with the alpha module, aws-cdk-lib's template validation on.
+ * Each measurement is a fresh process (bench/synth-one.ts), as the CDK CLI runs an app; the variants of a
+ * round run one after the other, in an order that alternates every round, after one warm-up round that is not
+ * counted. The ratio to L1 is taken per round (paired); the table gives its median over the rounds and its
+ * spread (lowest-highest), for the whole process (what `cdk synth` waits for) and for building and
+ * synthesizing the app alone (without starting node and loading modules).
+ *
+ * BENCH_PLAN="100:7,400:7" (N:rounds, the default) and BENCH_VARIANTS="l1,library,alpha" change the plan;
+ * BENCH_CONTEXT=bare synthesizes without the recommended feature flags (see bench/app.ts).
  */
 
-const ACCOUNT = '111111111111';
-const HOME = 'us-east-1';
-const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
-const LAUNCH_ACCOUNTS = ['222222222222', '333333333333'];
-const LAUNCH_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'];
-const CONTEXT = { '@aws-cdk/core:stackResourceLimit': 0 };
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
-type Variant = 'l1' | 'alpha' | 'library';
-
-/** The app: a key stack per Region (N keys each) and the distribution stack. */
-function build(variant: Variant, n: number): App {
-  const app = new App({ context: CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')) });
-  const keyStacks = new Map(REGIONS.map(region => [region, region === HOME ? undefined : new Stack(app, `Keys-${region}`, { env: { account: ACCOUNT, region } })]));
-  const stack = new Stack(app, 'Distributions', { env: { account: ACCOUNT, region: HOME }, crossRegionReferences: variant === 'alpha' });
-  if (variant === 'l1') {
-    // Hand-written: the distributions deploy after the key stacks whose aliases they name.
-    keyStacks.forEach(keyStack => keyStack && stack.addStackDependency(keyStack));
-  }
-  for (let i = 0; i < n; i++) {
-    const keys = REGIONS.map(region => new kms.Key(keyStacks.get(region) ?? stack, `Key${i}`));
-    if (variant === 'library') {
-      const dist = new DistributionConfiguration(stack, `Dist${i}`, { amiName: `golden-${i}-{{ imagebuilder:buildDate }}`, launchPermission: { accounts: LAUNCH_ACCOUNTS } });
-      REGIONS.forEach((region, r) => dist.addRegion(region, { kmsKey: keys[r] }));
-    } else if (variant === 'alpha') {
-      const dist = new alpha.DistributionConfiguration(stack, `Dist${i}`);
-      dist.addAmiDistributions(...REGIONS.map((region, r) => ({
-        region, amiName: `golden-${i}-{{ imagebuilder:buildDate }}`, amiKmsKey: keys[r], amiLaunchPermission: { accountIds: LAUNCH_ACCOUNTS },
-      })));
-    } else {
-      new imagebuilder.CfnDistributionConfiguration(stack, `Dist${i}`, {
-        name: `dist-${i}`,
-        distributions: REGIONS.map((region, r) => {
-          const key = keys[r];
-          for (const [sid, actions, conditions] of [['ImageBuilderLaunchByAccounts', LAUNCH_ACTIONS, undefined], ['ImageBuilderLaunchByAccountsCreateGrant', ['kms:CreateGrant'], { Bool: { 'kms:GrantIsForAWSResource': true } }]] as const) {
-            key.addToResourcePolicy(new iam.PolicyStatement({
-              sid,
-              actions: [...actions],
-              resources: ['*'],
-              conditions,
-              principals: LAUNCH_ACCOUNTS.map(a => new iam.ArnPrincipal(`arn:aws:iam::${a}:root`)),
-            }));
-          }
-          let kmsKeyId = key.keyArn;
-          if (region !== HOME) {
-            const aliasName = `alias/imagebuilder-distribution/key-${region}-${i}`;
-            new kms.Alias(key, 'Alias', { aliasName, targetKey: key });
-            kmsKeyId = `arn:aws:kms:${region}:${ACCOUNT}:${aliasName}`;
-          }
-          return {
-            region,
-            amiDistributionConfiguration: {
-              Name: `golden-${i}-{{ imagebuilder:buildDate }}`,
-              KmsKeyId: kmsKeyId,
-              LaunchPermissionConfiguration: { UserIds: LAUNCH_ACCOUNTS },
-            },
-          };
-        }),
-      });
-    }
-  }
-  return app;
-}
-
-function measure(variant: Variant, n: number): { ms: number; heapMb: number } {
-  global.gc?.();
-  const before = process.memoryUsage().heapUsed;
+/** One `cdk synth` in a fresh node process, timed from spawn to exit. */
+function measure(variant: Variant, n: number): Measurement {
   const start = process.hrtime.bigint();
-  const app = build(variant, n);
-  const assembly = app.synth();
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const heapMb = (process.memoryUsage().heapUsed - before) / 2 ** 20;
-  fs.rmSync(assembly.directory, { recursive: true, force: true });
-  return { ms, heapMb };
+  const child = spawnSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-one.ts'), variant, String(n)], {
+    encoding: 'utf-8',
+    env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'tsconfig.dev.json') },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const processMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (child.status !== 0) {
+    throw new Error(`${variant} N=${n} failed (exit ${child.status}):\n${child.stderr}${child.stdout}`);
+  }
+  return { ...JSON.parse(child.stdout.trim().split('\n').pop()!), processMs };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Resources added beyond the distribution and its keys when the keys live in another Region's stack. */
 function footprint(variant: Variant): Record<string, number> {
@@ -141,52 +91,47 @@ function importCost(): { bare: number; app: number } {
 }
 
 function main() {
-  // N and rounds; BENCH_PLAN="10:7,100:5,400:3" overrides (N=100 and N=400 are needed for the growth line).
-  const plan = (process.env.BENCH_PLAN ?? '10:9,100:7,400:5').split(',').map(p => p.split(':').map(Number) as [number, number]);
-  const variants: Variant[] = ['l1', 'alpha', 'library'];
-  const results: Record<string, Record<Variant, { ms: number[]; heap: number[] }>> = {};
+  const plan = (process.env.BENCH_PLAN ?? '100:7,400:7').split(',').map(p => p.split(':').map(Number) as [number, number]);
+  const variants = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
   const started = Date.now();
+  const print = (line: string) => console.log(line);
+  print(`N distributions x ${REGIONS.length} Regions, a kms.Key per Region in a key stack of that Region, ${LAUNCH_ACCOUNTS.length} launch accounts;`
+    + ` context: ${process.env.BENCH_CONTEXT === 'bare' ? 'none (BENCH_CONTEXT=bare)' : 'the recommended feature flags, as cdk init writes them'};`
+    + ` aws-cdk-lib template validation ${process.env.CDK_VALIDATION === 'false' ? 'OFF' : 'on'}; one fresh process per measurement`
+    + ` (node ${process.version}, ${os.cpus().length} cores, aws-cdk-lib ${JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf-8')).version})`);
+  print('');
+  print('| N | rounds | L1 process ms | library process ms | library / L1, process | spread | library / L1, build + synth | spread | alpha / L1, process | L1 heap MB | library heap MB | alpha heap MB |');
+  print('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [n, rounds] of plan) {
-    measure('library', n); // warm-up, not counted
-    results[n] = { l1: { ms: [], heap: [] }, alpha: { ms: [], heap: [] }, library: { ms: [], heap: [] } };
+    variants.forEach(variant => measure(variant, n)); // warm-up: file-system caches, not counted
+    const runs: Record<string, Measurement[]> = Object.fromEntries(variants.map(v => [v, []]));
     for (let round = 0; round < rounds; round++) {
       // Alternate the order each round, so that no variant always runs first.
-      const order = round % 2 === 0 ? variants : [...variants].reverse();
-      for (const variant of order) {
-        const { ms, heapMb } = measure(variant, n);
-        results[n][variant].ms.push(ms);
-        results[n][variant].heap.push(heapMb);
+      for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+        runs[variant].push(measure(variant, n));
       }
     }
+    const processMs = (v: Variant) => runs[v]?.map(r => r.processMs!) ?? [];
+    const inProcessMs = (v: Variant) => runs[v]?.map(r => r.buildMs + r.synthMs) ?? [];
+    const ratios = (of: (v: Variant) => number[], v: Variant) => of(v).map((m, i) => m / of('l1')[i]);
+    const summary = (xs: number[]) => (xs.length ? [median(xs).toFixed(3), `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`] : ['-', '-']);
+    const heap = (v: Variant) => (runs[v] ? median(runs[v].map(r => r.heapMb)).toFixed(0) : '-');
+    const [processRatio, processSpread] = summary(ratios(processMs, 'library'));
+    const [synthRatio, synthSpread] = summary(ratios(inProcessMs, 'library'));
+    const [alphaRatio] = summary(runs.alpha ? ratios(processMs, 'alpha') : []);
+    print(`| ${n} | ${rounds} | ${median(processMs('l1')).toFixed(0)} | ${median(processMs('library')).toFixed(0)} | ${processRatio} | ${processSpread} | ${synthRatio} | ${synthSpread} | ${alphaRatio} | ${heap('l1')} | ${heap('library')} | ${heap('alpha')} |`);
   }
-
-  const lines: string[] = [];
-  lines.push(`N distributions x ${REGIONS.length} Regions, a kms.Key per Region, ${LAUNCH_ACCOUNTS.length} launch accounts; median of alternating runs (node ${process.version}, ${os.cpus().length} cores, CDK_VALIDATION=${process.env.CDK_VALIDATION ?? 'default'})`);
-  lines.push('');
-  lines.push('| N | runs | L1 floor ms | alpha ms | library ms | library / L1 | alpha / L1 | L1 heap MB | alpha heap MB | library heap MB |');
-  lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [n, rounds] of plan) {
-    const r = results[n];
-    const m = (v: Variant) => median(r[v].ms);
-    const h = (v: Variant) => median(r[v].heap);
-    lines.push(`| ${n} | ${rounds} | ${m('l1').toFixed(0)} | ${m('alpha').toFixed(0)} | ${m('library').toFixed(0)} | ${(m('library') / m('l1')).toFixed(3)} | ${(m('alpha') / m('l1')).toFixed(3)} | ${h('l1').toFixed(0)} | ${h('alpha').toFixed(0)} | ${h('library').toFixed(0)} |`);
-  }
-  if (results[100] && results[400]) {
-    lines.push('');
-    lines.push(`Growth of the library from N=100 to N=400: ${(median(results[400].library.ms) / median(results[100].library.ms)).toFixed(2)}x (4x is linear)`);
-  }
-  lines.push('');
-  lines.push('Deployment footprint: resources beyond the distribution and its key, for one key in another Region\'s stack');
-  for (const variant of variants) {
+  print('');
+  print('Deployment footprint: resources beyond the distribution and its key, for one key in another Region\'s stack');
+  for (const variant of VARIANTS) {
     const counts = footprint(variant);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    lines.push(`- ${variant}: ${total} (${Object.entries(counts).map(([t, c]) => `${c} ${t}`).join(', ') || 'none'})`);
+    print(`- ${variant}: ${total} (${Object.entries(counts).map(([t, c]) => `${c} ${t}`).join(', ') || 'none'})`);
   }
-  lines.push('');
+  print('');
   const cost = importCost();
-  lines.push(`Importing the package adds ${cost.app.toFixed(1)} ms to an app's aws-cdk-lib start (App, Stack, Resource loaded), ${cost.bare.toFixed(1)} ms to a bare require('aws-cdk-lib') (median of 9 fresh processes each)`);
-  lines.push(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  console.log(lines.join('\n'));
+  print(`Importing the package adds ${cost.app.toFixed(1)} ms to an app's aws-cdk-lib start (App, Stack, Resource loaded), ${cost.bare.toFixed(1)} ms to a bare require('aws-cdk-lib') (median of 9 fresh processes each)`);
+  print(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 main();

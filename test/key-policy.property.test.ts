@@ -1,8 +1,9 @@
-import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aws, CfnParameter, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration } from '../src';
 import { propertyRuns } from './property-runs';
 import { withoutCdkValidation } from './without-cdk-validation';
+import { keyPolicyStatements, keyPolicyStatementsJson } from '../src/private/key-policy';
 
 withoutCdkValidation();
 
@@ -153,4 +154,24 @@ test('the least-privilege check itself rejects what it must', () => {
   expect(leastPrivilegeViolations({ Action: 'kms:CreateGrant', Principal: { AWS: rootArn('222222222222') } })).toEqual(['kms:CreateGrant without kms:GrantIsForAWSResource']);
   expect(leastPrivilegeViolations({ Action: 'kms:Decrypt', Principal: { AWS: '*' } })).toEqual(['principal * without an organization condition']);
   expect(leastPrivilegeViolations({ Action: 'kms:*', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${OWNER}:root`]] } } })).toEqual([]);
+});
+
+test('the JSON a key policy renders is what the aws-cdk-lib statements of requiredKeyPolicy() render', () => {
+  const accounts = fc.uniqueArray(fc.constantFrom(...ACCOUNTS, 'LIST'), { maxLength: 4 });
+  const need = fc.record({
+    copyAccounts: accounts,
+    launchAccounts: accounts,
+    organizationIds: fc.subarray(ORG_IDS),
+    organizationalUnitPaths: fc.subarray(OUS.map(ouPath)),
+    autoScalingGrants: fc.boolean(),
+  });
+  fc.assert(fc.property(fc.array(need, { minLength: 1, maxLength: 3 }), fc.boolean(), (needs, knownPartition) => {
+    const stack = new Stack(new App(), 'S', knownPartition ? { env: { account: OWNER, region: HOME } } : {});
+    const list = new CfnParameter(stack, 'Accounts', { type: 'CommaDelimitedList' }).valueAsList[0];
+    const withLists = needs.map(n => ({ ...n, copyAccounts: n.copyAccounts.map(a => (a === 'LIST' ? list : a)), launchAccounts: n.launchAccounts.map(a => (a === 'LIST' ? list : a)) }));
+    const partition = knownPartition ? 'aws' : Aws.PARTITION;
+    const json = stack.resolve(keyPolicyStatementsJson(withLists, OWNER, partition));
+    const statements = stack.resolve(keyPolicyStatements(withLists, OWNER, partition).map(s => s.toStatementJson()));
+    expect(json).toEqual(statements);
+  }), { numRuns: propertyRuns(0.2) });
 });

@@ -29,9 +29,18 @@ export function isAwsManagedKeyId(keyId: string): boolean {
   return /(^|:)alias\/aws\//.test(keyId);
 }
 
+const partitions = new Map<string, string | undefined>();
+
 /** The partition of a concrete, known Region; otherwise the `AWS::Partition` pseudo parameter. */
 export function partitionOf(region: string | undefined): string {
-  return (region !== undefined && !Token.isUnresolved(region) && regionInfo.RegionInfo.get(region).partition) || Aws.PARTITION;
+  if (region === undefined || Token.isUnresolved(region)) {
+    return Aws.PARTITION;
+  }
+  // Looked up once per Region: RegionInfo builds its facts on every call.
+  if (!partitions.has(region)) {
+    partitions.set(region, regionInfo.RegionInfo.get(region).partition);
+  }
+  return partitions.get(region) ?? Aws.PARTITION;
 }
 
 /** The concrete value, or undefined for a token. */

@@ -1,7 +1,7 @@
-import { AspectPriority, Aspects, IAspect, Reference, Resource, Stack, Tokenization, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { IResolveContext, Lazy, Reference, Resource, Stack, Tokenization, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { KEY_POLICY_MAX_BYTES } from './key-actions';
-import { KeyNeed, isListToken, keyPolicyStatements } from './key-policy';
+import { KeyNeed, isListToken, keyPolicyStatements, keyPolicyStatementsJson } from './key-policy';
 import { aliasArn, canEditPolicy, concrete, crossEnvironmentAliasOf, describeKey, differs, inOtherEnvironment, isAlias, keyEnvironment, partitionOf, resolveKey } from './key-reference';
 import { RegionDistribution } from './region-distribution';
 import { AmiDistributionSettings } from '../region-options';
@@ -29,6 +29,7 @@ const wiringsByKey = new WeakMap<kms.Key, Set<KeyWiring>>();
 
 export class KeyWiring {
   private readonly keyIds = new Map<string, string>();
+  private index?: { generation: number; byKey: Map<kms.IKey, RegionDistribution[]> };
 
   constructor(private readonly model: DistributionModel) {
     if (model.sourceKey) {
@@ -48,6 +49,7 @@ export class KeyWiring {
 
   /** Wires a Region whose settings are set: its key's `KmsKeyId`, and its consumers on the keys they reach. */
   public wireRegion(entry: RegionDistribution) {
+    generation++;
     const reached = [entry.kmsKey, this.model.sourceKey].filter((k): k is kms.IKey => k !== undefined);
     if (reached.length > 0) {
       this.rejectListTokens(entry);
@@ -67,31 +69,39 @@ export class KeyWiring {
     return this.keyIds.get(region);
   }
 
-  /** The keys this distribution uses (each once, aliases of the app's keys as their key), with what they encrypt. */
-  public keysInUse(): Array<{ key: kms.IKey; uses: string[] }> {
-    const uses = new Map<kms.IKey, string[]>();
-    const add = (key: kms.IKey, use: string) => {
+  /**
+   * The keys this distribution uses (each once, aliases of the app's keys as their key), with what they
+   * encrypt: the Regions whose copies they encrypt, and whether they are the source key.
+   */
+  public keysInUse(): Array<{ key: kms.IKey; uses: string[]; regions: string[]; source: boolean }> {
+    const found = new Map<kms.IKey, { regions: string[]; source: boolean }>();
+    const use = (key: kms.IKey) => {
       const resolved = resolveKey(key);
-      uses.set(resolved, [...(uses.get(resolved) ?? []), use]);
+      const existing = found.get(resolved) ?? { regions: [], source: false };
+      found.set(resolved, existing);
+      return existing;
     };
     for (const entry of this.model.entries()) {
       if (entry.kmsKey) {
-        add(entry.kmsKey, `the key of Region ${entry.region}`);
+        use(entry.kmsKey).regions.push(entry.region);
       }
     }
     if (this.model.sourceKey) {
-      add(this.model.sourceKey, 'the source key');
+      use(this.model.sourceKey).source = true;
     }
-    return [...uses].map(([key, u]) => ({ key, uses: u }));
+    return [...found].map(([key, { regions, source }]) => ({
+      key,
+      regions,
+      source,
+      uses: [...regions.map(region => `the key of Region ${region}`), ...(source ? ['the source key'] : [])],
+    }));
   }
 
   /** What this distribution needs on a key: for each Region it encrypts, and as the source key. */
   public needsOn(key: kms.IKey): KeyNeed[] {
     const resolved = resolveKey(key);
     const owner = keyEnvironment(resolved).account;
-    const needs = this.model.entries()
-      .filter(entry => entry.kmsKey && resolveKey(entry.kmsKey) === resolved)
-      .map(entry => this.regionNeed(entry, owner));
+    const needs = this.entriesUsing(resolved).map(entry => this.regionNeed(entry, owner));
     if (this.model.sourceKey && resolveKey(this.model.sourceKey) === resolved) {
       needs.push(...this.sourceNeeds(owner));
     }
@@ -143,6 +153,21 @@ export class KeyWiring {
     return needs;
   }
 
+  /** The Regions whose key is `resolved`; indexed once per state of the app, as every key of a large app asks. */
+  private entriesUsing(resolved: kms.IKey): RegionDistribution[] {
+    if (this.index?.generation !== generation) {
+      const byKey = new Map<kms.IKey, RegionDistribution[]>();
+      for (const entry of this.model.entries()) {
+        if (entry.kmsKey) {
+          const key = resolveKey(entry.kmsKey);
+          byKey.set(key, [...(byKey.get(key) ?? []), entry]);
+        }
+      }
+      this.index = { generation, byKey };
+    }
+    return this.index.byKey.get(resolved) ?? [];
+  }
+
   /** The statements this distribution needs on a key, as a document (for keys whose policy is managed elsewhere). */
   public requiredPolicy(needs: KeyNeed[], owner: string | undefined, region: string | undefined): iam.PolicyDocument {
     return new iam.PolicyDocument({ statements: keyPolicyStatements(needs, owner, partitionOf(region)) });
@@ -184,13 +209,15 @@ export class KeyWiring {
     if (!canEditPolicy(key)) {
       return;
     }
+    generation++;
     const target = resolveKey(key) as kms.Key;
     let wirings = wiringsByKey.get(target);
     if (!wirings) {
-      wirings = new Set();
-      wiringsByKey.set(target, wirings);
-      Aspects.of(target).add(new KeyStatementsAspect(target, wirings), { priority: AspectPriority.MUTATING });
-      target.node.addValidation({ validate: () => keyPolicySizeErrors(target) });
+      const users = new Set<KeyWiring>();
+      wiringsByKey.set(target, users);
+      renderStatementsLazily(target, users);
+      target.node.addValidation({ validate: () => keyPolicySizeErrors(target, users) });
+      wirings = users;
     }
     wirings.add(this);
   }
@@ -278,30 +305,56 @@ function foreignOrigin(value: string, here: Stack, keyStack: Stack): string | un
   return undefined;
 }
 
-/** Writes the statements of every distribution that uses a key, once, before the app is validated. */
-class KeyStatementsAspect implements IAspect {
-  private written = false;
+/**
+ * The key's policy as rendered: its own statements (the key's defaults, and any `addToResourcePolicy()`), then
+ * the statements of every distribution that uses the key, computed when the template is synthesized, so that
+ * however many distributions and Regions use the key, and in whatever order they were added, each purpose is
+ * one statement.
+ */
+function renderStatementsLazily(key: kms.Key, wirings: Set<KeyWiring>) {
+  const resource = key.node.defaultChild as kms.CfnKey;
+  const own = resource.keyPolicy;
+  resource.keyPolicy = Lazy.uncachedAny({
+    produce: (context: IResolveContext) => {
+      // The key's own document is resolved in the caller's context, so that aws-cdk-lib still sees its references;
+      // the library's statements are left to the caller, which resolves what a producer returns.
+      const document = context.resolve(own) ?? { Version: '2012-10-17', Statement: [] };
+      return { ...document, Statement: [...(document.Statement ?? []), ...statementsOf(key, wirings)] };
+    },
+  });
+  ownPolicies.set(key, own);
+}
 
-  constructor(private readonly key: kms.Key, private readonly wirings: Set<KeyWiring>) {}
+/** Bumped by every change to what distributions need, so that the statements of a key are computed once per state. */
+let generation = 0;
+const statementCache = new WeakMap<kms.Key, { generation: number; statements: unknown[] }>();
+const ownPolicies = new WeakMap<kms.Key, unknown>();
 
-  public visit(node: IConstruct): void {
-    if (node !== this.key || this.written) {
-      return;
-    }
-    this.written = true;
-    const needs = [...this.wirings].flatMap(w => w.needsOn(this.key));
-    const stack = Stack.of(this.key);
-    for (const statement of keyPolicyStatements(needs, concrete(stack.account), partitionOf(stack.region))) {
-      this.key.addToResourcePolicy(statement, true);
-    }
+/** The library's statements of a key (unresolved JSON), computed once for each state of the app. */
+function statementsOf(key: kms.Key, wirings: Set<KeyWiring>): unknown[] {
+  const cached = statementCache.get(key);
+  if (cached?.generation === generation) {
+    return cached.statements;
   }
+  const stack = Stack.of(key);
+  const needs = [...wirings].flatMap(w => w.needsOn(key));
+  const statements = keyPolicyStatementsJson(needs, concrete(stack.account), partitionOf(stack.region));
+  statementCache.set(key, { generation, statements });
+  return statements;
 }
 
 /**
  * KMS rejects a key policy over 32,768 bytes. The size is estimated as deployed: pseudo parameters and
  * joins written out; other deploy-time values count as their CloudFormation text.
  */
-function keyPolicySizeErrors(key: kms.Key): string[] {
+function keyPolicySizeErrors(key: kms.Key, wirings: Set<KeyWiring>): string[] {
+  // Most policies are far below the limit: their unresolved text (tokens are short placeholders) tells so cheaply.
+  const own = ownPolicies.get(key);
+  const ownLength = own instanceof iam.PolicyDocument ? JSON.stringify(own.toJSON()).length : KEY_POLICY_MAX_BYTES;
+  const estimate = JSON.stringify(statementsOf(key, wirings)).length + ownLength;
+  if (estimate < KEY_POLICY_MAX_BYTES / 2) {
+    return [];
+  }
   const stack = Stack.of(key);
   const policy = stack.resolve((key.node.defaultChild as kms.CfnKey).keyPolicy);
   const bytes = Buffer.byteLength(JSON.stringify(asDeployed(policy, stack)), 'utf-8');

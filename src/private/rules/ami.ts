@@ -1,5 +1,5 @@
 import { tagProblems } from './configuration';
-import { Rule, at, top } from './context';
+import { Rule, RuleContext, at, top } from './context';
 import { field, t } from './finding';
 import { Entry, UNKNOWN, entriesOf, isStr, literalText, show } from './shape';
 import { consumersOutsideOwner } from './sharing';
@@ -38,9 +38,9 @@ export const amiTags: Rule = config => entriesOf(config).entries.flatMap(e => ta
   .map(p => at('AmiTags', e, [AMI, 'AmiTags'], p.problem, p.fix)));
 
 /** How messages name the key of an entry: the construct's own name for it, or what the template holds. */
-function keyName(e: Entry, names: Readonly<Record<number, string>> | undefined): string {
+function keyName(e: Entry, context: RuleContext): string {
   const text = literalText(e.ami.KmsKeyId);
-  return names?.[e.index] ?? (text !== undefined ? show(text.split(UNKNOWN).join('...')) : show(e.ami.KmsKeyId));
+  return context.keyName?.(e.index) ?? (text !== undefined ? show(text.split(UNKNOWN).join('...')) : show(e.ami.KmsKeyId));
 }
 
 /**
@@ -73,7 +73,7 @@ export const keyRegions: Rule = (config, context) => entriesOf(config).entries.f
   const text = literalText(e.ami.KmsKeyId);
   const arnRegion = text?.startsWith('arn:') ? text.split(':')[3] : undefined;
   const region = arnRegion !== undefined && !arnRegion.includes(UNKNOWN) && arnRegion !== '' ? arnRegion : context.keyRegions?.[e.index];
-  const name = keyName(e, context.keyNames);
+  const name = keyName(e, context);
   if (region === 'unknown') {
     return [at('KeyRegionUnknown', e, [AMI, 'KmsKeyId'],
       t`${name} is a key of a stack without an explicit Region, so the library cannot check that it is a key of ${e.region}.`,
@@ -95,7 +95,7 @@ export const usableKeys: Rule = (config, context) => {
   const findings = entriesOf(config).entries.flatMap(e => {
     const problem = context.keyProblems?.[e.index];
     return problem
-      ? [at('UnusableKey', e, [AMI, 'KmsKeyId'], t`${keyName(e, context.keyNames)} ${problem}; EBS encrypts snapshots only with enabled, symmetric encryption keys.`,
+      ? [at('UnusableKey', e, [AMI, 'KmsKeyId'], t`${keyName(e, context)} ${problem}; EBS encrypts snapshots only with enabled, symmetric encryption keys.`,
         t`pass an enabled key with the default key spec (SYMMETRIC_DEFAULT) and usage (ENCRYPT_DECRYPT).`)]
       : [];
   });
@@ -115,10 +115,13 @@ export const usableKeys: Rule = (config, context) => {
 export const awsManagedKeys: Rule = (config, context) => {
   const entries = entriesOf(config).entries;
   const findings = entries.flatMap(e => {
+    if (!isAwsManagedKeyId(literalText(e.ami.KmsKeyId) ?? '')) {
+      return [];
+    }
     const outside = consumersOutsideOwner(e, context.ownerAccount);
-    return outside.length > 0 && isAwsManagedKeyId(literalText(e.ami.KmsKeyId) ?? '')
+    return outside.length > 0
       ? [at('AwsManagedKeyShared', e, [AMI, 'KmsKeyId'],
-        t`${keyName(e, context.keyNames)} is an AWS managed key, which cannot be shared with other accounts, but the AMI goes to ${outside.join(', ')}.`,
+        t`${keyName(e, context)} is an AWS managed key, which cannot be shared with other accounts, but the AMI goes to ${outside.join(', ')}.`,
         t`use a customer managed key (kms.Key) for this Region.`)]
       : [];
   });

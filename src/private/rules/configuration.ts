@@ -1,6 +1,7 @@
 import { region_info as regionInfo } from 'aws-cdk-lib';
 import { Rule, at, top } from './context';
 import { call, field, t } from './finding';
+import { partitionOf } from '../key-reference';
 import { Entry, entriesOf, fields, isIntrinsic, isObj, isStr, items, show } from './shape';
 
 /*
@@ -130,11 +131,11 @@ export const regionNames: Rule = (config, context) => {
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/CopyingAMIs.html
  */
 function partitionFindings(e: Entry, region: string, buildRegion: string | undefined, known: Set<string>) {
-  if (!buildRegion || !known.has(buildRegion)) {
+  if (!buildRegion || !known.has(buildRegion) || region === buildRegion) {
     return [];
   }
-  const partition = regionInfo.RegionInfo.get(region).partition;
-  const buildPartition = regionInfo.RegionInfo.get(buildRegion).partition;
+  const partition = partitionOf(region);
+  const buildPartition = partitionOf(buildRegion);
   return partition && buildPartition && partition !== buildPartition
     ? [at('RegionPartition', e, ['Region'],
       t`${show(region)} is in the ${partition} partition, but the distribution builds in ${buildRegion} (${buildPartition}); AMIs are copied only within a partition.`,
@@ -169,14 +170,17 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   FastLaunchSnapshotConfiguration: ['TargetResourceCount'],
 };
 
+const KNOWN_KEY_SETS = Object.fromEntries(Object.entries(KNOWN_KEYS).map(([kind, keys]) => [kind, new Set(keys)]));
+
 /** The keys of an object that CloudFormation does not accept there, with the spelling it does when there is one. */
 function unknownKeys(value: unknown, kind: string): Array<{ key: string; fix: ReturnType<typeof t> }> {
   if (!isObj(value) || isIntrinsic(value)) {
     return [];
   }
-  return Object.keys(value).filter(k => !KNOWN_KEYS[kind].includes(k)).map(k => {
-    const known = KNOWN_KEYS[kind].find(candidate => candidate.toLowerCase() === k.toLowerCase());
-    return { key: k, fix: known ? t`write it as ${show(known)}.` : t`remove it.` };
+  const known = KNOWN_KEY_SETS[kind];
+  return Object.keys(value).filter(k => !known.has(k)).map(k => {
+    const spelled = KNOWN_KEYS[kind].find(candidate => candidate.toLowerCase() === k.toLowerCase());
+    return { key: k, fix: spelled ? t`write it as ${show(spelled)}.` : t`remove it.` };
   });
 }
 

@@ -10,8 +10,8 @@ export interface RuleContext {
   readonly buildRegion?: string;
   /** Per entry index: the Region of its KMS key, or `unknown` for a key of this app in a stack without an explicit Region. */
   readonly keyRegions?: Readonly<Record<number, string | 'unknown' | undefined>>;
-  /** Per entry index: how messages name its key (a construct path, an alias name or an ARN). */
-  readonly keyNames?: Readonly<Record<number, string>>;
+  /** How messages name the key of an entry (a construct path, an alias name or an ARN); asked only for findings. */
+  readonly keyName?: (entry: number) => string | undefined;
   /** Per entry index: why its key (a key of this app) cannot encrypt EBS snapshots, if it cannot. */
   readonly keyProblems?: Readonly<Record<number, string>>;
   /** Why the source key (a key of this app) cannot encrypt EBS snapshots, if it cannot. */

@@ -91,8 +91,19 @@ export interface Entry {
   readonly container: Obj;
 }
 
-/** The entries of a configuration; deploy-time entries (`Fn::If`) and a deploy-time list are skipped. */
+const entriesCache = new WeakMap<Obj, { entries: Entry[]; deployTime: boolean }>();
+
+/** The entries of a configuration (read once for all rules); deploy-time entries (`Fn::If`) and a deploy-time list are skipped. */
 export function entriesOf(config: Obj): { entries: Entry[]; deployTime: boolean } {
+  let cached = entriesCache.get(config);
+  if (!cached) {
+    cached = readEntries(config);
+    entriesCache.set(config, cached);
+  }
+  return cached;
+}
+
+function readEntries(config: Obj): { entries: Entry[]; deployTime: boolean } {
   const list = items(config.Distributions);
   const entries: Entry[] = [];
   list.values.forEach((raw, index) => {

@@ -96,7 +96,7 @@ export const publicEncryptedAmi: Rule = (config, context) => entriesOf(config).e
     return [];
   }
   const keys = [
-    ...(e.ami.KmsKeyId !== undefined ? [`the Region's key ${context.keyNames?.[e.index] ?? show(e.ami.KmsKeyId)}`] : []),
+    ...(e.ami.KmsKeyId !== undefined ? [`the Region's key ${context.keyName?.(e.index) ?? show(e.ami.KmsKeyId)}`] : []),
     ...(context.sourceKey ? [`the source key ${context.sourceKey.name}`] : []),
   ];
   return keys.length > 0

@@ -1,0 +1,44 @@
+/* eslint-disable no-console */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Variant, VariantWriter, buildApp } from './app';
+
+/*
+ * One `cdk synth` of the benchmark app, in a process of its own (as the CDK CLI runs an app): loads only what
+ * its variant uses, builds N distributions, synthesizes with aws-cdk-lib's template validation on (unless
+ * CDK_VALIDATION=false), and prints the build and synth milliseconds and the heap growth as JSON. The parent
+ * (bench/bench.ts) times the whole process.
+ *
+ * Usage: node --expose-gc -r ts-node/register/transpile-only bench/synth-one.ts <l1|library|alpha> <N>
+ */
+
+export interface Measurement {
+  /** Wall time of the whole process, from spawn to exit (set by the parent). */
+  readonly processMs?: number;
+  /** Building the constructs, then `app.synth()`, in the process. */
+  readonly buildMs: number;
+  readonly synthMs: number;
+  /** Growth of `heapUsed` across the build and synth, after a forced GC. */
+  readonly heapMb: number;
+}
+
+if (require.main === module) {
+  const [variant, n] = [process.argv[2] as Variant, Number(process.argv[3])];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { writer }: { writer: VariantWriter } = require(path.join(__dirname, 'variants', variant));
+  global.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const start = process.hrtime.bigint();
+  const app = buildApp(writer, n, fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')));
+  const built = process.hrtime.bigint();
+  const assembly = app.synth();
+  const done = process.hrtime.bigint();
+  const measurement: Measurement = {
+    buildMs: Number(built - start) / 1e6,
+    synthMs: Number(done - built) / 1e6,
+    heapMb: (process.memoryUsage().heapUsed - before) / 2 ** 20,
+  };
+  fs.rmSync(assembly.directory, { recursive: true, force: true });
+  console.log(JSON.stringify(measurement));
+}
