@@ -46,6 +46,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
     module: 'cdk_imagebuilder_distribution',
   },
 
+  // The preflight command (src/preflight) calls AWS with the SDK for JavaScript v3. jsii packages bundle their
+  // non-jsii dependencies, so the npm tarball and the Python wheel carry them.
+  bundledDeps: [
+    '@aws-sdk/client-ec2@^3.1164.0',
+    '@aws-sdk/client-ecr@^3.1164.0',
+    '@aws-sdk/client-iam@^3.1164.0',
+    '@aws-sdk/client-kms@^3.1164.0',
+    '@aws-sdk/client-organizations@^3.1164.0',
+    '@aws-sdk/client-ssm@^3.1164.0',
+    '@aws-sdk/client-sts@^3.1164.0',
+  ],
+  // `npx cdk-imagebuilder-distribution preflight`, in TypeScript and Python projects alike.
+  bin: { 'cdk-imagebuilder-distribution': 'lib/preflight/cli.js' },
+
   devDeps: [
     '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
     'aws-cdk@2.1148.1',
@@ -104,9 +118,8 @@ project.addTask('bench', {
     { spawn: 'compile' },
     { exec: 'node --expose-gc -r ts-node/register/transpile-only bench/bench.ts' },
   ],
-  // aws-cdk-lib's own template validation is the same work for the three variants and dominates the time
-  // (and its noise); turned off, the table measures what the constructs cost.
-  env: { TS_NODE_PROJECT: 'tsconfig.dev.json', CDK_VALIDATION: 'false' },
+  // As users run it: aws-cdk-lib's own template validation on, a fresh process per measurement.
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
 });
 
 project.addTask('docs:rules', {
@@ -127,11 +140,16 @@ project.addTask('schemas:refresh', {
 // Python API reference next to API.md: doc-comment examples translated by jsii-rosetta.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 
-// `npm test` proves every published package, building each thing once and changing no tracked file: jest,
+// `npm test` proves every published package, building each thing once and changing no tracked file: the
+// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python); jest,
 // eslint (no --fix) and the type check of tests, examples and benchmark; the jsii build of the npm and PyPI
 // packages; the README and doc-comment examples compiled by jsii-rosetta; the Python suite against the built
 // wheel with cfn-lint over every synthesized template; the API docs compared with a fresh generation; and the
 // packed tarball installed into a new TypeScript app, as the README's "Install" says.
+const testVenv = project.addTask('test:venv', {
+  description: 'The Python environment of the tests (.venv-test): aws-cdk-lib, cfn-lint, pytest and moto, at pinned versions',
+  exec: 'bash python-tests/venv.sh',
+});
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check the tests, examples and benchmark (tsconfig.dev.json)',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
@@ -156,7 +174,10 @@ const testInstall = project.addTask('test:install', {
   description: "Install the packed npm tarball into a new TypeScript app, as the README's Install says, and synthesize it",
   exec: 'bash test/install/run.sh',
 });
-project.testTask.reset('jest --passWithNoTests --ci', { receiveArgs: true });
+// The Python environment comes first: the preflight tests run moto from it.
+project.testTask.reset();
+project.testTask.spawn(testVenv);
+project.testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
 for (const task of [project.tasks.tryFind('eslint')!, typecheck, testPackages, testRosetta, testPython, testApiDocs, testInstall]) {
   project.testTask.spawn(task);
 }

@@ -1,23 +1,13 @@
 #!/usr/bin/env bash
-# The Python suite: a virtual environment with aws-cdk-lib and constructs at exactly the versions the project
-# builds against, the freshly built wheel (dist/python), pytest; then cfn-lint over every synthesized template.
-# The environment is cached in .venv-test and rebuilt when the pinned versions change.
+# The Python suite: the freshly built wheel (dist/python) installed into the test environment (python-tests/venv.sh),
+# pytest; then cfn-lint over every synthesized template.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash python-tests/venv.sh
 venv=.venv-test
 cdk_version=$(node -p "require('./package.json').devDependencies['aws-cdk-lib']")
 constructs_version=$(node -p "require('./package.json').devDependencies['constructs']")
-cfn_lint_version=1.51.5 # later releases download their schemas at run time and fail offline
-stamp="$venv/.pinned-$cdk_version-$constructs_version-$cfn_lint_version"
-
-if [ ! -f "$stamp" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    "aws-cdk-lib==$cdk_version" "constructs==$constructs_version" "cfn-lint==$cfn_lint_version" pytest
-  touch "$stamp"
-fi
 
 version=$(node -p "require('./package.json').version")
 wheel="dist/python/cdk_imagebuilder_distribution-$version-py3-none-any.whl"

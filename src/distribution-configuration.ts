@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
+import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';
 import { RegionDistribution } from './private/region-distribution';
 import { renderRegion } from './private/render';
 import { repositoryInfo, repositoryNameFor } from './private/repository-reference';
@@ -151,6 +152,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       callOf: index => (this.entryAt(index)?.ami ? 'addRegion' : 'addContainerRegion'),
     });
     this.node.addValidation({ validate: () => this.warnAboutImportedKeys() });
+    // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).
+    resource.node.addMetadata(PREFLIGHT_METADATA, Lazy.any({ produce: () => this.preflightRecord(resource) }));
   }
 
   /**
@@ -225,12 +228,10 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   /** What the rules need to know that the template does not say, per entry index. */
   private ruleContext(): RuleContext {
     const keyRegions: Record<number, string | 'unknown' | undefined> = {};
-    const keyNames: Record<number, string> = {};
     const repositories: Record<number, { region?: string; name: string }> = {};
     const keyProblems: Record<number, string> = {};
     [...this.entries.values()].forEach((entry, index) => {
       if (entry.kmsKey) {
-        keyNames[index] = describeKey(entry.kmsKey);
         keyRegions[index] = keyRegionOf(entry.kmsKey, entry.region);
         const problem = keyProblemOf(entry.kmsKey);
         if (problem) {
@@ -246,11 +247,30 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       ownerAccount: concrete(this.stack.account),
       buildRegion: this.keys.buildRegion,
       keyRegions,
-      keyNames,
+      keyName: index => {
+        const key = this.entryAt(index)?.kmsKey;
+        return key && describeKey(key);
+      },
       keyProblems,
       sourceKeyProblem: this.sourceKey && keyProblemOf(this.sourceKey),
       repositories,
       sourceKey: sourceKeyName ? { name: sourceKeyName, awsManaged: isAwsManagedKeyId(sourceKeyName) } : undefined,
+    };
+  }
+
+  /** The keys the preflight command checks in the live accounts, with the statements they need (see src/preflight). */
+  private preflightRecord(resource: imagebuilder.CfnDistributionConfiguration): LibraryRecord {
+    return {
+      version: 1,
+      logicalId: resource.logicalId,
+      keys: this.keys.keysInUse().map(({ key, regions, source }): KeyRecord => {
+        if (canEditPolicy(key)) {
+          return { regions, source, managedByApp: true };
+        }
+        const env = keyEnvironment(key);
+        const document = this.keys.requiredPolicy(this.keys.needsOn(key), env.account, env.region ?? this.stack.region);
+        return { regions, source, managedByApp: false, keyArn: key.keyArn, requiredStatements: document.toJSON()?.Statement ?? [] };
+      }),
     };
   }
 
@@ -260,8 +280,11 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    */
   private warnAboutImportedKeys(): string[] {
     for (const { key, uses } of this.keys.keysInUse()) {
+      if (canEditPolicy(key)) {
+        continue;
+      }
       const name = describeKey(key);
-      if (canEditPolicy(key) || isAwsManagedKeyId(name)) {
+      if (isAwsManagedKeyId(name)) {
         continue;
       }
       const env = keyEnvironment(key);

@@ -1,41 +1,25 @@
 import { Lazy, Token, Tokenization, aws_iam as iam } from 'aws-cdk-lib';
-import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, LAUNCH_ACTIONS, autoScalingGrantConditions } from './key-actions';
+import { Audience, KeyNeed, StatementSpec, keyPolicyStatementsJson as statementsJson, split, statementSpecs } from './key-statements';
+
+export type { KeyNeed } from './key-statements';
 
 /*
- * The key-policy statements a key needs for the accounts, organizations and OUs that use it. Pure:
- * needs in, statements out. Which needs a distribution has is decided in key-wiring.ts.
+ * The key-policy statements of key-statements.ts as aws-cdk-lib statements, with deploy-time lists (list
+ * tokens) as principals of their own. Which needs a distribution has is decided in key-wiring.ts.
  */
-
-/** Who uses a key for one purpose (a Region's copies, or the build Region's AMI as the source key). */
-export interface KeyNeed {
-  /**
-   * Accounts whose Image Builder copies the AMI with the key: target accounts (through their cross-account
-   * role), and the distribution account when another account owns the key.
-   */
-  readonly copyAccounts: string[];
-  /** Accounts that launch instances from an AMI the key encrypts. */
-  readonly launchAccounts: string[];
-  /** Organization IDs (`o-...`) whose accounts launch instances from it. */
-  readonly organizationIds: string[];
-  /** `aws:PrincipalOrgPaths` patterns of OUs whose accounts launch instances from it. */
-  readonly organizationalUnitPaths: string[];
-  /** Whether these consumers may create grants for their own EC2 Auto Scaling service-linked role. */
-  readonly autoScalingGrants: boolean;
-}
-
-type Audience = 'accounts' | 'organizations' | 'organizationalUnits';
-
-interface StatementSpec {
-  readonly sid: string;
-  readonly actions: string[];
-  readonly audience: Audience;
-  readonly members: string[];
-  readonly conditions?: Record<string, Record<string, unknown>>;
-}
 
 /** A list token (`CfnParameter.valueAsList`, `Fn.split`): it stands for a whole list of values. */
 export function isListToken(value: string): boolean {
   return Tokenization.reverseList([value]) !== undefined;
+}
+
+/**
+ * The statements as JSON, as a template holds them (tokens left for the template's resolution): what a key's
+ * policy renders, without building aws-cdk-lib statement objects for every key of a large app.
+ * test/key-policy.property.test.ts checks that both forms agree.
+ */
+export function keyPolicyStatementsJson(needs: KeyNeed[], ownerAccount: string | undefined, partition: string): unknown[] {
+  return statementsJson(needs, ownerAccount, partition, isListToken);
 }
 
 /**
@@ -45,72 +29,25 @@ export function isListToken(value: string): boolean {
  * only in statements of its own, with `kms:GrantIsForAWSResource` or (for Auto Scaling) a grantee condition.
  */
 export function keyPolicyStatements(needs: KeyNeed[], ownerAccount: string | undefined, partition: string): iam.PolicyStatement[] {
-  const notOwner = (accounts: string[]) => unique(accounts).filter(a => a !== ownerAccount);
-  const copy = notOwner(needs.flatMap(n => n.copyAccounts));
-  const launch = notOwner(needs.flatMap(n => n.launchAccounts)).filter(a => !copy.includes(a));
-  const organizations = unique(needs.flatMap(n => n.organizationIds));
-  const units = unique(needs.flatMap(n => n.organizationalUnitPaths));
-  const scaling = needs.filter(n => n.autoScalingGrants);
-  const scalingConditions = autoScalingGrantConditions(partition);
-
-  const specs: StatementSpec[] = [
-    { sid: 'ImageBuilderCopy', actions: COPY_ACTIONS, audience: 'accounts', members: copy },
-    { sid: 'ImageBuilderLaunchByAccounts', actions: LAUNCH_ACTIONS, audience: 'accounts', members: launch },
-    { sid: 'ImageBuilderLaunchByOrganizations', actions: LAUNCH_ACTIONS, audience: 'organizations', members: organizations },
-    { sid: 'ImageBuilderLaunchByOrganizationalUnits', actions: LAUNCH_ACTIONS, audience: 'organizationalUnits', members: units },
-    { sid: 'ImageBuilderCreateGrantForAccounts', actions: GRANT_ACTIONS, audience: 'accounts', members: [...copy, ...launch], conditions: GRANT_FOR_AWS_RESOURCE },
-    { sid: 'ImageBuilderCreateGrantForOrganizations', actions: GRANT_ACTIONS, audience: 'organizations', members: organizations, conditions: GRANT_FOR_AWS_RESOURCE },
-    { sid: 'ImageBuilderCreateGrantForOrganizationalUnits', actions: GRANT_ACTIONS, audience: 'organizationalUnits', members: units, conditions: GRANT_FOR_AWS_RESOURCE },
-    {
-      sid: 'ImageBuilderAutoScalingGrantsForAccounts',
-      actions: GRANT_ACTIONS,
-      audience: 'accounts',
-      members: notOwner(scaling.flatMap(n => [...n.copyAccounts, ...n.launchAccounts])),
-      conditions: scalingConditions,
-    },
-    {
-      sid: 'ImageBuilderAutoScalingGrantsForOrganizations',
-      actions: GRANT_ACTIONS,
-      audience: 'organizations',
-      members: unique(scaling.flatMap(n => n.organizationIds)),
-      conditions: scalingConditions,
-    },
-    {
-      sid: 'ImageBuilderAutoScalingGrantsForOrganizationalUnits',
-      actions: GRANT_ACTIONS,
-      audience: 'organizationalUnits',
-      members: unique(scaling.flatMap(n => n.organizationalUnitPaths)),
-      conditions: scalingConditions,
-    },
-  ];
-  return specs.flatMap(spec => statementsOf(spec, partition));
+  return statementSpecs(needs, ownerAccount, partition).flatMap(spec => statementsOf(spec, partition));
 }
 
 /**
- * A spec's statements: one for its plain values, and one for each list token among account members (a
- * list parameter of account IDs becomes the principal list itself; KMS reads a bare account ID as that
- * account). Organizations and OUs never hold list tokens: the wiring rejects them.
+ * A spec's statements as aws-cdk-lib statements: one for its plain values, and one for each list token among
+ * account members (a list parameter of account IDs becomes the principal list itself; KMS reads a bare
+ * account ID as that account). Organizations and OUs never hold list tokens: the wiring rejects them.
  */
 function statementsOf(spec: StatementSpec, partition: string): iam.PolicyStatement[] {
-  const lists = spec.audience === 'accounts' ? spec.members.filter(isListToken) : [];
-  const plain = spec.members.filter(m => !lists.includes(m));
-  const statements: iam.PolicyStatement[] = [];
-  if (plain.length > 0) {
-    const statement = new iam.PolicyStatement({ sid: spec.sid, actions: spec.actions, resources: ['*'], conditions: spec.conditions });
-    addAudience(statement, spec.audience, plain, partition);
-    statements.push(statement);
-  }
-  lists.forEach((list, i) => {
-    statements.push(new iam.PolicyStatement({
-      sid: `${spec.sid}List${i + 1}`,
-      actions: spec.actions,
-      resources: ['*'],
-      conditions: spec.conditions,
+  return split(spec, isListToken).map(({ sid, members, list }) => {
+    const statement = new iam.PolicyStatement({ sid, actions: spec.actions, resources: ['*'], conditions: spec.conditions });
+    if (list) {
       // A list token is an array whose one element is the encoded list.
-      principals: [new AccountListPrincipal([list])],
-    }));
+      statement.addPrincipals(new AccountListPrincipal([list]));
+    } else {
+      addAudience(statement, spec.audience, members, partition);
+    }
+    return statement;
   });
-  return statements;
 }
 
 function addAudience(statement: iam.PolicyStatement, audience: Audience, members: string[], partition: string) {
@@ -152,8 +89,4 @@ export class AccountListPrincipal extends iam.PrincipalBase {
   public toString(): string {
     return 'AccountListPrincipal';
   }
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
 }

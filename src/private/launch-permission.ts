@@ -1,4 +1,5 @@
 import { Fn, Token } from 'aws-cdk-lib';
+import { organizationIdFromArn, organizationalUnitPathFromArn } from './key-statements';
 import { LaunchPermission } from '../launch-permission';
 
 /** The launch group that makes an AMI public. */
@@ -35,24 +36,17 @@ export function organizationIdOf(organizationArn: string): string {
   if (Token.isUnresolved(organizationArn)) {
     return Fn.select(1, Fn.split('/', organizationArn));
   }
-  // A malformed ARN is reported by its rule; it is kept as it is here.
-  return /:organization\/(o-[a-z0-9]+)$/.exec(organizationArn)?.[1] ?? organizationArn;
+  return organizationIdFromArn(organizationArn);
 }
 
 /**
- * An `aws:PrincipalOrgPaths` pattern for an OU ARN: `o-xxx/*\/ou-xxx/*`.
- *
- * The ARN names the organization and the OU but not the root and parent OUs on the path, so the
- * pattern matches the OU wherever it sits, and every OU below it (use it with `StringLike`).
- *
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ * An `aws:PrincipalOrgPaths` pattern for an OU ARN (see `organizationalUnitPathFromArn`). An unresolved ARN
+ * yields a CloudFormation expression that builds it at deploy time.
  */
 export function organizationalUnitPathOf(ouArn: string): string {
   if (Token.isUnresolved(ouArn)) {
     const parts = Fn.split('/', ouArn);
     return Fn.join('', [Fn.select(1, parts), '/*/', Fn.select(2, parts), '/*']);
   }
-  // A malformed ARN is reported by its rule; it is kept as it is here.
-  const match = /:ou\/(o-[a-z0-9]+)\/(ou-[0-9a-z]+-[0-9a-z]+)/.exec(ouArn);
-  return match ? `${match[1]}/*/${match[2]}/*` : ouArn;
+  return organizationalUnitPathFromArn(ouArn);
 }

@@ -42,6 +42,22 @@ if (dists.length !== 1 || regions.join(",") !== "us-east-1,eu-west-1") {
 console.log("installed " + process.argv[2] + " into a new TypeScript app; the README quick start synthesized Regions " + regions.join(", "));
 ' "$app/cdk.out/GoldenAmi.template.json" "cdk-imagebuilder-distribution@$version"
 
+# The preflight command, as the package's bin: its help, and exit code 2 when there is no assembly to read.
+help=$(npx --no-install cdk-imagebuilder-distribution preflight --help)
+if [[ "$help" != "Usage: cdk-imagebuilder-distribution preflight [options]"* ]]; then
+  echo "unexpected preflight --help: $help" >&2
+  exit 1
+fi
+set +e
+npx --no-install cdk-imagebuilder-distribution preflight --app no-such-cdk-out 2>/dev/null
+code=$?
+set -e
+if [ "$code" != 2 ]; then
+  echo "preflight without an assembly exited with $code, not 2" >&2
+  exit 1
+fi
+echo "npx cdk-imagebuilder-distribution preflight --help works from the installed package; no assembly exits with 2"
+
 # Copied into the app, so that it resolves the app's own packages.
 cp "$root/test/install/checks.js" checks.js
 node checks.js

@@ -1,0 +1,314 @@
+import { FoundDistribution } from './assembly';
+import { KeyNeed, keyPolicyStatementsJson, organizationIdFromArn, organizationalUnitPathFromArn } from '../private/key-statements';
+import { KeyRecord } from '../private/preflight-record';
+
+/*
+ * What the live accounts must have for each distribution configuration of the assembly, as a list of
+ * read-only checks (pure: no AWS calls). Values known only at deploy time become "not checkable" entries.
+ */
+
+/** The cross-account role Image Builder assumes in each target account, and its managed policy. */
+export const CROSS_ACCOUNT_ROLE = 'EC2ImageBuilderDistributionCrossAccountRole';
+export const CROSS_ACCOUNT_POLICY = 'Ec2ImageBuilderCrossAccountDistributionAccess';
+
+/** Where a check runs. `region` is undefined for global services (IAM, Organizations). */
+interface Where {
+  readonly account: string;
+  readonly region?: string;
+}
+
+export type Check =
+  | Where & { readonly kind: 'key'; readonly keyId: string; readonly keyRegion: string; readonly uses: string[]; readonly required: unknown[]; readonly sharedOutsideOwner: boolean }
+  | Where & { readonly kind: 'cross-account-role'; readonly sourceAccount: string }
+  | Where & { readonly kind: 'launch-template'; readonly launchTemplateId: string }
+  | Where & { readonly kind: 'ecr-repository'; readonly repositoryName: string }
+  | Where & { readonly kind: 'ssm-parameter'; readonly parameterName: string; readonly dataType: string }
+  | Where & { readonly kind: 'organization'; readonly organizationArn: string }
+  | Where & { readonly kind: 'organizational-unit'; readonly organizationalUnitArn: string }
+  | { readonly kind: 'not-checkable'; readonly account?: string; readonly region?: string; readonly resource: string; readonly reason: string; readonly fix?: string };
+
+/** A check, with the distribution configurations that need it. */
+export interface PlannedCheck {
+  readonly check: Check;
+  readonly distributions: string[];
+}
+
+/** What the plan needs to know about the caller. */
+export interface Caller {
+  /** The caller's account: the account of stacks without an explicit environment. */
+  readonly account: string;
+  readonly partition: string;
+  /** The caller's default Region: the Region of stacks without an explicit environment. */
+  readonly region?: string;
+}
+
+export interface PlanOptions {
+  /** Only entries of these Regions (and what they need in IAM and Organizations). */
+  readonly regions?: string[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The environment template values are read in: the stack's account and Region, the caller's partition. */
+type Env = { account?: string; region?: string; partition: string };
+
+/**
+ * A template value as a string, with the pseudo parameters of the stack's environment written in
+ * (`Ref AWS::AccountId`, `AWS::Region`, `AWS::Partition`, `AWS::URLSuffix`, in `Fn::Join` and `Fn::Sub` too);
+ * undefined for anything else known only at deploy time.
+ */
+export function literal(value: unknown, env: Env): string | undefined {
+  const pseudo: Record<string, string | undefined> = {
+    'AWS::AccountId': env.account,
+    'AWS::Region': env.region,
+    'AWS::Partition': env.partition,
+    'AWS::URLSuffix': env.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
+  };
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (!isObj(value)) {
+    return undefined;
+  }
+  if (typeof value.Ref === 'string') {
+    return pseudo[value.Ref];
+  }
+  const join = value['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    const parts = join[1].map(p => literal(p, env));
+    return parts.every(p => p !== undefined) ? parts.join(join[0]) : undefined;
+  }
+  const sub = value['Fn::Sub'];
+  if (typeof sub === 'string') {
+    let complete = true;
+    const text = sub.replace(/\$\{([^}!]+)\}/g, (_, name: string) => pseudo[name] ?? ((complete = false), ''));
+    return complete ? text : undefined;
+  }
+  return undefined;
+}
+
+/** The account in an ARN (`arn:<partition>:<service>:<region>:<account>:...`). */
+function arnAccount(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return /^[0-9]{12}$/.test(account ?? '') ? account : undefined;
+}
+
+function arnRegion(arn: string): string | undefined {
+  return arn.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
+}
+
+/** Plans the checks of every distribution configuration found, merged: each account, key and resource is checked once. */
+export function planChecks(distributions: FoundDistribution[], caller: Caller, options: PlanOptions = {}): PlannedCheck[] {
+  const planned = new Map<string, { check: Check; distributions: Set<string> }>();
+  const add = (check: Check, distribution: string) => {
+    const key = JSON.stringify({ ...check, ...(check.kind === 'key' ? { uses: undefined, required: undefined } : {}) });
+    const existing = planned.get(key);
+    if (existing) {
+      existing.distributions.add(distribution);
+      if (check.kind === 'key' && existing.check.kind === 'key') {
+        existing.check = mergeKeyChecks(existing.check, check);
+      }
+    } else {
+      planned.set(key, { check, distributions: new Set([distribution]) });
+    }
+  };
+  for (const distribution of distributions) {
+    const name = distribution.constructPath ?? `${distribution.stack}/${distribution.logicalId}`;
+    for (const check of checksOf(distribution, caller, options)) {
+      add(check, name);
+    }
+  }
+  return [...planned.values()].map(p => ({ check: p.check, distributions: [...p.distributions] }));
+}
+
+function mergeKeyChecks(a: Extract<Check, { kind: 'key' }>, b: Extract<Check, { kind: 'key' }>): Extract<Check, { kind: 'key' }> {
+  return {
+    ...a,
+    uses: [...new Set([...a.uses, ...b.uses])],
+    required: [...a.required, ...b.required.filter(s => !a.required.some(r => JSON.stringify(r) === JSON.stringify(s)))],
+    sharedOutsideOwner: a.sharedOutsideOwner || b.sharedOutsideOwner,
+  };
+}
+
+/** One entry of `Distributions`, read. */
+interface EntryView {
+  readonly region?: string;
+  readonly entry: Obj;
+  readonly ami: Obj;
+  readonly permission: Obj;
+}
+
+function entriesOf(properties: Obj): EntryView[] {
+  return list(properties.Distributions).filter(isObj).map(entry => {
+    const ami = isObj(entry.AmiDistributionConfiguration) ? entry.AmiDistributionConfiguration : {};
+    return {
+      region: typeof entry.Region === 'string' ? entry.Region : undefined,
+      entry,
+      ami,
+      permission: isObj(ami.LaunchPermissionConfiguration) ? ami.LaunchPermissionConfiguration : {},
+    };
+  });
+}
+
+function checksOf(distribution: FoundDistribution, caller: Caller, options: PlanOptions): Check[] {
+  const account = distribution.account ?? caller.account;
+  const env = { account, region: distribution.region ?? caller.region, partition: caller.partition };
+  const checks: Check[] = [];
+  const value = (v: unknown) => literal(v, env);
+  const strings = (v: unknown, what: string, region: string): string[] => {
+    if (v !== undefined && !Array.isArray(v)) {
+      checks.push({ kind: 'not-checkable', account, region, resource: what, reason: 'the whole list is known only at deploy time' });
+      return [];
+    }
+    return list(v).flatMap(item => {
+      const text = value(item);
+      if (text === undefined) {
+        checks.push({ kind: 'not-checkable', account, region, resource: what, reason: `${JSON.stringify(item)} is known only at deploy time` });
+        return [];
+      }
+      return [text];
+    });
+  };
+
+  const entries = entriesOf(distribution.properties).filter(e => {
+    if (e.region === undefined) {
+      checks.push({ kind: 'not-checkable', account, resource: 'a Region entry', reason: `its Region ${JSON.stringify(e.entry.Region)} is known only at deploy time` });
+      return false;
+    }
+    return !options.regions || options.regions.includes(e.region);
+  });
+
+  for (const e of entries) {
+    const region = e.region!;
+    const targets = strings(e.ami.TargetAccountIds, `${region} TargetAccountIds`, region);
+    for (const target of targets.filter(t => t !== account)) {
+      checks.push({ kind: 'cross-account-role', account: target, sourceAccount: account });
+    }
+    for (const lt of list(e.entry.LaunchTemplateConfigurations).filter(isObj)) {
+      const id = value(lt.LaunchTemplateId);
+      const ltAccount = lt.AccountId === undefined ? account : value(lt.AccountId);
+      if (id === undefined || ltAccount === undefined) {
+        checks.push({ kind: 'not-checkable', account, region, resource: `launch template ${JSON.stringify(lt.LaunchTemplateId)}`, reason: 'its ID or account is known only at deploy time' });
+      } else {
+        checks.push({ kind: 'launch-template', account: ltAccount, region, launchTemplateId: id });
+      }
+    }
+    const container = isObj(e.entry.ContainerDistributionConfiguration) ? e.entry.ContainerDistributionConfiguration : undefined;
+    const repository = container && isObj(container.TargetRepository) ? container.TargetRepository : undefined;
+    if (repository) {
+      const name = value(repository.RepositoryName);
+      if (name === undefined) {
+        checks.push({ kind: 'not-checkable', account, region, resource: 'ECR repository', reason: `its name ${JSON.stringify(repository.RepositoryName)} is known only at deploy time` });
+      } else {
+        checks.push({ kind: 'ecr-repository', account, region, repositoryName: name });
+      }
+    }
+    for (const p of list(e.entry.SsmParameterConfigurations).filter(isObj)) {
+      const name = value(p.ParameterName);
+      const owner = p.AmiAccountId === undefined ? account : value(p.AmiAccountId);
+      const dataType = p.DataType === undefined ? 'text' : value(p.DataType);
+      if (name === undefined || owner === undefined || dataType === undefined) {
+        checks.push({ kind: 'not-checkable', account, region, resource: `SSM parameter ${JSON.stringify(p.ParameterName)}`, reason: 'its name, account or data type is known only at deploy time' });
+      } else {
+        checks.push({ kind: 'ssm-parameter', account: owner, region, parameterName: name, dataType });
+      }
+    }
+    for (const arn of strings(e.permission.OrganizationArns, `${region} OrganizationArns`, region)) {
+      checks.push({ kind: 'organization', account: caller.account, organizationArn: arn });
+    }
+    for (const arn of strings(e.permission.OrganizationalUnitArns, `${region} OrganizationalUnitArns`, region)) {
+      checks.push({ kind: 'organizational-unit', account: caller.account, organizationalUnitArn: arn });
+    }
+  }
+  checks.push(...(distribution.library
+    ? libraryKeyChecks(distribution.library.keys, entries, account, env)
+    : templateKeyChecks(entries, account, env)));
+  return checks;
+}
+
+/** Who outside the key's owner uses an entry's AMI. */
+function consumersOf(e: EntryView, env: Env) {
+  const values = (v: unknown) => list(v).map(x => literal(x, env)).filter((x): x is string => x !== undefined);
+  return {
+    targets: values(e.ami.TargetAccountIds),
+    launch: values(e.permission.UserIds),
+    organizations: values(e.permission.OrganizationArns),
+    units: values(e.permission.OrganizationalUnitArns),
+  };
+}
+
+/**
+ * Keys of a hand-written configuration: each literal `KmsKeyId`, with the statements its Regions need, as the
+ * library computes them for its own keys (key-statements.ts).
+ */
+function templateKeyChecks(entries: EntryView[], account: string, env: Env): Check[] {
+  const checks: Check[] = [];
+  const byKey = new Map<string, EntryView[]>();
+  for (const e of entries) {
+    if (e.ami.KmsKeyId === undefined) {
+      continue;
+    }
+    const keyId = literal(e.ami.KmsKeyId, env);
+    if (keyId === undefined) {
+      checks.push({ kind: 'not-checkable', account, region: e.region, resource: `KMS key ${JSON.stringify(e.ami.KmsKeyId)}`, reason: 'it is known only at deploy time (a key of this app: its policy is deployed with it)' });
+    } else {
+      byKey.set(keyId, [...(byKey.get(keyId) ?? []), e]);
+    }
+  }
+  for (const [keyId, users] of byKey) {
+    const owner = arnAccount(keyId) ?? account;
+    const needs: KeyNeed[] = users.map(e => {
+      const c = consumersOf(e, env);
+      return {
+        copyAccounts: [...c.targets, ...(owner !== account ? [account] : [])],
+        launchAccounts: c.launch,
+        organizationIds: c.organizations.map(organizationIdFromArn),
+        organizationalUnitPaths: c.units.map(organizationalUnitPathFromArn),
+        autoScalingGrants: false,
+      };
+    });
+    checks.push({
+      kind: 'key',
+      account: owner,
+      region: users[0].region,
+      keyId,
+      keyRegion: arnRegion(keyId) ?? users[0].region!,
+      uses: users.map(e => `the key of Region ${e.region}`),
+      required: keyPolicyStatementsJson(needs, owner, env.partition),
+      sharedOutsideOwner: needs.some(n => [...n.copyAccounts, ...n.launchAccounts].some(a => a !== owner)
+        || n.organizationIds.length + n.organizationalUnitPaths.length > 0),
+    });
+  }
+  return checks;
+}
+
+/** Keys of a `DistributionConfiguration`: what the library recorded, with the statements `requiredKeyPolicy()` returns. */
+function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: string, env: Env): Check[] {
+  const regions = new Set(entries.map(e => e.region));
+  return keys.filter(k => k.source || k.regions.some(r => regions.has(r))).flatMap((k): Check[] => {
+    const uses = [...k.regions.map(r => `the key of Region ${r}`), ...(k.source ? ['the source key'] : [])];
+    const entry = entries.find(e => k.regions.includes(e.region!));
+    // A Region's copy uses the key as its entry names it (an imported alias is an ARN of that Region).
+    const keyId = entry ? literal(entry.ami.KmsKeyId, env) : literal(k.keyArn, env);
+    if (k.managedByApp) {
+      return [{ kind: 'not-checkable', account, region: entry?.region, resource: `KMS key of ${uses.join(', ')}`, reason: 'a key of this app: the library writes its policy, deployed with the app' }];
+    }
+    if (keyId === undefined) {
+      return [{ kind: 'not-checkable', account, region: entry?.region, resource: `KMS key of ${uses.join(', ')}`, reason: `its ARN ${JSON.stringify(k.keyArn)} is known only at deploy time` }];
+    }
+    const owner = arnAccount(keyId) ?? account;
+    const required = k.requiredStatements ?? [];
+    return [{
+      kind: 'key',
+      account: owner,
+      region: arnRegion(keyId) ?? entry?.region ?? env.region,
+      keyId,
+      keyRegion: arnRegion(keyId) ?? entry?.region ?? env.region ?? '',
+      uses,
+      required,
+      sharedOutsideOwner: required.length > 0,
+    }];
+  });
+}

@@ -1,0 +1,147 @@
+import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, LAUNCH_ACTIONS, autoScalingGrantConditions } from './key-actions';
+
+/*
+ * The key-policy statements a key needs for the accounts, organizations and OUs that use it, as the JSON a
+ * key policy holds. Pure (no aws-cdk-lib): needs in, statements out. The constructs render them through
+ * key-policy.ts; the preflight command (src/preflight) computes the same statements from a synthesized template.
+ */
+
+/** Who uses a key for one purpose (a Region's copies, or the build Region's AMI as the source key). */
+export interface KeyNeed {
+  /**
+   * Accounts whose Image Builder copies the AMI with the key: target accounts (through their cross-account
+   * role), and the distribution account when another account owns the key.
+   */
+  readonly copyAccounts: string[];
+  /** Accounts that launch instances from an AMI the key encrypts. */
+  readonly launchAccounts: string[];
+  /** Organization IDs (`o-...`) whose accounts launch instances from it. */
+  readonly organizationIds: string[];
+  /** `aws:PrincipalOrgPaths` patterns of OUs whose accounts launch instances from it. */
+  readonly organizationalUnitPaths: string[];
+  /** Whether these consumers may create grants for their own EC2 Auto Scaling service-linked role. */
+  readonly autoScalingGrants: boolean;
+}
+
+export type Audience = 'accounts' | 'organizations' | 'organizationalUnits';
+
+export interface StatementSpec {
+  readonly sid: string;
+  readonly actions: string[];
+  readonly audience: Audience;
+  readonly members: string[];
+  readonly conditions?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * The statements for `needs` on a key owned by `ownerAccount` (which is never listed: its own policy
+ * statement already covers it), in the key's `partition`, as JSON. One statement per purpose and audience,
+ * each with a `Sid` that says why; an account that copies is not listed again as a launcher; `kms:CreateGrant`
+ * only in statements of its own, with `kms:GrantIsForAWSResource` or (for Auto Scaling) a grantee condition.
+ * An account member for which `isList` holds stands for a whole list (a deploy-time list of accounts) and
+ * gets a statement of its own (`<Sid>List<n>`).
+ */
+export function keyPolicyStatementsJson(
+  needs: KeyNeed[], ownerAccount: string | undefined, partition: string, isList: (value: string) => boolean = () => false): unknown[] {
+  return statementSpecs(needs, ownerAccount, partition).flatMap(spec => split(spec, isList).map(({ sid, members, list }) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: scalar(spec.actions),
+    Principal: { AWS: list ? [list] : spec.audience === 'accounts' ? scalar(members.map(a => rootArn(a, partition))) : '*' },
+    Resource: '*',
+    ...(spec.conditions || spec.audience !== 'accounts' ? { Condition: conditionsOf(spec, members) } : {}),
+  })));
+}
+
+/** One value as itself, several as a list: how IAM documents (and aws-cdk-lib) write them. */
+function scalar(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : values;
+}
+
+function rootArn(account: string, partition: string): string {
+  return `arn:${partition}:iam::${account}:root`;
+}
+
+/** The statement's conditions, with the organization condition of its audience. */
+function conditionsOf(spec: StatementSpec, members: string[]): Record<string, Record<string, unknown>> {
+  const audience: Record<string, Record<string, unknown>> = spec.audience === 'organizations'
+    ? { StringEquals: { 'aws:PrincipalOrgID': members } }
+    : spec.audience === 'organizationalUnits' ? { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': members } } : {};
+  return { ...spec.conditions, ...audience };
+}
+
+/** A spec's statements: its plain members, and each list token among account members on its own (`<Sid>List<n>`). */
+export function split(spec: StatementSpec, isList: (value: string) => boolean): Array<{ sid: string; members: string[]; list?: string }> {
+  const lists = spec.audience === 'accounts' ? spec.members.filter(isList) : [];
+  const plain = spec.members.filter(m => !lists.includes(m));
+  return [
+    ...(plain.length > 0 ? [{ sid: spec.sid, members: plain }] : []),
+    ...lists.map((list, i) => ({ sid: `${spec.sid}List${i + 1}`, members: [], list })),
+  ];
+}
+
+export function statementSpecs(needs: KeyNeed[], ownerAccount: string | undefined, partition: string): StatementSpec[] {
+  const notOwner = (accounts: string[]) => unique(accounts).filter(a => a !== ownerAccount);
+  const copy = notOwner(needs.flatMap(n => n.copyAccounts));
+  const launch = notOwner(needs.flatMap(n => n.launchAccounts)).filter(a => !copy.includes(a));
+  const organizations = unique(needs.flatMap(n => n.organizationIds));
+  const units = unique(needs.flatMap(n => n.organizationalUnitPaths));
+  const scaling = needs.filter(n => n.autoScalingGrants);
+  // Statements without members are dropped: the conditions are only built when some consumer needs them.
+  const scalingConditions = scaling.length > 0 ? autoScalingGrantConditions(partition) : undefined;
+
+  const specs: StatementSpec[] = [
+    { sid: 'ImageBuilderCopy', actions: COPY_ACTIONS, audience: 'accounts', members: copy },
+    { sid: 'ImageBuilderLaunchByAccounts', actions: LAUNCH_ACTIONS, audience: 'accounts', members: launch },
+    { sid: 'ImageBuilderLaunchByOrganizations', actions: LAUNCH_ACTIONS, audience: 'organizations', members: organizations },
+    { sid: 'ImageBuilderLaunchByOrganizationalUnits', actions: LAUNCH_ACTIONS, audience: 'organizationalUnits', members: units },
+    { sid: 'ImageBuilderCreateGrantForAccounts', actions: GRANT_ACTIONS, audience: 'accounts', members: [...copy, ...launch], conditions: GRANT_FOR_AWS_RESOURCE },
+    { sid: 'ImageBuilderCreateGrantForOrganizations', actions: GRANT_ACTIONS, audience: 'organizations', members: organizations, conditions: GRANT_FOR_AWS_RESOURCE },
+    { sid: 'ImageBuilderCreateGrantForOrganizationalUnits', actions: GRANT_ACTIONS, audience: 'organizationalUnits', members: units, conditions: GRANT_FOR_AWS_RESOURCE },
+    {
+      sid: 'ImageBuilderAutoScalingGrantsForAccounts',
+      actions: GRANT_ACTIONS,
+      audience: 'accounts',
+      members: notOwner(scaling.flatMap(n => [...n.copyAccounts, ...n.launchAccounts])),
+      conditions: scalingConditions,
+    },
+    {
+      sid: 'ImageBuilderAutoScalingGrantsForOrganizations',
+      actions: GRANT_ACTIONS,
+      audience: 'organizations',
+      members: unique(scaling.flatMap(n => n.organizationIds)),
+      conditions: scalingConditions,
+    },
+    {
+      sid: 'ImageBuilderAutoScalingGrantsForOrganizationalUnits',
+      actions: GRANT_ACTIONS,
+      audience: 'organizationalUnits',
+      members: unique(scaling.flatMap(n => n.organizationalUnitPaths)),
+      conditions: scalingConditions,
+    },
+  ];
+  return specs;
+}
+
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The organization ID (`o-...`) of an organization ARN; a malformed ARN is kept as it is (its rule reports it). */
+export function organizationIdFromArn(organizationArn: string): string {
+  return /:organization\/(o-[a-z0-9]+)$/.exec(organizationArn)?.[1] ?? organizationArn;
+}
+
+/**
+ * An `aws:PrincipalOrgPaths` pattern for an OU ARN: `o-xxx/*\/ou-xxx/*`.
+ *
+ * The ARN names the organization and the OU but not the root and parent OUs on the path, so the
+ * pattern matches the OU wherever it sits, and every OU below it (use it with `StringLike`).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ */
+export function organizationalUnitPathFromArn(ouArn: string): string {
+  const match = /:ou\/(o-[a-z0-9]+)\/(ou-[0-9a-z]+-[0-9a-z]+)/.exec(ouArn);
+  return match ? `${match[1]}/*/${match[2]}/*` : ouArn;
+}

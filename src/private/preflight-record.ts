@@ -1,0 +1,28 @@
+/*
+ * What a `DistributionConfiguration` records in the cloud assembly for `cdk-imagebuilder-distribution preflight`
+ * (src/preflight): construct metadata of its resource, which only the command reads.
+ */
+
+/** The construct metadata type of the record. */
+export const PREFLIGHT_METADATA = 'cdk-imagebuilder-distribution:preflight';
+
+/** A key the distribution uses. */
+export interface KeyRecord {
+  /** The Regions whose copies it encrypts. */
+  readonly regions: string[];
+  /** Whether it is the key of the AMI the build creates (`sourceKey`). */
+  readonly source: boolean;
+  /** The key's ARN (or alias ARN), for keys the app does not own. */
+  readonly keyArn?: unknown;
+  /** The app writes the key's policy (a `kms.Key` of the app): nothing to check before deployment. */
+  readonly managedByApp: boolean;
+  /** The statements `requiredKeyPolicy()` / `requiredSourceKeyPolicy()` return, for keys the app does not own. */
+  readonly requiredStatements?: unknown[];
+}
+
+export interface LibraryRecord {
+  readonly version: 1;
+  /** The logical ID of the distribution configuration resource. */
+  readonly logicalId: string;
+  readonly keys: KeyRecord[];
+}

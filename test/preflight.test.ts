@@ -1,0 +1,346 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Fn, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { DistributionConfiguration, SsmParameterDataType } from '../src';
+import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
+import * as seed from './preflight/seed';
+import { main } from '../src/preflight/cli';
+
+/*
+ * The preflight command against moto in server mode: accounts seeded through the AWS API, apps synthesized
+ * with the library (and by hand), the command run as a user runs it (its arguments, its output, its exit code).
+ */
+
+jest.setTimeout(180_000);
+
+const DIST = DEFAULT_ACCOUNT; // the distribution account: moto's account for the caller's own credentials
+const TARGET = '111111111111';
+const ROLE = 'PreflightAccess';
+const AMI_NAME = 'golden-{{ imagebuilder:buildDate }}';
+
+/** What AWS documents for a target account that copies an AMI encrypted with the key (its role re-encrypts the copy). */
+const targetStatements = (account: string) => [
+  {
+    Sid: 'CopyByTarget',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'],
+    Resource: '*',
+  },
+  {
+    Sid: 'GrantsForTarget',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:CreateGrant',
+    Resource: '*',
+    Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  },
+];
+
+/** Launch from the AMI for every account of an OU (aws:PrincipalOrgPaths). */
+const ouStatements = (ouArn: string) => {
+  const [, org, ou] = /:ou\/(o-[a-z0-9]+)\/(ou-[a-z0-9-]+)$/.exec(ouArn)!;
+  const paths = { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': `${org}/*/${ou}/*` } };
+  return [
+    { Sid: 'LaunchByOu', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'], Resource: '*', Condition: paths },
+    { Sid: 'GrantsForOu', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*', Condition: { ...paths, Bool: { 'kms:GrantIsForAWSResource': true } } },
+  ];
+};
+
+let moto: Moto;
+const savedEnv = { ...process.env };
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  moto = await startMoto();
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
+    delete process.env[name];
+  }
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    // Nothing of this machine's AWS configuration.
+    AWS_CONFIG_FILE: path.join(os.tmpdir(), 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+});
+
+afterAll(async () => {
+  await moto?.stop();
+  process.env = savedEnv;
+  tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
+});
+
+beforeEach(() => resetMoto(moto));
+
+/** Synthesizes an app into a cloud assembly directory. */
+function synth(build: (stack: Stack) => void): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-'));
+  tempDirs.push(outdir);
+  const app = new App({ outdir });
+  build(new Stack(app, 'Golden', { env: { account: DIST, region: 'us-east-1' } }));
+  app.synth();
+  return outdir;
+}
+
+async function preflight(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: t => out.push(t), err: t => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+interface JsonResult {
+  check: string;
+  status: string;
+  account?: string;
+  region?: string;
+  resource: string;
+  message: string;
+  fix?: string;
+  missingStatements?: Array<Record<string, any>>;
+}
+
+async function preflightJson(args: string[]) {
+  const { code, out, err } = await preflight([...args, '--json']);
+  const report = JSON.parse(out) as { summary: { passed: number; failed: number; notCheckable: number }; checks: JsonResult[] };
+  return { code, err, ...report };
+}
+
+/** The one result of a check on a resource (an account, for the role). */
+function resultOf(checks: JsonResult[], check: string, where: { account?: string; resource?: string | RegExp }): JsonResult {
+  const found = checks.filter(c => c.check === check
+    && (where.account === undefined || c.account === where.account)
+    && (where.resource === undefined || (typeof where.resource === 'string' ? c.resource === where.resource : where.resource.test(c.resource))));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+test('a correct multi-account setup passes every check, and the exit code is 0', async () => {
+  const { ouArn } = await seed.createOrganization();
+  const euKeyArn = await seed.createKey(DIST, 'eu-west-1', [...targetStatements(TARGET), ...ouStatements(ouArn)]);
+  await seed.createCrossAccountRole(TARGET, DIST);
+  const launchTemplateId = await seed.createLaunchTemplate(TARGET, 'eu-west-1', 'golden');
+  await seed.createRepository(DIST, 'us-east-1', 'golden');
+  await seed.putParameter(DIST, 'us-east-1', '/golden/version', 'text');
+
+  const app = synth(stack => {
+    new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET], launchPermission: { organizationalUnits: [ouArn] } })
+      .addRegion('us-east-1', { ssmParameters: [{ parameterName: '/golden/ami', dataType: SsmParameterDataType.AWS_EC2_IMAGE }, { parameterName: '/golden/version' }] })
+      .addRegion('eu-west-1', {
+        kmsKey: kms.Key.fromKeyArn(stack, 'EuKey', euKeyArn),
+        launchTemplates: [{ launchTemplate: ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Lt', { launchTemplateId }), accountId: TARGET }],
+      });
+    new DistributionConfiguration(stack, 'Containers').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden') });
+  });
+
+  const { code, checks, summary } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+  expect(checks.filter(c => c.status !== 'pass')).toEqual([]);
+  expect(summary).toEqual({ passed: 7, failed: 0, notCheckable: 0 });
+  expect(code).toBe(0);
+  expect(resultOf(checks, 'key', { resource: euKeyArn }).message).toMatch(/grants the 4 statements its consumers need/);
+  expect(resultOf(checks, 'cross-account-role', { account: TARGET }).message).toMatch(`trusts ${DIST}`);
+  expect(resultOf(checks, 'launch-template', { resource: launchTemplateId }).account).toBe(TARGET);
+  expect(resultOf(checks, 'ssm-parameter', { resource: 'SSM parameter /golden/ami' }).message).toMatch(/does not exist yet/);
+  expect(resultOf(checks, 'ssm-parameter', { resource: 'SSM parameter /golden/version' }).message).toMatch(/exists with data type text/);
+  expect(resultOf(checks, 'ecr-repository', { resource: 'ECR repository golden' }).status).toBe('pass');
+  expect(resultOf(checks, 'organizational-unit', { resource: ouArn }).status).toBe('pass');
+});
+
+test('each seeded defect fails with its fix, none hides another, and the exit code is 1', async () => {
+  const { ouArn } = await seed.createOrganization();
+  const others = [...targetStatements('222222222222'), ...targetStatements('333333333333'), ...ouStatements(ouArn)];
+  // The key lacks the grant statement of one target account.
+  const euKeyArn = await seed.createKey(DIST, 'eu-west-1', [targetStatements(TARGET)[0], ...others]);
+  const disabledKeyArn = await seed.createKey(DIST, 'us-west-2', [...targetStatements(TARGET), ...others], { disabled: true });
+  // TARGET has no role; 222222222222 trusts another account; 333333333333 lacks the managed policy.
+  await seed.createCrossAccountRole('222222222222', '999999999999');
+  await seed.createCrossAccountRole('333333333333', DIST, { managedPolicy: false });
+  await seed.putParameter(DIST, 'us-east-1', '/golden/ami', 'text');
+
+  const app = synth(stack => {
+    new DistributionConfiguration(stack, 'Dist', {
+      amiName: AMI_NAME,
+      targetAccounts: [TARGET, '222222222222', '333333333333'],
+      launchPermission: { organizationalUnits: [ouArn] },
+    })
+      .addRegion('us-east-1', { ssmParameters: [{ parameterName: '/golden/ami', dataType: SsmParameterDataType.AWS_EC2_IMAGE }] })
+      .addRegion('eu-west-1', {
+        kmsKey: kms.Key.fromKeyArn(stack, 'EuKey', euKeyArn),
+        launchTemplates: [{ launchTemplate: ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Lt', { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: TARGET }],
+      })
+      .addRegion('us-west-2', { kmsKey: kms.Key.fromKeyArn(stack, 'WestKey', disabledKeyArn) });
+    new DistributionConfiguration(stack, 'Containers').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'missing') });
+  });
+
+  const { code, checks, summary } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+  const key = resultOf(checks, 'key', { resource: euKeyArn });
+  expect(key.status).toBe('fail');
+  expect(key.message).toMatch(/does not grant 1 of the \d+ statements/);
+  expect(key.missingStatements).toEqual([{
+    Sid: 'ImageBuilderCreateGrantForAccounts',
+    Effect: 'Allow',
+    Action: 'kms:CreateGrant',
+    Principal: { AWS: `arn:aws:iam::${TARGET}:root` },
+    Resource: '*',
+    Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+  }]);
+  expect(key.fix).toMatch(/add the missing statements to the key policy/);
+
+  expect(resultOf(checks, 'key', { resource: disabledKeyArn })).toMatchObject({ status: 'fail', message: expect.stringMatching(/is Disabled/), fix: expect.stringMatching(/enable the key/) });
+  expect(resultOf(checks, 'cross-account-role', { account: TARGET })).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(`does not exist in target account ${TARGET}`),
+    fix: expect.stringMatching(`deploy CrossAccountDistributionRole \\(sourceAccounts: \\['${DIST}'\\]\\) in account ${TARGET}`),
+  });
+  expect(resultOf(checks, 'cross-account-role', { account: '222222222222' })).toMatchObject({
+    status: 'fail', message: expect.stringMatching(`does not trust the distribution account ${DIST}`),
+  });
+  expect(resultOf(checks, 'cross-account-role', { account: '333333333333' })).toMatchObject({
+    status: 'fail', message: expect.stringMatching(/lacks the AWS managed policy Ec2ImageBuilderCrossAccountDistributionAccess/),
+  });
+  expect(resultOf(checks, 'launch-template', { resource: 'lt-0123456789abcdef0' })).toMatchObject({
+    status: 'fail', account: TARGET, region: 'eu-west-1', message: expect.stringMatching(`does not exist in account ${TARGET}, Region eu-west-1`),
+  });
+  expect(resultOf(checks, 'ssm-parameter', { resource: 'SSM parameter /golden/ami' })).toMatchObject({
+    status: 'fail', message: expect.stringMatching(/exists with data type text, but the distribution writes it with data type aws:ec2:image/),
+  });
+  expect(resultOf(checks, 'ecr-repository', { resource: 'ECR repository missing' })).toMatchObject({ status: 'fail', region: 'us-east-1' });
+  expect(summary.failed).toBe(8);
+  expect(code).toBe(1);
+});
+
+test('the text report: failures first, each with its fix, the statements to add, and a summary line', async () => {
+  const euKeyArn = await seed.createKey(DIST, 'eu-west-1', []);
+  await seed.createCrossAccountRole(TARGET, DIST);
+  const app = synth(stack => {
+    new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] })
+      .addRegion('eu-west-1', { kmsKey: kms.Key.fromKeyArn(stack, 'EuKey', euKeyArn) });
+  });
+
+  const { code, out } = await preflight(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+  const lines = out.split('\n');
+  expect(lines[0]).toMatch(/^preflight: 1 distribution configuration in .*; caller arn:aws:sts::123456789012:user\/moto, Region us-east-1$/);
+  expect(lines[1]).toMatch(new RegExp(`^FAIL  key {17}${DIST}  eu-west-1  ${euKeyArn}: its policy does not grant 2 of the 2 statements .* Fix: add the missing statements`));
+  expect(lines[2]).toBe(`      + {"Sid":"ImageBuilderCopy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${TARGET}:root"},"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKeyWithoutPlaintext","kms:ReEncrypt*"],"Resource":"*"}`);
+  expect(lines[3]).toMatch(/^ {6}\+ \{"Sid":"ImageBuilderCreateGrantForAccounts"/);
+  expect(lines[4]).toMatch(new RegExp(`^PASS  cross-account-role  ${TARGET}  global  EC2ImageBuilderDistributionCrossAccountRole: trusts ${DIST}`));
+  expect(lines[5]).toBe('2 checks: 1 passed, 1 failed, 0 not checkable');
+  expect(code).toBe(1);
+});
+
+test('without --assume-role-name, other accounts are not checkable (with the fix), and do not fail the run', async () => {
+  const app = synth(stack => {
+    new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] }).addRegion('us-east-1');
+  });
+
+  const { code, checks } = await preflightJson(['preflight', '--app', app]);
+
+  expect(resultOf(checks, 'cross-account-role', { account: TARGET })).toMatchObject({
+    status: 'skip',
+    message: `not checkable: no credentials for account ${TARGET} (the caller is in ${DIST})`,
+    fix: expect.stringMatching(/^pass --assume-role-name/),
+  });
+  expect(code).toBe(0);
+});
+
+test('keys of the app and deploy-time values are reported as not checkable, never guessed', async () => {
+  const app = synth(stack => {
+    const keyStack = new Stack(stack.node.root as App, 'Keys', { env: { account: DIST, region: 'eu-west-1' } });
+    new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME })
+      .addRegion('eu-west-1', { kmsKey: new kms.Key(keyStack, 'Key'), launchTemplates: [{ launchTemplate: ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Lt', { launchTemplateId: Fn.importValue('GoldenTemplateId') }) }] });
+  });
+
+  const { code, checks } = await preflightJson(['preflight', '--app', app]);
+
+  expect(checks.map(c => [c.status, c.message])).toEqual(expect.arrayContaining([
+    ['skip', 'not checkable: a key of this app: the library writes its policy, deployed with the app'],
+    ['skip', 'not checkable: its ID or account is known only at deploy time'],
+  ]));
+  expect(checks.every(c => c.status === 'skip')).toBe(true);
+  expect(code).toBe(0);
+});
+
+test('hand-written CfnDistributionConfiguration: the key statements are derived from the template', async () => {
+  const keyArn = await seed.createKey(DIST, 'eu-west-1', [targetStatements(TARGET)[1]]);
+  await seed.createCrossAccountRole(TARGET, DIST);
+  const app = synth(stack => {
+    new imagebuilder.CfnDistributionConfiguration(stack, 'Dist', {
+      name: 'golden',
+      distributions: [{ region: 'eu-west-1', amiDistributionConfiguration: { Name: AMI_NAME, KmsKeyId: keyArn, TargetAccountIds: [TARGET] } }],
+    });
+  });
+
+  const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+  expect(resultOf(checks, 'key', { resource: keyArn }).missingStatements).toEqual([{
+    Sid: 'ImageBuilderCopy',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'],
+    Principal: { AWS: `arn:aws:iam::${TARGET}:root` },
+    Resource: '*',
+  }]);
+  expect(resultOf(checks, 'cross-account-role', { account: TARGET }).status).toBe('pass');
+  expect(code).toBe(1);
+});
+
+test('--region-filter checks only the Regions listed', async () => {
+  await seed.putParameter(DIST, 'us-east-1', '/golden/ami', 'text');
+  const app = synth(stack => {
+    new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME })
+      .addRegion('us-east-1', { ssmParameters: [{ parameterName: '/golden/ami', dataType: SsmParameterDataType.AWS_EC2_IMAGE }] })
+      .addRegion('eu-west-1', { ssmParameters: [{ parameterName: '/golden/ami' }] });
+  });
+
+  const all = await preflightJson(['preflight', '--app', app]);
+  const eu = await preflightJson(['preflight', '--app', app, '--region-filter', 'eu-west-1']);
+
+  expect(all.checks.map(c => `${c.status} ${c.region}`).sort()).toEqual(['fail us-east-1', 'pass eu-west-1']);
+  expect(eu.checks.map(c => `${c.status} ${c.region}`)).toEqual(['pass eu-west-1']);
+  expect([all.code, eu.code]).toEqual([1, 0]);
+});
+
+describe('usage errors exit with 2 and a message, never a stack trace', () => {
+  test('no cloud assembly', async () => {
+    const { code, err } = await preflight(['preflight', '--app', path.join(os.tmpdir(), 'no-such-cdk-out')]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/is not a cloud assembly \(no manifest.json\): run 'cdk synth' first/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  test('an unknown option or command', async () => {
+    expect((await preflight(['preflight', '--regions', 'eu-west-1'])).code).toBe(2);
+    expect((await preflight(['deploy'])).err).toMatch(/^Unknown command: deploy\.\n\nUsage: cdk-imagebuilder-distribution preflight/);
+    expect((await preflight(['preflight', '--concurrency', '0'])).err).toBe('--concurrency takes a whole number of at least 1, not 0.');
+  });
+
+  test('no credentials', async () => {
+    const app = synth(stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME }).addRegion('us-east-1');
+    });
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    try {
+      const { code, err } = await preflight(['preflight', '--app', app]);
+      expect(code).toBe(2);
+      expect(err).toMatch(/^preflight: no usable AWS credentials or Region \(.*\)\. Fix: configure credentials/);
+    } finally {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.secret });
+    }
+  });
+
+  test('--help prints the usage and exits with 0', async () => {
+    const { code, out } = await preflight(['preflight', '--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Usage: cdk-imagebuilder-distribution preflight \[options\]/);
+    expect(out).toMatch(/--assume-role-name NAME/);
+  });
+});

@@ -1,0 +1,80 @@
+import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateOrganizationCommand, CreateOrganizationalUnitCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DEFAULT_ACCOUNT } from './moto';
+
+/*
+ * Seeding moto through the AWS API, account by account, as the accounts of a real organization would be set up.
+ */
+
+type ClientClass<T> = new (config: Record<string, unknown>) => T;
+
+async function client<T>(service: ClientClass<T>, account: string, region = 'us-east-1'): Promise<T> {
+  if (account === DEFAULT_ACCOUNT) {
+    return new service({ region });
+  }
+  const assumed = await new STSClient({ region }).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/Seeder`, RoleSessionName: 'seed' }));
+  const c = assumed.Credentials!;
+  return new service({ region, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+}
+
+/** A customer managed key whose policy is the account's own statement plus `statements`; returns its ARN. */
+export async function createKey(account: string, region: string, statements: object[], options: { disabled?: boolean } = {}): Promise<string> {
+  const kms = await client(KMSClient, account, region);
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'Owner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }, ...statements],
+  };
+  const key = (await kms.send(new CreateKeyCommand({ Policy: JSON.stringify(policy) }))).KeyMetadata!;
+  if (options.disabled) {
+    await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
+  }
+  return key.Arn!;
+}
+
+/** `EC2ImageBuilderDistributionCrossAccountRole` in `account`, trusting `trusts`, with or without its managed policy. */
+export async function createCrossAccountRole(account: string, trusts: string, options: { managedPolicy?: boolean } = {}) {
+  const iam = await client(IAMClient, account);
+  await iam.send(new CreateRoleCommand({
+    RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${trusts}:root` }, Action: 'sts:AssumeRole' }],
+    }),
+  }));
+  if (options.managedPolicy ?? true) {
+    await iam.send(new AttachRolePolicyCommand({
+      RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
+      PolicyArn: 'arn:aws:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess',
+    }));
+  }
+}
+
+export async function createLaunchTemplate(account: string, region: string, name: string): Promise<string> {
+  const ec2 = await client(EC2Client, account, region);
+  const created = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { InstanceType: 't3.micro' } }));
+  return created.LaunchTemplate!.LaunchTemplateId!;
+}
+
+export async function putParameter(account: string, region: string, name: string, dataType: string) {
+  const ssm = await client(SSMClient, account, region);
+  await ssm.send(new PutParameterCommand({ Name: name, Value: 'not-an-ami-yet', Type: 'String', DataType: dataType }));
+}
+
+export async function createRepository(account: string, region: string, name: string) {
+  const ecr = await client(ECRClient, account, region);
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+}
+
+/** An organization of the default account, with one OU; returns their ARNs. */
+export async function createOrganization(): Promise<{ organizationArn: string; ouArn: string }> {
+  const organizations = await client(OrganizationsClient, DEFAULT_ACCOUNT);
+  const organization = (await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }))).Organization!;
+  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0];
+  const ou = (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: root.Id, Name: 'workloads' }))).OrganizationalUnit!;
+  return { organizationArn: organization.Arn!, ouArn: ou.Arn! };
+}
