@@ -127,6 +127,11 @@ project.addTask('docs:rules', {
   exec: `${TS_NODE} test/rule-table.ts --write`,
 });
 
+project.addTask('docs:guides', {
+  description: 'Write the template diffs of docs/guides/migrate.md from the apps in examples/guides/migrate',
+  exec: `${TS_NODE} test/guide-diff.ts --write`,
+});
+
 project.addTask('api-model:refresh', {
   description: 'Copy the distribution shapes of the Image Builder API model from the pinned botocore into test/api-model',
   exec: 'bash test/api-model/refresh.sh',

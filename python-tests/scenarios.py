@@ -1,10 +1,13 @@
 """The TypeScript scenarios of test/scenarios.ts, written again through the Python API."""
-from aws_cdk import App, Environment, Stack, aws_kms as kms
+from aws_cdk import App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms
 
 from cdk_imagebuilder_distribution import (
     CrossAccountDistributionRole,
     DistributionConfiguration,
+    FastLaunchDistribution,
     LaunchPermission,
+    LaunchTemplateDistribution,
+    SsmParameterDataType,
     SsmParameterDistribution,
 )
 
@@ -73,3 +76,58 @@ def central_key_account(app: App) -> None:
     )
     target = Stack(app, "Target", env=Environment(account="222222222222", region="us-east-1"))
     CrossAccountDistributionRole(target, "Role", source_accounts=["111111111111"], keys=[build_key, eu_key])
+
+
+def every_option(app: App) -> None:
+    """The README's "Every option", in Python (docs/guides/python.md shows the region below)."""
+    stack = Stack(app, "GoldenAmi", env=Environment(account="111111111111", region="us-east-1"))
+    eu = Stack(app, "Eu", env=Environment(account="111111111111", region="eu-west-1"))
+    source_key = kms.Key(stack, "SourceKey")
+    eu_key = kms.Key(eu, "Key")
+    launch_template = ec2.LaunchTemplate.from_launch_template_attributes(eu, "Template", launch_template_id="lt-0123456789abcdef0")
+    windows_template = ec2.LaunchTemplate.from_launch_template_attributes(eu, "Windows", launch_template_id="lt-0fedcba9876543210")
+    repository = ecr.Repository.from_repository_name(stack, "Repository", "golden/app")
+    # region every-option
+    (
+        DistributionConfiguration(
+            stack,
+            "Distribution",
+            distribution_configuration_name="golden-al2023",  # default: generated from the construct path
+            description="Golden Amazon Linux 2023 AMI",
+            tags={"team": "platform"},  # tags of the distribution configuration
+            source_key=source_key,  # consumers get access to it, and no public AMI
+            # Region defaults:
+            ami_name="golden-al2023-{{ imagebuilder:buildDate }}",
+            ami_description="Golden AMI",
+            ami_tags={"os": "al2023"},
+            launch_permission=LaunchPermission(
+                accounts=["222222222222"],
+                organizations=["arn:aws:organizations::999999999999:organization/o-abcdefghij"],
+                organizational_units=["arn:aws:organizations::999999999999:ou/o-abcdefghij/ou-ab12-cdefghij"],
+                public_access=False,  # True only for unencrypted AMIs
+            ),
+            target_accounts=["333333333333"],  # each gets its own copy
+            auto_scaling_grants=True,  # consumers may grant their Auto Scaling role
+        )
+        .add_region(
+            "eu-west-1",
+            kms_key=eu_key,
+            ami_tags={"os": "al2023", "region": "eu"},
+            license_configuration_arns=[
+                "arn:aws:license-manager:eu-west-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef"
+            ],
+            launch_templates=[
+                LaunchTemplateDistribution(launch_template=launch_template, account_id="333333333333", set_default_version=True)
+            ],
+            ssm_parameters=[
+                SsmParameterDistribution(
+                    parameter_name="/golden/al2023", ami_account="333333333333", data_type=SsmParameterDataType.AWS_EC2_IMAGE
+                )
+            ],
+            fast_launch=[
+                FastLaunchDistribution(enabled=True, max_parallel_launches=6, target_snapshot_count=5, launch_template=windows_template)
+            ],
+        )
+        .add_container_region("eu-west-1", repository=repository, tags=["latest"], description="Golden container image")
+    )
+    # endregion

@@ -63,6 +63,7 @@ def test_readme_quick_start_matches_typescript(tmp_path, monkeypatch):
         ("cross-region", scenarios.cross_region),
         ("cross-account", scenarios.cross_account),
         ("central-key-account", scenarios.central_key_account),
+        ("every-option", scenarios.every_option),
     ],
 )
 def test_scenario_matches_typescript(name, build, tmp_path):

@@ -1,11 +1,16 @@
-import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms } from 'aws-cdk-lib';
 import { buildBasicApp } from '../examples/basic/app';
+import { buildContainerApp } from '../examples/guides/containers/app';
+import { buildInheritanceApp } from '../examples/guides/inheritance/app';
+import { buildKeysApp } from '../examples/guides/keys/app';
+import { afterAlpha, afterCfn, beforeAlpha, beforeCfn } from '../examples/guides/migrate/apps';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
-import { CrossAccountDistributionRole, DistributionConfiguration } from '../src';
+import { CrossAccountDistributionRole, DistributionConfiguration, SsmParameterDataType } from '../src';
 
 /*
  * The scenarios the Python suite builds again through the Python API: each must give the same
- * CloudFormation. Keep each in step with its twin in python-tests/scenarios.py.
+ * CloudFormation. Keep each in step with its twin in python-tests/scenarios.py. The example and guide apps
+ * are listed too: the Python suite runs cfn-lint over the templates of every entry of SCENARIOS.
  */
 
 /** The README's quick start. */
@@ -75,6 +80,43 @@ export function centralKeyAccount(app: App): void {
   new CrossAccountDistributionRole(target, 'Role', { sourceAccounts: ['111111111111'], keys: [buildKey, euKey] });
 }
 
+/** The README's "Every option", synthesized (its twin is the region shown in docs/guides/python.md). */
+export function everyOption(app: App): void {
+  const stack = new Stack(app, 'GoldenAmi', { env: { account: '111111111111', region: 'us-east-1' } });
+  const eu = new Stack(app, 'Eu', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const sourceKey = new kms.Key(stack, 'SourceKey');
+  const euKey = new kms.Key(eu, 'Key');
+  const launchTemplate = ec2.LaunchTemplate.fromLaunchTemplateAttributes(eu, 'Template', { launchTemplateId: 'lt-0123456789abcdef0' });
+  const windowsTemplate = ec2.LaunchTemplate.fromLaunchTemplateAttributes(eu, 'Windows', { launchTemplateId: 'lt-0fedcba9876543210' });
+  const repository = ecr.Repository.fromRepositoryName(stack, 'Repository', 'golden/app');
+  new DistributionConfiguration(stack, 'Distribution', {
+    distributionConfigurationName: 'golden-al2023',
+    description: 'Golden Amazon Linux 2023 AMI',
+    tags: { team: 'platform' },
+    sourceKey,
+    amiName: 'golden-al2023-{{ imagebuilder:buildDate }}',
+    amiDescription: 'Golden AMI',
+    amiTags: { os: 'al2023' },
+    launchPermission: {
+      accounts: ['222222222222'],
+      organizations: ['arn:aws:organizations::999999999999:organization/o-abcdefghij'],
+      organizationalUnits: ['arn:aws:organizations::999999999999:ou/o-abcdefghij/ou-ab12-cdefghij'],
+      publicAccess: false,
+    },
+    targetAccounts: ['333333333333'],
+    autoScalingGrants: true,
+  })
+    .addRegion('eu-west-1', {
+      kmsKey: euKey,
+      amiTags: { os: 'al2023', region: 'eu' },
+      licenseConfigurationArns: ['arn:aws:license-manager:eu-west-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'],
+      launchTemplates: [{ launchTemplate, accountId: '333333333333', setDefaultVersion: true }],
+      ssmParameters: [{ parameterName: '/golden/al2023', amiAccount: '333333333333', dataType: SsmParameterDataType.AWS_EC2_IMAGE }],
+      fastLaunch: [{ enabled: true, maxParallelLaunches: 6, targetSnapshotCount: 5, launchTemplate: windowsTemplate }],
+    })
+    .addContainerRegion('eu-west-1', { repository, tags: ['latest'], description: 'Golden container image' });
+}
+
 /** Every scenario, and the example apps, for the Python suite and cfn-lint. */
 export const SCENARIOS: Record<string, (app: App) => void> = {
   'quick-start': quickStart,
@@ -83,4 +125,12 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'central-key-account': centralKeyAccount,
   'example-basic': app => { buildBasicApp(app); },
   'example-multi-account': app => { buildMultiAccountApp(app); },
+  'every-option': everyOption,
+  'guide-keys': app => { buildKeysApp(app); },
+  'guide-inheritance': app => { buildInheritanceApp(app); },
+  'guide-containers': app => { buildContainerApp(app); },
+  'guide-migrate-before-cfn': beforeCfn,
+  'guide-migrate-after-cfn': afterCfn,
+  'guide-migrate-before-alpha': beforeAlpha,
+  'guide-migrate-after-alpha': afterAlpha,
 };

@@ -21,6 +21,7 @@ export class MultiAccountPipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
 
+    // #region distribution
     const distribution = new DistributionConfiguration(this, 'Distribution', {
       distributionConfigurationName: 'golden-multi-account',
       sourceKey: props.buildKey,
@@ -33,6 +34,7 @@ export class MultiAccountPipelineStack extends Stack {
         ssmParameters: [{ parameterName: '/golden/ami-id', amiAccount: TARGET_ACCOUNTS[0] }],
       })
       .addRegion(REPLICA_REGION, { kmsKey: props.replicaKey });
+    // #endregion
 
     new GoldenAmiPipeline(this, 'ImagePipeline', { name: 'golden-multi-account', sourceKey: props.buildKey, distribution });
   }
@@ -47,11 +49,13 @@ interface TargetAccountStackProps extends StackProps {
 export class TargetAccountStack extends Stack {
   constructor(scope: Construct, id: string, props: TargetAccountStackProps) {
     super(scope, id, props);
+    // #region role
     const distributionRole = new CrossAccountDistributionRole(this, 'DistributionRole', {
       sourceAccounts: [SOURCE_ACCOUNT],
       keys: props.sourceKeys,
       ssmParameterNames: props.ssmParameterNames,
     });
+    // #endregion
     NagSuppressions.addResourceSuppressions(distributionRole.role, [
       {
         id: 'AwsSolutions-IAM4',
@@ -72,6 +76,7 @@ export class TargetAccountStack extends Stack {
  * first (the pipeline's first run needs it).
  */
 export function buildMultiAccountApp(app: App = new App()): App {
+  // #region stacks
   const buildKeys = new AmiKeyStack(app, 'SourceKeys-us-east-1', { env: { account: SOURCE_ACCOUNT, region: BUILD_REGION } });
   const replicaKeys = new AmiKeyStack(app, 'SourceKeys-eu-west-1', { env: { account: SOURCE_ACCOUNT, region: REPLICA_REGION } });
   const pipeline = new MultiAccountPipelineStack(app, 'GoldenAmiMultiAccountPipeline', {
@@ -87,6 +92,7 @@ export function buildMultiAccountApp(app: App = new App()): App {
     });
     pipeline.addStackDependency(target, 'the target account role must exist before the first distribution');
   });
+  // #endregion
   return app;
 }
 

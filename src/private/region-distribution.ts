@@ -18,7 +18,7 @@ const INHERITED: { readonly [K in keyof Required<AmiDistributionSettings>]: true
   targetAccounts: true,
   autoScalingGrants: true,
 };
-const INHERITED_SETTINGS = Object.keys(INHERITED) as Array<keyof AmiDistributionSettings>;
+export const INHERITED_SETTINGS = Object.keys(INHERITED) as Array<keyof AmiDistributionSettings>;
 
 /** Where a Region's value of an inherited setting comes from: its own `addRegion()` or the construct's props. */
 export type SettingOrigin = 'region' | 'default';

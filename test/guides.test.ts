@@ -1,0 +1,178 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { synthError, warningsOf } from './helpers';
+import { CONTAINER_REGIONS, buildContainerApp } from '../examples/guides/containers/app';
+import { buildInheritanceApp } from '../examples/guides/inheritance/app';
+import { buildKeysApp } from '../examples/guides/keys/app';
+import { DistributionConfiguration } from '../src';
+import { INHERITED_SETTINGS } from '../src/private/region-distribution';
+
+/*
+ * The guides of docs/guides: every TypeScript and Python block is a region of a file that a named test builds
+ * (so a guide cannot show code that does not compile or synthesize), the README links every guide, and what each
+ * guide says its app synthesizes is what the app synthesizes.
+ */
+
+const ROOT = path.join(__dirname, '..');
+const GUIDES_DIR = path.join(ROOT, 'docs', 'guides');
+const GUIDES = fs.readdirSync(GUIDES_DIR).filter(f => f.endsWith('.md')).sort();
+
+interface Block {
+  readonly line: number;
+  readonly lang: string;
+  readonly code: string;
+  /** `<!-- code: <file>#<region>; built by <test> -->` right before the block. */
+  readonly marker?: { file: string; region: string; test: string };
+}
+
+function blocksOf(markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\w*)/.exec(lines[i]);
+    if (!open) {
+      continue;
+    }
+    const end = lines.indexOf('```', i + 1);
+    const previous = lines.slice(0, i).reverse().find(l => l.trim() !== '') ?? '';
+    const marker = /^<!-- code: (\S+)#(\S+); built by (\S+) -->$/.exec(previous);
+    blocks.push({
+      line: i + 1,
+      lang: open[1],
+      code: lines.slice(i + 1, end).join('\n'),
+      marker: marker ? { file: marker[1], region: marker[2], test: marker[3] } : undefined,
+    });
+    i = end;
+  }
+  return blocks;
+}
+
+/** A region of a file (`// #region name` ... `// #endregion`, `# region name` ... `# endregion`), dedented. */
+function regionOf(file: string, name: string): string {
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf-8');
+  if (file === 'README.md') {
+    // The README's marked blocks: `<!-- quick-start:python -->` and the fence after it.
+    const match = new RegExp(`<!-- ${name} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\``).exec(text);
+    if (!match) {
+      throw new Error(`README.md has no block after <!-- ${name} -->`);
+    }
+    return match[1];
+  }
+  const lines = text.split('\n');
+  const start = lines.findIndex(l => new RegExp(`^\\s*(//|#) #?region ${name}$`).test(l));
+  const end = lines.findIndex((l, k) => k > start && /^\s*(\/\/|#) #?endregion$/.test(l));
+  if (start < 0 || end < 0) {
+    throw new Error(`${file} has no region ${name}`);
+  }
+  const body = lines.slice(start + 1, end);
+  const indent = Math.min(...body.filter(l => l.trim() !== '').map(l => /^ */.exec(l)![0].length));
+  return body.map(l => l.slice(indent)).join('\n');
+}
+
+describe.each(GUIDES)('docs/guides/%s', guide => {
+  const markdown = fs.readFileSync(path.join(GUIDES_DIR, guide), 'utf-8');
+
+  test('is task-shaped: a title and a goal', () => {
+    expect(markdown).toMatch(/^# .+\n\n\*\*Goal\*\*: /);
+  });
+
+  test('every TypeScript and Python block is code that a named test builds', () => {
+    const code = blocksOf(markdown).filter(b => ['ts', 'typescript', 'python'].includes(b.lang));
+    expect(code.length).toBeGreaterThan(0);
+    for (const block of code) {
+      expect({ line: block.line, marker: block.marker }).toEqual({ line: block.line, marker: expect.objectContaining({ file: expect.any(String) }) });
+      const { file, region, test } = block.marker!;
+      expect({ line: block.line, code: block.code }).toEqual({ line: block.line, code: regionOf(file, region) });
+      // The named test builds the file: it exists and names it.
+      const testSource = fs.readFileSync(path.join(ROOT, test), 'utf-8');
+      expect(testSource).toContain(file === 'README.md' ? 'README.md' : path.basename(file).replace(/\.(ts|py)$/, ''));
+    }
+  });
+
+  test('the README links it', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8')).toContain(`(docs/guides/${guide})`);
+  });
+});
+
+describe('keys guide', () => {
+  const app = buildKeysApp(new App());
+  app.synth();
+  const stack = (name: string) => app.node.findChild(name) as Stack;
+
+  test('keys rotate yearly, outlive their stack, and wait 30 days before deletion', () => {
+    for (const name of ['AmiKeys-us-east-1', 'AmiKeys-eu-west-1']) {
+      Template.fromStack(stack(name)).hasResource('AWS::KMS::Key', {
+        Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365, PendingWindowInDays: 30 },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+
+  test('eu-west-1 names its key by alias ARN; ap-southeast-2 has no key', () => {
+    const [dist] = Object.values<any>(Template.fromStack(stack('GoldenAmi')).findResources('AWS::ImageBuilder::DistributionConfiguration'));
+    const byRegion = Object.fromEntries(dist.Properties.Distributions.map((e: any) => [e.Region, e.AmiDistributionConfiguration]));
+    expect(byRegion['eu-west-1'].KmsKeyId).toMatch(/^arn:aws:kms:eu-west-1:111111111111:alias\/imagebuilder-distribution\//);
+    expect(byRegion['ap-southeast-2'].KmsKeyId).toBeUndefined();
+  });
+
+  test('sharing the copy of a Region without a key is the warning the guide names', () => {
+    const shared = new App();
+    const sharedStack = new Stack(shared, 'GoldenAmi', { env: { account: '111111111111', region: 'us-east-1' } });
+    const sourceKey = new kms.Key(sharedStack, 'AmiKey');
+    new DistributionConfiguration(sharedStack, 'Distribution', { sourceKey, amiName: 'golden-{{ imagebuilder:buildDate }}' })
+      .addRegion('us-east-1', { kmsKey: sourceKey })
+      .addRegion('ap-southeast-2', { launchPermission: { accounts: ['222222222222'] } });
+    expect(synthError(sharedStack)).toBe('');
+    expect(warningsOf(sharedStack)).toEqual([expect.stringMatching(/^\[SourceKeyDefaultEncryption\] addRegion\('ap-southeast-2', ...\) kmsKey is not set/)]);
+  });
+});
+
+describe('settings inheritance guide', () => {
+  const markdown = fs.readFileSync(path.join(GUIDES_DIR, 'settings-inheritance.md'), 'utf-8');
+
+  test('the table lists every setting a Region inherits, and nothing else', () => {
+    const table = markdown.slice(markdown.indexOf('| Setting (`AmiDistributionSettings`)'), markdown.indexOf('\n\n', markdown.indexOf('| Setting')));
+    const rows = [...table.matchAll(/^\| `(\w+)` \|/gm)].map(m => m[1]);
+    expect(rows.sort()).toEqual([...INHERITED_SETTINGS].sort());
+  });
+
+  test('each Region renders what the guide says', () => {
+    const app = buildInheritanceApp(new App());
+    const [dist] = Object.values<any>(Template.fromStack(app.node.findChild('GoldenAmi') as Stack)
+      .findResources('AWS::ImageBuilder::DistributionConfiguration'));
+    const rendered = Object.fromEntries(dist.Properties.Distributions.map((e: any) => [e.Region, {
+      tags: Object.keys(e.AmiDistributionConfiguration.AmiTags ?? {}).sort(),
+      launch: e.AmiDistributionConfiguration.LaunchPermissionConfiguration?.UserIds,
+      targets: e.AmiDistributionConfiguration.TargetAccountIds,
+    }]));
+    expect(rendered).toEqual({
+      'us-east-1': { tags: ['os', 'team'], launch: ['222222222222'], targets: ['333333333333'] },
+      'eu-west-1': { tags: ['region'], launch: ['222222222222'], targets: ['333333333333'] },
+      'eu-central-1': { tags: ['os', 'region', 'team'], launch: ['222222222222'], targets: ['333333333333'] },
+      'ap-southeast-2': { tags: ['os', 'team'], launch: ['444444444444'], targets: ['333333333333'] },
+      'sa-east-1': { tags: ['os', 'team'], launch: ['222222222222'], targets: undefined },
+    });
+  });
+});
+
+describe('container images guide', () => {
+  const app = buildContainerApp(new App());
+  app.synth();
+  const distributionStack = app.node.findChild('GoldenContainer') as Stack;
+
+  test('one container entry per Region; other Regions\' repositories by name, with a stack dependency', () => {
+    const [dist] = Object.values<any>(Template.fromStack(distributionStack).findResources('AWS::ImageBuilder::DistributionConfiguration'));
+    expect(dist.Properties.Distributions.map((e: any) => e.Region)).toEqual(CONTAINER_REGIONS);
+    for (const entry of dist.Properties.Distributions) {
+      expect(entry.ContainerDistributionConfiguration.ContainerTags).toEqual(['latest']);
+      expect(entry.ContainerDistributionConfiguration.TargetRepository.Service).toBe('ECR');
+    }
+    const names = dist.Properties.Distributions.map((e: any) => e.ContainerDistributionConfiguration.TargetRepository.RepositoryName);
+    expect(names.slice(1)).toEqual(['golden/app', 'golden/app']);
+    expect(names[0]).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Repository-us-east-1:/) });
+    expect(distributionStack.dependencies.map(s => s.stackName).sort()).toEqual(['Repository-ap-southeast-2', 'Repository-eu-west-1', 'Repository-us-east-1']);
+  });
+});
