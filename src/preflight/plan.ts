@@ -103,7 +103,8 @@ function arnRegion(arn: string): string | undefined {
 export function planChecks(distributions: FoundDistribution[], caller: Caller, options: PlanOptions = {}): PlannedCheck[] {
   const planned = new Map<string, { check: Check; distributions: Set<string> }>();
   const add = (check: Check, distribution: string) => {
-    const key = JSON.stringify({ ...check, ...(check.kind === 'key' ? { uses: undefined, required: undefined } : {}) });
+    // A key is checked once, with the needs of every distribution that uses it merged.
+    const key = JSON.stringify(check.kind === 'key' ? { kind: check.kind, account: check.account, keyId: check.keyId } : check);
     const existing = planned.get(key);
     if (existing) {
       existing.distributions.add(distribution);
