@@ -75,6 +75,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Snapshots are checked, never rewritten, by `npm test`; `npx jest -u` updates them on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
+      // Coverage costs a third of the jest run; `npx jest --coverage` collects it when wanted.
+      collectCoverage: false,
+      // Jest's default (cores minus one) leaves a 2-core machine with one worker while the parent waits.
+      maxWorkers: '100%',
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
     },
@@ -146,11 +150,12 @@ project.addTask('schemas:refresh', {
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 
 // `npm test` proves every published package, building each thing once and changing no tracked file: the
-// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python); jest,
-// eslint (no --fix) and the type check of tests, examples and benchmark; the jsii build of the npm and PyPI
-// packages; the README and doc-comment examples compiled by jsii-rosetta; the Python suite against the built
-// wheel with cfn-lint over every synthesized template; the API docs compared with a fresh generation; and the
-// packed tarball installed into a new TypeScript app, as the README's "Install" says.
+// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python); jest; the jsii
+// assembly; then at once the npm and PyPI packages, eslint (no --fix), the type check of tests, examples and
+// benchmark, and the API docs compared with a fresh generation; then at once the README and doc-comment
+// examples compiled by jsii-rosetta, the Python suite against the built wheel with cfn-lint over every
+// synthesized template, and the packed tarball installed into a new TypeScript app, as the README's "Install"
+// says. Steps in one group read only what earlier groups wrote (test/parallel.sh runs a group).
 const testVenv = project.addTask('test:venv', {
   description: 'The Python environment of the tests (.venv-test): aws-cdk-lib, cfn-lint, pytest and moto, at pinned versions',
   exec: 'bash python-tests/venv.sh',
@@ -159,9 +164,14 @@ const typecheck = project.addTask('typecheck', {
   description: 'Type-check the tests, examples and benchmark (tsconfig.dev.json)',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
-const testPackages = project.addTask('test:packages', {
+// One jsii-pacmak run for both targets packs the npm tarball once (npm pack is most of package:js).
+const packageBindings = project.addTask('package:bindings', {
+  description: 'Create the npm and PyPI packages in one jsii-pacmak run (needs compile first)',
+  exec: 'jsii-pacmak -v --target js --target python',
+});
+project.addTask('test:packages', {
   description: 'Build the jsii assembly and the npm and PyPI packages',
-  steps: [{ spawn: 'compile' }, { spawn: 'package-all' }],
+  steps: [{ spawn: 'compile' }, { spawn: packageBindings.name }],
 });
 const testRosetta = project.addTask('test:rosetta', {
   description: 'Compile every README and doc-comment example with jsii-rosetta (strict)',
@@ -179,12 +189,14 @@ const testInstall = project.addTask('test:install', {
   description: "Install the packed npm tarball into a new TypeScript app, as the README's Install says, and synthesize it",
   exec: 'bash test/install/run.sh',
 });
+/** Runs projen tasks at once: on 2 cores one step's I/O overlaps another's CPU. */
+const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh ${tasks.map(t => t.name).join(' ')}`;
 // The Python environment comes first: the preflight tests run moto from it.
 project.testTask.reset();
 project.testTask.spawn(testVenv);
 project.testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
-for (const task of [project.tasks.tryFind('eslint')!, typecheck, testPackages, testRosetta, testPython, testApiDocs, testInstall]) {
-  project.testTask.spawn(task);
-}
+project.testTask.spawn(project.compileTask);
+project.testTask.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
+project.testTask.exec(inParallel(testRosetta, testPython, testInstall));
 
 project.synth();
