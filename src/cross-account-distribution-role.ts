@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
-import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, partitionOf, resolveKey } from './private/key-reference';
+import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
 import { spell } from './private/rules/messages';
 
 /** Properties of a `CrossAccountDistributionRole`. */
@@ -167,7 +167,7 @@ export class CrossAccountDistributionRole extends Construct {
     if (!account || !region || account === concrete(here.account)) {
       throw constructionError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the alias ${aliasName} imported in stack ${aliasStack.node.path} (account ${account ?? 'unknown'}, Region ${region ?? 'unknown'}); an imported alias names a key of that stack's account and Region, but the keys a copy into this account uses belong to the source account. ${fix}`, this);
     }
-    return { resource: `arn:${partitionOf(region)}:kms:${region}:${account}:key/*`, aliasName };
+    return { resource: kmsArn(region, account, 'key/*'), aliasName };
   }
 
   /** One role per account: a second one would fail to deploy with a name conflict. */

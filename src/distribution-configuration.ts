@@ -193,8 +193,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       const owner = concrete(this.stack.account);
       return this.keys.requiredPolicy([this.keys.regionNeed(entry, owner)], owner, region);
     }
-    const env = keyEnvironment(entry.kmsKey);
-    return this.keys.requiredPolicy(this.keys.needsOn(entry.kmsKey), env.account, env.region ?? region);
+    return this.keys.requiredPolicyOn(entry.kmsKey, region);
   }
 
   /**
@@ -208,8 +207,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       const owner = concrete(this.stack.account);
       return this.keys.requiredPolicy(this.keys.sourceNeeds(owner), owner, this.stack.region);
     }
-    const env = keyEnvironment(this.sourceKey);
-    return this.keys.requiredPolicy(this.keys.needsOn(this.sourceKey), env.account, env.region ?? this.stack.region);
+    return this.keys.requiredPolicyOn(this.sourceKey, this.stack.region);
   }
 
   private entryOf(region: string): RegionDistribution {
@@ -267,8 +265,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         if (canEditPolicy(key)) {
           return { regions, source, managedByApp: true };
         }
-        const env = keyEnvironment(key);
-        const document = this.keys.requiredPolicy(this.keys.needsOn(key), env.account, env.region ?? this.stack.region);
+        const document = this.keys.requiredPolicyOn(key, this.stack.region);
         return { regions, source, managedByApp: false, keyArn: key.keyArn, requiredStatements: document.toJSON()?.Statement ?? [] };
       }),
     };
@@ -287,8 +284,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       if (isAwsManagedKeyId(name)) {
         continue;
       }
-      const env = keyEnvironment(key);
-      const document = this.keys.requiredPolicy(this.keys.needsOn(key), env.account, env.region ?? this.stack.region);
+      const document = this.keys.requiredPolicyOn(key, this.stack.region);
       if (document.isEmpty) {
         continue;
       }

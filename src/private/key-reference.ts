@@ -1,4 +1,4 @@
-import { Aws, Names, Resource, Stack, Token, aws_kms as kms, region_info as regionInfo } from 'aws-cdk-lib';
+import { Arn, Aws, Names, Resource, Stack, Token, aws_kms as kms, region_info as regionInfo } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /*
@@ -123,9 +123,9 @@ export function crossEnvironmentAliasOf(key: kms.IKey): string {
   return aliasName;
 }
 
-/** `arn:<partition>:kms:<region>:<account>:<alias name>`. */
-export function aliasArn(region: string, account: string, aliasName: string): string {
-  return `arn:${partitionOf(region)}:kms:${region}:${account}:${aliasName}`;
+/** The ARN of a KMS resource of an account and Region: `alias/<name>`, `key/<id>`, or `key/*` for all its keys. */
+export function kmsArn(region: string, account: string, resource: string): string {
+  return Arn.format({ partition: partitionOf(region), service: 'kms', region, account, resource });
 }
 
 /**
@@ -152,7 +152,7 @@ export function inOtherEnvironment(scope: IConstruct, key: kms.IKey): boolean {
 export function keyReferenceFrom(scope: IConstruct, key: kms.IKey): { resource: string; aliasName?: string } {
   if (inOtherEnvironment(scope, key)) {
     const keyStack = Stack.of(resolveKey(key));
-    return { resource: `arn:${partitionOf(keyStack.region)}:kms:${keyStack.region}:${keyStack.account}:key/*`, aliasName: crossEnvironmentAliasOf(key) };
+    return { resource: kmsArn(keyStack.region, keyStack.account, 'key/*'), aliasName: crossEnvironmentAliasOf(key) };
   }
   return { resource: resolveKey(key).keyArn };
 }

@@ -2,7 +2,7 @@ import { IResolveContext, Lazy, Reference, Resource, Stack, Tokenization, aws_ia
 import { IConstruct } from 'constructs';
 import { KEY_POLICY_MAX_BYTES } from './key-actions';
 import { KeyNeed, isListToken, keyPolicyStatements, keyPolicyStatementsJson } from './key-policy';
-import { aliasArn, canEditPolicy, concrete, crossEnvironmentAliasOf, describeKey, differs, inOtherEnvironment, isAlias, keyEnvironment, partitionOf, resolveKey } from './key-reference';
+import { canEditPolicy, concrete, crossEnvironmentAliasOf, describeKey, differs, inOtherEnvironment, isAlias, keyEnvironment, kmsArn, partitionOf, resolveKey } from './key-reference';
 import { RegionDistribution } from './region-distribution';
 import { AmiDistributionSettings } from '../region-options';
 import { constructionError, report } from './errors';
@@ -168,9 +168,18 @@ export class KeyWiring {
     return this.index.byKey.get(resolved) ?? [];
   }
 
-  /** The statements this distribution needs on a key, as a document (for keys whose policy is managed elsewhere). */
+  /** The statements for `needs`, as a document (for keys whose policy is managed elsewhere). */
   public requiredPolicy(needs: KeyNeed[], owner: string | undefined, region: string | undefined): iam.PolicyDocument {
     return new iam.PolicyDocument({ statements: keyPolicyStatements(needs, owner, partitionOf(region)) });
+  }
+
+  /**
+   * The statements this distribution needs on `key`, as a document; `region` stands for the key's Region
+   * where the key does not say (an imported alias is used in each entry's own Region).
+   */
+  public requiredPolicyOn(key: kms.IKey, region: string | undefined): iam.PolicyDocument {
+    const env = keyEnvironment(key);
+    return this.requiredPolicy(this.needsOn(key), env.account, env.region ?? region);
   }
 
   /** The distribution account, when another (known) account owns the key: its Image Builder copies with the key. */
@@ -190,7 +199,7 @@ export class KeyWiring {
   private kmsKeyIdFor(region: string, key: kms.IKey): string {
     const resolved = resolveKey(key);
     if (!Resource.isOwnedResource(resolved)) {
-      return isAlias(resolved) ? aliasArn(region, Stack.of(resolved).account, resolved.aliasName) : resolved.keyArn;
+      return isAlias(resolved) ? kmsArn(region, Stack.of(resolved).account, resolved.aliasName) : resolved.keyArn;
     }
     if (!inOtherEnvironment(this.model.scope, resolved)) {
       return resolved.keyArn;
@@ -201,7 +210,7 @@ export class KeyWiring {
     if (!here.dependencies.includes(keyStack)) {
       here.addStackDependency(keyStack, 'the KMS key of an Image Builder distribution Region');
     }
-    return aliasArn(keyStack.region, keyStack.account, crossEnvironmentAliasOf(key));
+    return kmsArn(keyStack.region, keyStack.account, crossEnvironmentAliasOf(key));
   }
 
   /** Records that this distribution uses an owned key; its statements are written when the app is synthesized. */
