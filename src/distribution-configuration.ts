@@ -59,8 +59,10 @@ export interface DistributionConfigurationProps extends AmiDistributionSettings 
 
   /**
    * The key that encrypts the AMI the build creates in the build Region (set by the recipe's block
-   * device mappings). Every account, organization and OU that receives the AMI in any Region gets the
-   * decrypt-side actions on it, and an encrypted AMI cannot be made public.
+   * device mappings). The target accounts of every Region (each copy reads the source AMI) and the
+   * accounts, organizations and OUs with launch permission in the build Region get the key-policy
+   * statements they need on it (`requiredSourceKeyPolicy()` lists them); consumers of other Regions use
+   * their Region's `kmsKey`. An encrypted AMI cannot be made public.
    *
    * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
    * @default - the source AMI is not encrypted with a customer managed key

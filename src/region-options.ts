@@ -159,7 +159,8 @@ export interface RegionDistributionOptions extends AmiDistributionSettings {
    * gives it an alias and writes the alias ARN. The library also adds the key-policy statements
    * every consumer needs to keys the app owns.
    *
-   * @default - the copy keeps the encryption of the source AMI, or the Region's default EBS encryption
+   * @default - the copy of an encrypted AMI is encrypted with the Region's default EBS key (`aws/ebs`, unless
+   * the account set another), which other accounts cannot use when it is AWS managed
    */
   readonly kmsKey?: kms.IKey;
 
