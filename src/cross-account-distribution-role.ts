@@ -1,7 +1,7 @@
 import { App, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
-import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
+import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_CREATE_ACTIONS, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
 import { spell } from './private/rules/messages';
@@ -30,9 +30,19 @@ export interface CrossAccountDistributionRoleProps {
   /**
    * Allow Image Builder to update launch templates of this account with the new AMI
    * (`launchTemplates` with this account's `accountId`), as AWS documents it: new versions of launch
-   * templates tagged `CreatedBy: EC2 Image Builder` (tag the templates Image Builder may update), and that tag.
+   * templates tagged `CreatedBy: EC2 Image Builder`, made the default when asked. Tag the templates Image
+   * Builder may update yourself (for example in the stack that creates them): the role cannot tag them.
+   *
+   * AWS's sample policy also lets the role tag any launch template `CreatedBy: EC2 Image Builder`, which lets
+   * whoever can assume the role tag any template of the account and then add versions to it. This role
+   * may put that tag only on templates that carry it already, or on a template as it is created
+   * (`ec2:CreateAction`). What remains: whoever can assume the role (Image Builder, and principals of the
+   * source accounts allowed `sts:AssumeRole` on it) can add versions to every template tagged
+   * `CreatedBy: EC2 Image Builder` in this account, in every Region, and make them the default; keep that
+   * tag for the templates Image Builder updates.
    *
    * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
    * @default false
    */
   readonly launchTemplateUpdates?: boolean;
@@ -102,11 +112,20 @@ export class CrossAccountDistributionRole extends Construct {
         resources: [launchTemplates],
         conditions: { StringEquals: { [`aws:ResourceTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } },
       }));
+      // AWS's sample lets the role put the tag on any template, and so add versions to any template after tagging
+      // it. Here the tag goes only on templates that carry it already, or on templates as they are created.
+      const requestTag = { [`aws:RequestTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value };
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ImageBuilderTagLaunchTemplates',
         actions: ['ec2:CreateTags'],
         resources: [launchTemplates],
-        conditions: { StringEquals: { [`aws:RequestTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } },
+        conditions: { StringEquals: { ...requestTag, [`aws:ResourceTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } },
+      }));
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ImageBuilderTagLaunchTemplatesOnCreate',
+        actions: ['ec2:CreateTags'],
+        resources: [launchTemplates],
+        conditions: { StringEquals: { ...requestTag, 'ec2:CreateAction': LAUNCH_TEMPLATE_CREATE_ACTIONS } },
       }));
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ImageBuilderDescribeLaunchTemplates',

@@ -113,6 +113,20 @@ const TOPOLOGIES: Topology[] = [
 async function wrongDecisions(t: Topology): Promise<{ requests: CatalogueRequest[]; wrong: string[] }> {
   const built = buildTopology(t);
   const deployment = deploy(built.app.synth(), built.parameters);
+  const requests = catalogue(t, keyViews(t, built, deployment), deployment.roles);
+  const wrong: string[] = [];
+  for (const request of requests) {
+    const decision = await decide(request);
+    if (decision.errors || decision.ignoredContextKeys.length > 0 || decision.allowed !== (request.expected === 'allow')) {
+      wrong.push(`${request.description}: expected ${request.expected}, got ${decision.allowed ? 'allow' : 'deny'}`
+        + `${decision.errors ? ` (evaluator: ${decision.errors})` : ''}${decision.ignoredContextKeys.length ? ` (context keys ${decision.ignoredContextKeys.join(', ')} do not apply to ${request.action})` : ''}`);
+    }
+  }
+  return { requests, wrong };
+}
+
+/** Each key of a topology as deployed: its ARN, policy and aliases. */
+function keyViews(t: Topology, built: ReturnType<typeof buildTopology>, deployment: ReturnType<typeof deploy>): Map<string, KeyView> {
   const views = new Map<string, KeyView>();
   for (const spec of t.keys) {
     if (t.imported) {
@@ -131,16 +145,7 @@ async function wrongDecisions(t: Topology): Promise<{ requests: CatalogueRequest
     expect(deployed.arn).toBe(`arn:aws:kms:${spec.region}:${spec.account}:key/${keyIdOf(stack.stackName, logicalId)}`);
     views.set(spec.id, { spec, arn: deployed.arn, policy: deployed.policy, aliases: deployed.aliases });
   }
-  const requests = catalogue(t, views, deployment.roles);
-  const wrong: string[] = [];
-  for (const request of requests) {
-    const decision = await decide(request);
-    if (decision.errors || decision.ignoredContextKeys.length > 0 || decision.allowed !== (request.expected === 'allow')) {
-      wrong.push(`${request.description}: expected ${request.expected}, got ${decision.allowed ? 'allow' : 'deny'}`
-        + `${decision.errors ? ` (evaluator: ${decision.errors})` : ''}${decision.ignoredContextKeys.length ? ` (context keys ${decision.ignoredContextKeys.join(', ')} do not apply to ${request.action})` : ''}`);
-    }
-  }
-  return { requests, wrong };
+  return views;
 }
 
 jest.setTimeout(60_000);
@@ -175,4 +180,29 @@ test('the suite can fail: a key policy that forgets one consumer is caught', asy
     }
   }
   expect(failed).toEqual(expect.arrayContaining([expect.stringMatching(/^launch account 222222222222 launches from the AMI in us-east-1: kms:Decrypt on use1/)]));
+});
+
+test('the suite can fail: with the tag statement of AWS\'s sample policy, the role takes over any launch template', async () => {
+  const t = TOPOLOGIES.find(topology => topology.launchTemplateUpdates)!;
+  const built = buildTopology(t);
+  const deployment = deploy(built.app.synth(), built.parameters);
+  // AWS's sample (cross-account-dist.html, IAM policies, step 5): the tag on any launch template.
+  const sampleTagStatement = {
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags'],
+    Resource: 'arn:aws:ec2:*:*:launch-template/*',
+    Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder' } },
+  };
+  const roles = deployment.roles.map(role => ({
+    ...role,
+    identityPolicies: [...role.identityPolicies, { name: 'AwsSample', policy: { Version: '2012-10-17', Statement: [sampleTagStatement] } }],
+  }));
+  const takeover = catalogue(t, keyViews(t, built, deployment), roles).filter(r => r.description.includes('tags an existing, untagged launch template'));
+  expect(takeover.length).toBeGreaterThan(0);
+  for (const request of takeover) {
+    expect((await decide(request)).allowed).toBe(true);
+  }
+  // Once tagged, the template takes new versions: the second step of the takeover.
+  const version = catalogue(t, keyViews(t, built, deployment), deployment.roles).find(r => r.description.includes('adds a version to a launch template tagged for Image Builder'))!;
+  expect((await decide(version)).allowed).toBe(true);
 });

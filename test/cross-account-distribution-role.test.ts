@@ -80,7 +80,14 @@ test('launch-template and SSM-parameter updates add only the actions they need, 
           Sid: 'ImageBuilderTagLaunchTemplates',
           Action: 'ec2:CreateTags',
           Resource: launchTemplates,
-          Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder' } },
+          // Only templates tagged already: tagging another template would open it to new versions.
+          Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
+        },
+        {
+          Sid: 'ImageBuilderTagLaunchTemplatesOnCreate',
+          Action: 'ec2:CreateTags',
+          Resource: launchTemplates,
+          Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'ec2:CreateAction': ['CreateLaunchTemplate', 'CreateLaunchTemplateVersion'] } },
         },
         { Sid: 'ImageBuilderDescribeLaunchTemplates', Action: 'ec2:DescribeLaunchTemplates', Resource: '*' },
         {

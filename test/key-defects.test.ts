@@ -162,7 +162,7 @@ test('5. launch-template updates: tagged templates only, and the tag itself', ()
   const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement;
   expect(statements.find((s: any) => s.Sid === 'ImageBuilderUpdateLaunchTemplates').Condition).toEqual({ StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } });
   expect(statements.find((s: any) => s.Sid === 'ImageBuilderTagLaunchTemplates')).toMatchObject({
-    Action: 'ec2:CreateTags', Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder' } },
+    Action: 'ec2:CreateTags', Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
   });
 });
 

@@ -78,6 +78,15 @@ export const LAUNCH_TEMPLATE_UPDATE_ACTIONS = ['ec2:CreateLaunchTemplateVersion'
 export const IMAGE_BUILDER_TAG = { key: 'CreatedBy', value: 'EC2 Image Builder' };
 
 /**
+ * The actions that may tag a launch template as they create it (`ec2:CreateAction`): tagging on create is
+ * authorized as `ec2:CreateTags` with that condition key, never an existing template.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permissions-for-launch-templates.html
+ */
+export const LAUNCH_TEMPLATE_CREATE_ACTIONS = ['CreateLaunchTemplate', 'CreateLaunchTemplateVersion'];
+
+/**
  * KMS limits a key policy to 32 KB.
  *
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit

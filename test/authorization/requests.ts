@@ -33,6 +33,7 @@ const PAGES = {
   organizations: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/share-amis-with-organizations-and-OUs.html',
   autoScaling: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html',
   serviceLinkedRole: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-builder-service-linked-role.html',
+  tagOnCreate: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html',
   grantIsForAwsResource: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource',
 };
 
@@ -184,9 +185,19 @@ export function catalogue(t: Topology, keys: Map<string, KeyView>, roles: Deploy
       });
       add(`target ${account}'s role adds a version to a launch template tagged for Image Builder`, PAGES.crossAccount, 'allow', ec2('ec2:CreateLaunchTemplateVersion', { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }));
       add(`target ${account}'s role makes that version the default`, PAGES.crossAccount, 'allow', ec2('ec2:ModifyLaunchTemplate', { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }));
-      add(`target ${account}'s role tags a launch template for Image Builder`, PAGES.crossAccount, 'allow', ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder' }));
+      add(`target ${account}'s role tags a launch template tagged for Image Builder`, PAGES.crossAccount, 'allow',
+        ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'], 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }));
+      add(`target ${account}'s role tags a launch template for Image Builder as it is created`, PAGES.tagOnCreate, 'allow',
+        ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'], 'ec2:CreateAction': 'CreateLaunchTemplate' }));
       add(`target ${account}'s role changes a launch template not tagged for Image Builder`, PAGES.crossAccount, 'deny', ec2('ec2:CreateLaunchTemplateVersion', { 'aws:ResourceTag/CreatedBy': 'someone else' }));
-      add(`target ${account}'s role puts another tag on a launch template`, PAGES.crossAccount, 'deny', ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'someone else' }));
+      add(`target ${account}'s role puts another tag on a launch template`, PAGES.crossAccount, 'deny', ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'someone else', 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }));
+      // Taking over a template: tag an existing, untagged template for Image Builder, then add a version to it.
+      add(`target ${account}'s role tags an existing, untagged launch template for Image Builder`, PAGES.tagOnCreate, 'deny',
+        ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'] }));
+      add(`target ${account}'s role tags an existing launch template tagged otherwise for Image Builder`, PAGES.tagOnCreate, 'deny',
+        ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'], 'aws:ResourceTag/CreatedBy': 'someone else' }));
+      add(`target ${account}'s role then adds a version to that template, still untagged`, PAGES.crossAccount, 'deny', ec2('ec2:CreateLaunchTemplateVersion', {}));
+      add(`target ${account}'s role then makes a version of that template the default`, PAGES.crossAccount, 'deny', ec2('ec2:ModifyLaunchTemplate', {}));
     }
   }
 
