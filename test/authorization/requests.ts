@@ -175,7 +175,7 @@ export function catalogue(t: Topology, keys: Map<string, KeyView>, roles: Deploy
     }
     if (t.launchTemplateUpdates) {
       const template = `arn:aws:ec2:${t.buildRegion}:${account}:launch-template/lt-0123456789abcdef0`;
-      const ec2 = (action: string, tags: Record<string, string>): Request => ({
+      const ec2 = (action: string, tags: Record<string, string | string[]>): Request => ({
         principal: session.principal,
         action,
         resource: template,
