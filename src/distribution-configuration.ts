@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
@@ -11,8 +11,13 @@ import { RuleContext, ackId } from './private/rules';
 import { addDistributionValidation } from './private/validation';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from './region-options';
 
-/** An EC2 Image Builder distribution configuration. */
-export interface IDistributionConfiguration extends IResource {
+/**
+ * An EC2 Image Builder distribution configuration.
+ *
+ * It is also aws-cdk-lib's `IDistributionConfigurationRef`: pass it where an L1 takes one, such as
+ * `CfnImagePipelineProps.distributionConfigurationArn`.
+ */
+export interface IDistributionConfiguration extends IResource, interfaces.aws_imagebuilder.IDistributionConfigurationRef {
   /**
    * The ARN of the distribution configuration.
    *
@@ -73,6 +78,11 @@ export interface DistributionConfigurationProps extends AmiDistributionSettings 
 abstract class DistributionConfigurationBase extends Resource implements IDistributionConfiguration {
   public abstract readonly distributionConfigurationArn: string;
   public abstract readonly distributionConfigurationName: string;
+
+  /** A reference to this distribution configuration, for aws-cdk-lib's L1 resources. */
+  public get distributionConfigurationRef(): interfaces.aws_imagebuilder.DistributionConfigurationReference {
+    return { distributionConfigurationArn: this.distributionConfigurationArn };
+  }
 
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.distributionConfigurationArn] });
@@ -347,6 +357,7 @@ class ImportedDistributionConfiguration extends DistributionConfigurationBase {
     public readonly distributionConfigurationArn: string,
     public readonly distributionConfigurationName: string,
   ) {
-    super(scope, id);
+    // The account and Region of an imported ARN are the configuration's own, not the importing stack's.
+    super(scope, id, { environmentFromArn: distributionConfigurationArn });
   }
 }
