@@ -111,6 +111,20 @@ describe('acknowledgements', () => {
     expect(dist).toBeDefined();
   });
 
+  test('an acknowledged OU of "*" passes synth with a warning, and no key policy opens to it', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1', { kmsKey: key, launchPermission: { organizationalUnits: ['*'] } });
+    Validations.of(stack).acknowledge({ id: 'cdk-imagebuilder-distribution:OrganizationalUnitArn', reason: 'we know' });
+    expect(synthError(stack)).toBe('');
+    expect(warningsOf(stack)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^Acknowledged cdk-imagebuilder-distribution:OrganizationalUnitArn: we know\. \[OrganizationalUnitArn\].*The value is left out of every key policy and role this library writes/),
+    ]));
+    const policy = JSON.stringify(Template.fromStack(stack).findResources('AWS::KMS::Key'));
+    expect(policy).not.toContain('PrincipalOrgPaths');
+    expect(policy).not.toContain('ImageBuilderLaunchByOrganizationalUnits');
+  });
+
   test('acknowledging another rule does not help', () => {
     const stack = newStack();
     new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1', { targetAccounts: ['123'] });

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CATALOG, ackId } from '../src/private/rules';
+import { CATALOG, RuleId, ackId } from '../src/private/rules';
+import { acknowledging } from '../src/private/rules/catalog';
 
 /*
  * The README's rule table, rendered from the catalog. `npx projen docs:rules` writes it between the markers;
@@ -13,10 +14,10 @@ export const END = '<!-- rules:end -->';
 
 export function ruleTable(): string {
   const rows = Object.entries(CATALOG).map(([id, rule]) =>
-    `| \`${id}\` | ${rule.level} | ${rule.phase === 'construction' ? 'the call' : 'synth'} | ${rule.source} | ${rule.prevents} |`);
+    `| \`${id}\` | ${rule.level} | ${rule.phase === 'construction' ? 'the call' : 'synth'} | ${rule.source} | ${rule.prevents} | ${acknowledging(id as RuleId)} |`);
   return [
-    '| rule | level | found by | source | the AWS failure it prevents |',
-    '| --- | --- | --- | --- | --- |',
+    '| rule | level | found by | source | the AWS failure it prevents | acknowledging it |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

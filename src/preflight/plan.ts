@@ -265,8 +265,8 @@ function templateKeyChecks(entries: EntryView[], account: string, env: Env): Che
       return {
         copyAccounts: [...c.targets, ...(owner !== account ? [account] : [])],
         launchAccounts: c.launch,
-        organizationIds: c.organizations.map(organizationIdFromArn),
-        organizationalUnitPaths: c.units.map(organizationalUnitPathFromArn),
+        organizationIds: c.organizations.flatMap(arn => organizationIdFromArn(arn) ?? []),
+        organizationalUnitPaths: c.units.flatMap(arn => organizationalUnitPathFromArn(arn) ?? []),
         autoScalingGrants: false,
       };
     });

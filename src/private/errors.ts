@@ -1,6 +1,6 @@
 import { Annotations, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { RuleId, ackId } from './rules/catalog';
+import { CATALOG, RuleDefinition, RuleId, ackId, leftOutId } from './rules/catalog';
 
 /*
  * The library's errors. aws-cdk-lib's `ValidationError` is internal to aws-cdk-lib and its constructor has
@@ -71,7 +71,8 @@ export function acknowledgement(scope: IConstruct, rule: RuleId): string | undef
 
 /**
  * Reports findings of the catalog on `scope`: warnings as acknowledgeable warnings; errors are returned for
- * `cdk synth` to fail, unless acknowledged, in which case they are recorded as info with the reason.
+ * `cdk synth` to fail, unless acknowledged, in which case they are recorded as info with the reason. An
+ * acknowledged error of a rule that guards key access is a warning instead: its value got no access.
  */
 export function report(scope: IConstruct, messages: Array<{ rule: RuleId; text: string; level: 'error' | 'warning' }>): string[] {
   const errors: string[] = [];
@@ -83,6 +84,9 @@ export function report(scope: IConstruct, messages: Array<{ rule: RuleId; text: 
     const reason = acknowledgement(scope, m.rule);
     if (reason === undefined) {
       errors.push(m.text);
+    } else if ((CATALOG[m.rule] as RuleDefinition).guardsKeyAccess) {
+      // The key statements take valid values only (key-statements.ts): acknowledged, the value still gets no access.
+      Annotations.of(scope).addWarningV2(leftOutId(m.rule), `Acknowledged ${ackId(m.rule)}: ${reason}. ${m.text} The value is left out of every key policy and role this library writes: it gets no access to the keys.`);
     } else {
       Annotations.of(scope).addInfo(`Acknowledged ${ackId(m.rule)}: ${reason}. ${m.text}`);
     }

@@ -1,5 +1,5 @@
-import { Lazy, Token, Tokenization, aws_iam as iam } from 'aws-cdk-lib';
-import { Audience, KeyNeed, StatementSpec, keyPolicyStatementsJson as statementsJson, split, statementSpecs } from './key-statements';
+import { Lazy, Stack, Token, Tokenization, aws_iam as iam } from 'aws-cdk-lib';
+import { Audience, ConcreteOf, KeyNeed, StatementSpec, keyPolicyStatementsJson as statementsJson, split, statementSpecs } from './key-statements';
 
 export type { KeyNeed } from './key-statements';
 
@@ -18,8 +18,8 @@ export function isListToken(value: string): boolean {
  * policy renders, without building aws-cdk-lib statement objects for every key of a large app.
  * test/key-policy.property.test.ts checks that both forms agree.
  */
-export function keyPolicyStatementsJson(needs: KeyNeed[], ownerAccount: string | undefined, partition: string): unknown[] {
-  return statementsJson(needs, ownerAccount, partition, isListToken);
+export function keyPolicyStatementsJson(needs: KeyNeed[], ownerAccount: string | undefined, partition: string, stack?: Stack): unknown[] {
+  return statementsJson(needs, ownerAccount, partition, isListToken, concreteIn(stack));
 }
 
 /**
@@ -28,8 +28,37 @@ export function keyPolicyStatementsJson(needs: KeyNeed[], ownerAccount: string |
  * with a `Sid` that says why; an account that copies is not listed again as a launcher; `kms:CreateGrant`
  * only in statements of its own, with `kms:GrantIsForAWSResource` or (for Auto Scaling) a grantee condition.
  */
-export function keyPolicyStatements(needs: KeyNeed[], ownerAccount: string | undefined, partition: string): iam.PolicyStatement[] {
-  return statementSpecs(needs, ownerAccount, partition).flatMap(spec => statementsOf(spec, partition));
+export function keyPolicyStatements(needs: KeyNeed[], ownerAccount: string | undefined, partition: string, stack?: Stack): iam.PolicyStatement[] {
+  return statementSpecs(needs, ownerAccount, partition, concreteIn(stack)).flatMap(spec => statementsOf(spec, partition));
+}
+
+/**
+ * What a value is at synth, for the key-policy statements: a token that `stack` resolves to a string (such as
+ * `Lazy.string`) or to a list of strings (`Lazy.list`) is checked as that value, like the rules check it; other
+ * tokens are known only at deploy time.
+ */
+export function concreteIn(stack: Stack | undefined): ConcreteOf {
+  return value => {
+    // The element of a list token (`#{Token[...]}`) is not a string token: ask for the list first.
+    const list = Tokenization.reverseList([value]);
+    if (!list && !Token.isUnresolved(value)) {
+      return value;
+    }
+    if (!stack) {
+      return undefined;
+    }
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    try {
+      const resolved: unknown = stack.resolve(list ?? value);
+      if (list) {
+        return Array.isArray(resolved) ? resolved.map(text) : undefined;
+      }
+      return text(resolved);
+    } catch {
+      // A token that cannot be resolved here is known only at deploy time.
+      return undefined;
+    }
+  };
 }
 
 /**

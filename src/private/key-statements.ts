@@ -1,4 +1,7 @@
+import { ACCOUNT_ID, ORGANIZATION_ID, OU_PATH, isString } from './identifiers';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, LAUNCH_ACTIONS, autoScalingGrantConditions } from './key-actions';
+
+export { organizationIdFromArn, organizationalUnitPathFromArn } from './identifiers';
 
 /*
  * The key-policy statements a key needs for the accounts, organizations and OUs that use it, as the JSON a
@@ -42,8 +45,9 @@ export interface StatementSpec {
  * gets a statement of its own (`<Sid>List<n>`).
  */
 export function keyPolicyStatementsJson(
-  needs: KeyNeed[], ownerAccount: string | undefined, partition: string, isList: (value: string) => boolean = () => false): unknown[] {
-  return statementSpecs(needs, ownerAccount, partition).flatMap(spec => split(spec, isList).map(({ sid, members, list }) => ({
+  needs: KeyNeed[], ownerAccount: string | undefined, partition: string, isList: (value: string) => boolean = () => false,
+  concreteOf: ConcreteOf = literal): unknown[] {
+  return statementSpecs(needs, ownerAccount, partition, concreteOf).flatMap(spec => split(spec, isList).map(({ sid, members, list }) => ({
     Sid: sid,
     Effect: 'Allow',
     Action: scalar(spec.actions),
@@ -80,12 +84,36 @@ export function split(spec: StatementSpec, isList: (value: string) => boolean): 
   ];
 }
 
-export function statementSpecs(needs: KeyNeed[], ownerAccount: string | undefined, partition: string): StatementSpec[] {
-  const notOwner = (accounts: string[]) => unique(accounts).filter(a => a !== ownerAccount);
+/**
+ * What a member is at synth: a literal (the value itself, or what a token stands for when that is known at
+ * synth), the values of a list token, or undefined when it is known only at deploy time.
+ */
+export type ConcreteOf = (value: string) => string | Array<string | undefined> | undefined;
+
+/** Every value is what it says (no tokens): the preflight command reads synthesized templates. */
+const literal: ConcreteOf = value => value;
+
+/**
+ * The statement specs for `needs`. Only valid members are taken: 12-digit accounts, organization IDs and OU
+ * paths of valid ARNs, and values known only at deploy time (`concreteOf`). Anything else is a value a rule
+ * reports (`AccountId`, `OrganizationArn`, `OrganizationalUnitArn`): acknowledged or not, it gets no access to
+ * the key. A list token with an invalid value is left out whole.
+ */
+export function statementSpecs(
+  needs: KeyNeed[], ownerAccount: string | undefined, partition: string, concreteOf: ConcreteOf = literal): StatementSpec[] {
+  const valid = (pattern: RegExp) => (values: readonly unknown[]): string[] => unique(values.filter(isString).filter(v => {
+    const concrete = concreteOf(v);
+    const ok = (c: string | undefined) => c === undefined || pattern.test(c);
+    return Array.isArray(concrete) ? concrete.length > 0 && concrete.every(ok) : ok(concrete);
+  }));
+  const accounts = valid(ACCOUNT_ID);
+  const notOwner = (values: readonly unknown[]) => accounts(values).filter(a => a !== ownerAccount);
   const copy = notOwner(needs.flatMap(n => n.copyAccounts));
   const launch = notOwner(needs.flatMap(n => n.launchAccounts)).filter(a => !copy.includes(a));
-  const organizations = unique(needs.flatMap(n => n.organizationIds));
-  const units = unique(needs.flatMap(n => n.organizationalUnitPaths));
+  const organizationIds = valid(ORGANIZATION_ID);
+  const unitPaths = valid(OU_PATH);
+  const organizations = organizationIds(needs.flatMap(n => n.organizationIds));
+  const units = unitPaths(needs.flatMap(n => n.organizationalUnitPaths));
   const scaling = needs.filter(n => n.autoScalingGrants);
   // Statements without members are dropped: the conditions are only built when some consumer needs them.
   const scalingConditions = scaling.length > 0 ? autoScalingGrantConditions(partition) : undefined;
@@ -109,14 +137,14 @@ export function statementSpecs(needs: KeyNeed[], ownerAccount: string | undefine
       sid: 'ImageBuilderAutoScalingGrantsForOrganizations',
       actions: GRANT_ACTIONS,
       audience: 'organizations',
-      members: unique(scaling.flatMap(n => n.organizationIds)),
+      members: organizationIds(scaling.flatMap(n => n.organizationIds)),
       conditions: scalingConditions,
     },
     {
       sid: 'ImageBuilderAutoScalingGrantsForOrganizationalUnits',
       actions: GRANT_ACTIONS,
       audience: 'organizationalUnits',
-      members: unique(scaling.flatMap(n => n.organizationalUnitPaths)),
+      members: unitPaths(scaling.flatMap(n => n.organizationalUnitPaths)),
       conditions: scalingConditions,
     },
   ];
@@ -126,22 +154,4 @@ export function statementSpecs(needs: KeyNeed[], ownerAccount: string | undefine
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-/** The organization ID (`o-...`) of an organization ARN; a malformed ARN is kept as it is (its rule reports it). */
-export function organizationIdFromArn(organizationArn: string): string {
-  return /:organization\/(o-[a-z0-9]+)$/.exec(organizationArn)?.[1] ?? organizationArn;
-}
-
-/**
- * An `aws:PrincipalOrgPaths` pattern for an OU ARN: `o-xxx/*\/ou-xxx/*`.
- *
- * The ARN names the organization and the OU but not the root and parent OUs on the path, so the
- * pattern matches the OU wherever it sits, and every OU below it (use it with `StringLike`).
- *
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
- */
-export function organizationalUnitPathFromArn(ouArn: string): string {
-  const match = /:ou\/(o-[a-z0-9]+)\/(ou-[0-9a-z]+-[0-9a-z]+)/.exec(ouArn);
-  return match ? `${match[1]}/*/${match[2]}/*` : ouArn;
 }

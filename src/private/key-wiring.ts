@@ -170,7 +170,7 @@ export class KeyWiring {
 
   /** The statements for `needs`, as a document (for keys whose policy is managed elsewhere). */
   public requiredPolicy(needs: KeyNeed[], owner: string | undefined, region: string | undefined): iam.PolicyDocument {
-    return new iam.PolicyDocument({ statements: keyPolicyStatements(needs, owner, partitionOf(region)) });
+    return new iam.PolicyDocument({ statements: keyPolicyStatements(needs, owner, partitionOf(region), Stack.of(this.model.scope)) });
   }
 
   /**
@@ -347,7 +347,7 @@ function statementsOf(key: kms.Key, wirings: Set<KeyWiring>): unknown[] {
   }
   const stack = Stack.of(key);
   const needs = [...wirings].flatMap(w => w.needsOn(key));
-  const statements = keyPolicyStatementsJson(needs, concrete(stack.account), partitionOf(stack.region));
+  const statements = keyPolicyStatementsJson(needs, concrete(stack.account), partitionOf(stack.region), stack);
   statementCache.set(key, { generation, statements });
   return statements;
 }

@@ -1,5 +1,5 @@
-import { Fn, Token } from 'aws-cdk-lib';
-import { organizationIdFromArn, organizationalUnitPathFromArn } from './key-statements';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { organizationIdFromArn, organizationalUnitPathFromArn } from './identifiers';
 import { LaunchPermission } from '../launch-permission';
 
 /** The launch group that makes an AMI public. */
@@ -29,24 +29,44 @@ function setIfNotEmpty(target: Record<string, string[]>, key: string, values: st
 }
 
 /**
- * The organization ID (`o-...`) of an organization ARN, for the `aws:PrincipalOrgID` condition.
- * An unresolved ARN yields a CloudFormation expression that selects it at deploy time.
+ * The organization ID (`o-...`) of an organization ARN, for the `aws:PrincipalOrgID` condition; undefined for
+ * an invalid ARN, which no policy takes. A token that `stack` resolves to a string (`Lazy.string`) is that
+ * string; other unresolved ARNs yield a CloudFormation expression that selects the ID at deploy time.
  */
-export function organizationIdOf(organizationArn: string): string {
+export function organizationIdOf(organizationArn: string, stack?: Stack): string | undefined {
   if (Token.isUnresolved(organizationArn)) {
-    return Fn.select(1, Fn.split('/', organizationArn));
+    const literal = literalIn(stack, organizationArn);
+    return literal === undefined ? Fn.select(1, Fn.split('/', organizationArn)) : organizationIdFromArn(literal);
   }
   return organizationIdFromArn(organizationArn);
 }
 
 /**
- * An `aws:PrincipalOrgPaths` pattern for an OU ARN (see `organizationalUnitPathFromArn`). An unresolved ARN
- * yields a CloudFormation expression that builds it at deploy time.
+ * An `aws:PrincipalOrgPaths` pattern for an OU ARN (see `organizationalUnitPathFromArn`); undefined for an
+ * invalid ARN. A token that `stack` resolves to a string is that string; other unresolved ARNs yield a
+ * CloudFormation expression that builds the pattern at deploy time.
  */
-export function organizationalUnitPathOf(ouArn: string): string {
+export function organizationalUnitPathOf(ouArn: string, stack?: Stack): string | undefined {
   if (Token.isUnresolved(ouArn)) {
+    const literal = literalIn(stack, ouArn);
+    if (literal !== undefined) {
+      return organizationalUnitPathFromArn(literal);
+    }
     const parts = Fn.split('/', ouArn);
     return Fn.join('', [Fn.select(1, parts), '/*/', Fn.select(2, parts), '/*']);
   }
   return organizationalUnitPathFromArn(ouArn);
+}
+
+/** The string a token stands for when it is known at synth (such as `Lazy.string`); undefined when it is not. */
+function literalIn(stack: Stack | undefined, value: string): string | undefined {
+  if (!stack) {
+    return undefined;
+  }
+  try {
+    const resolved: unknown = stack.resolve(value);
+    return typeof resolved === 'string' ? resolved : undefined;
+  } catch {
+    return undefined;
+  }
 }

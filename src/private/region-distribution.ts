@@ -1,4 +1,4 @@
-import { aws_kms as kms } from 'aws-cdk-lib';
+import { Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { organizationIdOf, organizationalUnitPathOf } from './launch-permission';
 import { LaunchPermission } from '../launch-permission';
@@ -97,8 +97,9 @@ export class RegionDistribution {
     return {
       targetAccounts: this.ami?.targetAccounts ?? [],
       launchAccounts: permission.accounts ?? [],
-      organizationIds: (permission.organizations ?? []).map(organizationIdOf),
-      organizationalUnitPaths: (permission.organizationalUnits ?? []).map(organizationalUnitPathOf),
+      // An invalid ARN has no ID: it gets no access to any key (its rule reports it).
+      organizationIds: (permission.organizations ?? []).flatMap(arn => organizationIdOf(arn, Stack.of(this.scope)) ?? []),
+      organizationalUnitPaths: (permission.organizationalUnits ?? []).flatMap(arn => organizationalUnitPathOf(arn, Stack.of(this.scope)) ?? []),
     };
   }
 }

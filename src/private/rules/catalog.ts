@@ -15,6 +15,13 @@ export interface RuleDefinition {
   readonly source: string;
   /** The AWS failure the rule prevents. */
   readonly prevents: string;
+  /**
+   * The rule checks values that key policies and roles take (who may use a key: accounts, organizations, OUs).
+   * Its error can be acknowledged, but acknowledging it never grants the value access: the value stays out of
+   * every key policy and role the library writes (`requiredKeyPolicy()` and the preflight record included),
+   * and `cdk synth` says so in a warning. Values that fail the rule are left out whether it is acknowledged or not.
+   */
+  readonly guardsKeyAccess?: true;
 }
 
 const API = (shape: string) => `API model \`${shape}\``;
@@ -62,15 +69,15 @@ export const CATALOG = {
   },
 
   // Accounts, organizations and launch permission.
-  AccountId: { level: 'error', phase: 'synth', source: API('AccountId') + ', in every field that holds one', prevents: 'an invalid account is rejected' },
+  AccountId: { level: 'error', phase: 'synth', source: API('AccountId') + ', in every field that holds one', prevents: 'an invalid account is rejected', guardsKeyAccess: true },
   ListSize: {
     level: 'error',
     phase: 'synth',
     source: 'API model list sizes (accounts 1536, organizations and OUs 25, licenses 50, launch templates 100, fast launch 1000); CloudFormation rejects empty lists',
     prevents: 'a list over its limit, or empty, is rejected',
   },
-  OrganizationArn: { level: 'error', phase: 'synth', source: API('OrganizationArn'), prevents: 'an organization ID passed where the ARN goes' },
-  OrganizationalUnitArn: { level: 'error', phase: 'synth', source: API('OrganizationalUnitArn'), prevents: 'an OU ID passed where the ARN goes' },
+  OrganizationArn: { level: 'error', phase: 'synth', source: API('OrganizationArn'), prevents: 'an organization ID passed where the ARN goes', guardsKeyAccess: true },
+  OrganizationalUnitArn: { level: 'error', phase: 'synth', source: API('OrganizationalUnitArn'), prevents: 'an OU ID passed where the ARN goes', guardsKeyAccess: true },
   LaunchPermissionGroup: { level: 'error', phase: 'synth', source: `[EC2 \`LaunchPermission.Group\`](${PAGE.launchPermission}): only \`all\``, prevents: 'an unknown launch group is rejected' },
   PublicEncryptedAmi: { level: 'error', phase: 'synth', source: `[EC2: make an AMI public](${PAGE.publicAmi})`, prevents: 'an AMI with encrypted snapshots cannot be public' },
 
@@ -157,4 +164,23 @@ export const ACK_PREFIX = 'cdk-imagebuilder-distribution:';
 
 export function ackId(rule: RuleId): string {
   return `${ACK_PREFIX}${rule}`;
+}
+
+/** The id of the warning an acknowledged error of a `guardsKeyAccess` rule gives: its value got no access. */
+export function leftOutId(rule: RuleId): string {
+  return `${ackId(rule)}:LeftOutOfPolicies`;
+}
+
+/** What acknowledging a rule does, in words (the README's rule table). */
+export function acknowledging(rule: RuleId): string {
+  const definition: RuleDefinition = CATALOG[rule];
+  if (definition.phase === 'construction') {
+    return 'not acknowledgeable: the call throws';
+  }
+  if (definition.level === 'warning') {
+    return 'silences the warning';
+  }
+  return definition.guardsKeyAccess
+    ? 'synth passes; the value stays out of every key policy and role (a warning says so)'
+    : 'synth passes (recorded as info)';
 }

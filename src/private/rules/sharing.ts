@@ -1,15 +1,13 @@
 import { Rule, at } from './context';
 import { Text, field, t } from './finding';
 import { Entry, entriesOf, fields, isStr, items, show } from './shape';
+import { ACCOUNT_ID, ORGANIZATION_ARN, OU_ARN } from '../identifiers';
 import { PUBLIC_USER_GROUP } from '../launch-permission';
 
 /*
  * Rules about who receives the AMI: account IDs, list sizes, organizations, OUs and launch groups.
  */
 
-const ACCOUNT_ID = /^[0-9]{12}$/;
-const ORGANIZATION_ARN = /^arn:aws[^:]*:organizations::[0-9]{12}:organization\/o-[a-z0-9]{10,32}$/;
-const OU_ARN = /^arn:aws[^:]*:organizations::[0-9]{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}/;
 
 const AMI = 'AmiDistributionConfiguration';
 const PERMISSION = [AMI, 'LaunchPermissionConfiguration'] as const;
