@@ -107,7 +107,7 @@ interface JsonResult {
 
 async function preflightJson(args: string[]) {
   const { code, out, err } = await preflight([...args, '--json']);
-  const report = JSON.parse(out) as { summary: { passed: number; failed: number; notCheckable: number }; checks: JsonResult[] };
+  const report = JSON.parse(out) as { summary: { passed: number; failed: number; unchecked: number; deployedByApp: number }; checks: JsonResult[] };
   return { code, err, ...report };
 }
 
@@ -141,7 +141,7 @@ test('a correct multi-account setup passes every check, and the exit code is 0',
   const { code, checks, summary } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
 
   expect(checks.filter(c => c.status !== 'pass')).toEqual([]);
-  expect(summary).toEqual({ passed: 7, failed: 0, notCheckable: 0 });
+  expect(summary).toEqual({ passed: 7, failed: 0, unchecked: 0, deployedByApp: 0 });
   expect(code).toBe(0);
   expect(resultOf(checks, 'key', { resource: euKeyArn }).message).toMatch(/grants the 4 statements its consumers need/);
   expect(resultOf(checks, 'cross-account-role', { account: TARGET }).message).toMatch(`trusts ${DIST}`);
@@ -228,15 +228,15 @@ test('the text report: failures first, each with its fix, the statements to add,
 
   const lines = out.split('\n');
   expect(lines[0]).toMatch(/^preflight: 1 distribution configuration in .*; caller arn:aws:sts::123456789012:user\/moto, Region us-east-1$/);
-  expect(lines[1]).toMatch(new RegExp(`^FAIL  key {17}${DIST}  eu-west-1  ${euKeyArn}: its policy does not grant 2 of the 2 statements .* Fix: add the missing statements`));
-  expect(lines[2]).toBe(`      + {"Sid":"ImageBuilderCopy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${TARGET}:root"},"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKeyWithoutPlaintext","kms:ReEncrypt*"],"Resource":"*"}`);
-  expect(lines[3]).toMatch(/^ {6}\+ \{"Sid":"ImageBuilderCreateGrantForAccounts"/);
-  expect(lines[4]).toMatch(new RegExp(`^PASS  cross-account-role  ${TARGET}  global  EC2ImageBuilderDistributionCrossAccountRole: trusts ${DIST}`));
-  expect(lines[5]).toBe('2 checks: 1 passed, 1 failed, 0 not checkable');
+  expect(lines[1]).toMatch(new RegExp(`^FAIL {6}key {17}${DIST}  eu-west-1  ${euKeyArn}: its policy does not grant 2 of the 2 statements .* Fix: add the missing statements`));
+  expect(lines[2]).toBe(`          + {"Sid":"ImageBuilderCopy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${TARGET}:root"},"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKeyWithoutPlaintext","kms:ReEncrypt*"],"Resource":"*"}`);
+  expect(lines[3]).toMatch(/^ {10}\+ \{"Sid":"ImageBuilderCreateGrantForAccounts"/);
+  expect(lines[4]).toMatch(new RegExp(`^PASS {6}cross-account-role  ${TARGET}  global  EC2ImageBuilderDistributionCrossAccountRole: trusts ${DIST}`));
+  expect(lines[5]).toBe('2 checks: 1 passed, 1 failed, 0 unchecked, 0 deployed by this app');
   expect(code).toBe(1);
 });
 
-test('without --assume-role-name, other accounts are not checkable (with the fix), and do not fail the run', async () => {
+test('without --assume-role-name, other accounts are not checkable (with the fix), and the run is incomplete (exit 3)', async () => {
   const app = synth(stack => {
     new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] }).addRegion('us-east-1');
   });
@@ -244,11 +244,11 @@ test('without --assume-role-name, other accounts are not checkable (with the fix
   const { code, checks } = await preflightJson(['preflight', '--app', app]);
 
   expect(resultOf(checks, 'cross-account-role', { account: TARGET })).toMatchObject({
-    status: 'skip',
-    message: `not checkable: no credentials for account ${TARGET} (the caller is in ${DIST})`,
+    status: 'unchecked',
+    message: `could not check EC2ImageBuilderDistributionCrossAccountRole: no credentials for account ${TARGET} (the caller is in ${DIST})`,
     fix: expect.stringMatching(/^pass --assume-role-name/),
   });
-  expect(code).toBe(0);
+  expect(code).toBe(3);
 });
 
 test('keys of the app and deploy-time values are reported as not checkable, never guessed', async () => {
@@ -261,11 +261,11 @@ test('keys of the app and deploy-time values are reported as not checkable, neve
   const { code, checks } = await preflightJson(['preflight', '--app', app]);
 
   expect(checks.map(c => [c.status, c.message])).toEqual(expect.arrayContaining([
-    ['skip', 'not checkable: a key of this app: the library writes its policy, deployed with the app'],
-    ['skip', 'not checkable: its ID or account is known only at deploy time'],
+    ['unchecked', 'not checkable: a key of this app: the library writes its policy, deployed with the app'],
+    ['unchecked', 'not checkable: its ID or account is known only at deploy time'],
   ]));
-  expect(checks.every(c => c.status === 'skip')).toBe(true);
-  expect(code).toBe(0);
+  expect(checks.every(c => c.status === 'unchecked')).toBe(true);
+  expect(code).toBe(3);
 });
 
 test('hand-written CfnDistributionConfiguration: the key statements are derived from the template', async () => {

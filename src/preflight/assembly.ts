@@ -28,12 +28,28 @@ export class AssemblyError extends Error {}
 
 type Json = Record<string, any>;
 
-function readJson(file: string): Json {
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON object from `file`; anything else is the assembly's fault, said in one line. */
+function readJson(file: string, what: string): Json {
+  let value: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf-8'));
+    value = JSON.parse(fs.readFileSync(file, 'utf-8'));
   } catch (e) {
-    throw new AssemblyError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new AssemblyError(`cannot read ${what} ${file}: ${String((e as Error).message).split('\n')[0]}. Fix: run 'cdk synth' again`);
   }
+  if (!isObj(value)) {
+    throw new AssemblyError(`${what} ${file} is not a JSON object. Fix: run 'cdk synth' again`);
+  }
+  return value;
+}
+
+/** A relative file name of the manifest, checked. */
+function fileIn(dir: string, name: unknown, what: string): string {
+  if (typeof name !== 'string' || name === '') {
+    throw new AssemblyError(`the manifest in ${dir} names no file for ${what}. Fix: run 'cdk synth' again`);
+  }
+  return path.join(dir, name);
 }
 
 /** `aws://123456789012/eu-west-1`, with `unknown-account` / `unknown-region` for environment-agnostic stacks. */
@@ -46,34 +62,48 @@ function environmentOf(environment: unknown): { account?: string; region?: strin
 }
 
 /** Every distribution configuration of the assembly in `dir`, stages included. */
-export function readAssembly(dir: string): FoundDistribution[] {
+export function readAssembly(dir: string, seen = new Set<string>()): FoundDistribution[] {
+  // A manifest that names its own directory (or an ancestor) as a stage would never end.
+  const real = fs.existsSync(dir) ? fs.realpathSync(dir) : dir;
+  if (seen.has(real)) {
+    throw new AssemblyError(`the cloud assembly ${dir} contains itself as a nested assembly. Fix: run 'cdk synth' again`);
+  }
+  seen.add(real);
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
     throw new AssemblyError(`${dir} is not a cloud assembly (no manifest.json): run 'cdk synth' first, or pass --app <cdk.out directory>`);
   }
-  const manifest = readJson(manifestFile);
+  const manifest = readJson(manifestFile, 'the manifest');
+  if (manifest.artifacts !== undefined && !isObj(manifest.artifacts)) {
+    throw new AssemblyError(`the manifest ${manifestFile} has no valid "artifacts" object. Fix: run 'cdk synth' again`);
+  }
   const found: FoundDistribution[] = [];
-  for (const artifact of Object.values<Json>(manifest.artifacts ?? {})) {
+  for (const [id, artifact] of Object.entries<unknown>(manifest.artifacts ?? {})) {
+    if (!isObj(artifact)) {
+      throw new AssemblyError(`the manifest ${manifestFile} has an artifact ${id} that is not an object. Fix: run 'cdk synth' again`);
+    }
+    const properties = isObj(artifact.properties) ? artifact.properties : {};
     if (artifact.type === 'cdk:cloud-assembly') {
-      found.push(...readAssembly(path.join(dir, artifact.properties.directoryName)));
+      // A stage: its own assembly in a subdirectory.
+      found.push(...readAssembly(fileIn(dir, properties.directoryName, `the nested assembly ${id}`), seen));
     } else if (artifact.type === 'aws:cloudformation:stack') {
-      found.push(...distributionsOfStack(dir, artifact));
+      found.push(...distributionsOfStack(dir, id, artifact, properties));
     }
   }
   return found;
 }
 
-function distributionsOfStack(dir: string, artifact: Json): FoundDistribution[] {
-  const template = readJson(path.join(dir, artifact.properties.templateFile));
-  const metadata: Record<string, Json[]> = {
-    ...artifact.metadata,
-    ...(artifact.additionalMetadataFile ? readJson(path.join(dir, artifact.additionalMetadataFile)) : {}),
+function distributionsOfStack(dir: string, id: string, artifact: Json, properties: Json): FoundDistribution[] {
+  const template = readJson(fileIn(dir, properties.templateFile, `the template of stack ${id}`), `the template of stack ${id}`);
+  const metadata: Record<string, unknown> = {
+    ...(isObj(artifact.metadata) ? artifact.metadata : {}),
+    ...(artifact.additionalMetadataFile ? readJson(fileIn(dir, artifact.additionalMetadataFile, `the metadata of stack ${id}`), `the metadata of stack ${id}`) : {}),
   };
   const records = new Map<string, LibraryRecord>();
   const paths = new Map<string, string>();
   for (const [constructPath, entries] of Object.entries(metadata)) {
-    for (const entry of entries ?? []) {
-      if (entry.type === PREFLIGHT_METADATA && entry.data?.logicalId) {
+    for (const entry of Array.isArray(entries) ? entries.filter(isObj) : []) {
+      if (entry.type === PREFLIGHT_METADATA && isObj(entry.data) && typeof entry.data.logicalId === 'string' && Array.isArray(entry.data.keys)) {
         records.set(entry.data.logicalId, entry.data as LibraryRecord);
       } else if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') {
         paths.set(entry.data, constructPath.replace(/^\//, ''));
@@ -81,14 +111,14 @@ function distributionsOfStack(dir: string, artifact: Json): FoundDistribution[] 
     }
   }
   const env = environmentOf(artifact.environment);
-  return Object.entries<Json>(template.Resources ?? {})
-    .filter(([, resource]) => resource.Type === 'AWS::ImageBuilder::DistributionConfiguration')
+  return Object.entries<unknown>(isObj(template.Resources) ? template.Resources : {})
+    .filter((e): e is [string, Json] => isObj(e[1]) && e[1].Type === 'AWS::ImageBuilder::DistributionConfiguration')
     .map(([logicalId, resource]) => ({
-      stack: artifact.displayName ?? artifact.properties.stackName ?? logicalId,
+      stack: String(artifact.displayName ?? properties.stackName ?? id),
       logicalId,
-      constructPath: paths.get(logicalId) ?? resource.Metadata?.['aws:cdk:path'],
+      constructPath: paths.get(logicalId) ?? (isObj(resource.Metadata) && typeof resource.Metadata['aws:cdk:path'] === 'string' ? resource.Metadata['aws:cdk:path'] : undefined),
       ...env,
-      properties: resource.Properties ?? {},
+      properties: isObj(resource.Properties) ? resource.Properties : {},
       library: records.get(logicalId),
     }));
 }

@@ -1,19 +1,26 @@
-import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
 /*
- * AWS access for the preflight: the caller (default credential chain: environment, profiles, SSO, instance
- * roles), credentials in other accounts through `--assume-role-name`, and one client per service, account
- * and Region. The SDK retries throttling and transient errors with backoff (adaptive mode, more attempts than
- * its default), and honours `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`, so the command can run
- * against an emulator.
+ * The AWS session layer of the command-line tool, apart from any verb: the caller (default credential chain:
+ * environment, profiles, SSO, instance roles), credentials in other accounts through an assumed role, one
+ * client per service, account and Region, and for every call a deadline that really aborts it, bounded
+ * retries with backoff, and the run's budget. Errors are classified (`classify`) into what the user can fix.
+ * The SDK honours `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`, so the tool can run against an emulator.
  */
 
-/** Client settings for every call: retries with backoff on throttling, bounded waits. */
-export const CLIENT_SETTINGS = {
-  retryMode: 'adaptive',
-  maxAttempts: 8,
-  requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
-} as const;
+/** How long calls may take, and how often they are tried. */
+export interface SessionSettings {
+  /** Deadline of one call, all its attempts and their backoff included (milliseconds). */
+  readonly callTimeoutMs: number;
+  /** Attempts of one call (throttling and transient errors are retried with backoff). */
+  readonly maxAttempts: number;
+  /** The run's budget (milliseconds): when it is spent, every call still waiting is aborted. */
+  readonly budgetMs: number;
+  /** The role to assume in accounts other than the caller's. */
+  readonly assumeRoleName?: string;
+}
+
+export const DEFAULT_SETTINGS: SessionSettings = { callTimeoutMs: 30_000, maxAttempts: 5, budgetMs: 300_000 };
 
 interface Credentials {
   readonly accessKeyId: string;
@@ -31,28 +38,171 @@ export interface Identity {
   readonly region: string;
 }
 
-/** Credentials cannot be had for an account: the checks there are not run. */
+/** What kept a call from answering, in the words the user needs. */
+export type FailureKind = 'timeout' | 'budget' | 'refused' | 'unreachable' | 'throttled' | 'expired' | 'denied' | 'no-access' | 'error';
+
+/** A check could not run: why, and how to fix it. Never a finding about the checked resource. */
 export class NoAccess extends Error {
-  constructor(message: string, public readonly fix: string) {
+  constructor(message: string, public readonly fix: string, public readonly kind: FailureKind = 'no-access') {
     super(message);
   }
 }
 
-type ClientClass<T> = new (config: Record<string, unknown>) => T;
+type Json = Record<string, any>;
 
-export class AwsAccess {
+/** The error code of an SDK error (`name`), e.g. `NoSuchEntity`, `NotFoundException`. */
+export const errorCode = (e: unknown): string => String((e as { name?: unknown } | undefined)?.name ?? '');
+
+const THROTTLING = /^(Throttling|ThrottlingException|ThrottledException|RequestThrottled|RequestThrottledException|TooManyRequestsException|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceededException|TransactionInProgressException|PriorRequestNotComplete|BandwidthLimitExceeded|LimitExceededException|EC2ThrottledException)$/;
+const EXPIRED = /^(ExpiredToken|ExpiredTokenException|RequestExpired|TokenRefreshRequired)$/;
+const INVALID_CREDENTIALS = /^(InvalidClientTokenId|UnrecognizedClientException|InvalidAccessKeyId|SignatureDoesNotMatch|AuthFailure|IncompleteSignature)$/;
+const DENIED = /AccessDenied|UnauthorizedOperation|AuthorizationError|NotAuthorized|Forbidden/i;
+const NETWORK = /^(ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNABORTED)$/;
+
+/** The network error code of an SDK error, if any (`ECONNREFUSED`, ...). */
+function networkCode(e: unknown): string | undefined {
+  for (let cause: any = e, depth = 0; cause && depth < 5; cause = cause.cause, depth++) {
+    if (typeof cause.code === 'string' && /^E[A-Z_]+$/.test(cause.code)) {
+      return cause.code;
+    }
+    // An error of another realm (as under jest) reaches us wrapped, with its code only in the message.
+    const inMessage = /\b(ECONNREFUSED|ETIMEDOUT|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNABORTED)\b/.exec(String(cause.message ?? ''));
+    if (inMessage) {
+      return inMessage[1];
+    }
+    if (Array.isArray(cause.errors)) {
+      const inner = cause.errors.map(networkCode).find((c: string | undefined) => c);
+      if (inner) {
+        return inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The call an error came from, as IAM names it (`kms:DescribeKey`), when the session made it. */
+export const callOf = (e: unknown): string | undefined => (e as { $call?: string } | undefined)?.$call;
+
+/**
+ * What an error of a call means for the user: the reason the call gave no usable answer and the fix. Service
+ * answers that a check interprets (NotFound, ...) are the check's business; this is for everything else.
+ */
+export function classify(e: unknown, settings: Pick<SessionSettings, 'callTimeoutMs' | 'budgetMs'>, endpoint?: string): NoAccess {
+  if (e instanceof NoAccess) {
+    return e;
+  }
+  const call = callOf(e) ?? 'the AWS call';
+  const name = errorCode(e);
+  const message = String((e as Error | undefined)?.message ?? e).split('\n')[0];
+  const attempts: number | undefined = (e as Json | undefined)?.$metadata?.attempts;
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  if (name === 'BudgetSpent') {
+    return new NoAccess(`the run's budget of ${seconds(settings.budgetMs)} was spent before ${call} answered`,
+      'raise --timeout, or check fewer Regions at once (--region-filter)', 'budget');
+  }
+  if (name === 'CallTimeout' || name === 'TimeoutError' || name === 'AbortError' || networkCode(e) === 'ETIMEDOUT') {
+    return new NoAccess(`no answer in ${seconds(settings.callTimeoutMs)} (${call})`,
+      `check the network path to ${endpoint ?? 'the AWS endpoint'} (proxy, VPC endpoint, AWS_ENDPOINT_URL), or raise --call-timeout`, 'timeout');
+  }
+  const network = networkCode(e);
+  if (network === 'ECONNREFUSED') {
+    return new NoAccess(`connection refused by ${endpoint ?? 'the AWS endpoint'} (${call})`,
+      'check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, the proxy settings and that the endpoint is reachable', 'refused');
+  }
+  if (network && NETWORK.test(network)) {
+    return new NoAccess(`cannot reach ${endpoint ?? 'the AWS endpoint'} (${network}, ${call})`,
+      'check the network, DNS and proxy settings, and the Region', 'unreachable');
+  }
+  if (THROTTLING.test(name)) {
+    return new NoAccess(`throttled (${name}) after ${attempts ?? 'all'} attempt${attempts === 1 ? '' : 's'} of ${call}`,
+      'run again later or with a lower --concurrency; other tools may be using the same account\'s API rate', 'throttled');
+  }
+  if (EXPIRED.test(name)) {
+    return new NoAccess(`the credentials have expired (${name}, ${call})`,
+      'refresh them (aws sso login, a new session token, or a new assume-role session) and run again', 'expired');
+  }
+  if (name === 'CredentialsProviderError') {
+    return new NoAccess(`no credentials found (${message})`,
+      'configure credentials (aws configure, aws sso login, or AWS_PROFILE) and a Region (AWS_REGION)', 'expired');
+  }
+  if (INVALID_CREDENTIALS.test(name)) {
+    return new NoAccess(`the credentials are not valid (${name}: ${message}, ${call})`,
+      'configure valid credentials (aws configure, aws sso login, or AWS_PROFILE)', 'expired');
+  }
+  if (DENIED.test(name)) {
+    return new NoAccess(`access denied to ${call} (${name})`,
+      `give the credentials ${call === 'the AWS call' ? 'read access for this check' : `the read-only permission ${call}`} (see README, "Preflight")`, 'denied');
+  }
+  return new NoAccess(`${call} failed: ${name || 'Error'}: ${message}`, 'see the error; run the command again once it is fixed', 'error');
+}
+
+type ClientClass<T> = new (config: Record<string, unknown>) => T;
+interface Sendable {
+  config: { serviceId?: string; endpoint?: () => Promise<{ hostname?: string; port?: number; protocol?: string }> };
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/** Rejects with `reason()` when `signal` aborts, whatever `promise` does (a pending backoff cannot outlive the deadline). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
+  if (signal.aborted) {
+    return Promise.reject(reason());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(v => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, e => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+  });
+}
+
+export class AwsSession {
+  public readonly settings: SessionSettings;
   private identityPromise?: Promise<Identity>;
   private readonly credentials = new Map<string, Promise<Credentials | undefined>>();
   private readonly clients = new Map<string, unknown>();
+  private readonly run = new AbortController();
+  private readonly budgetTimer: NodeJS.Timeout;
 
-  constructor(private readonly options: { readonly assumeRoleName?: string } = {}) {}
+  constructor(settings: Partial<SessionSettings> = {}) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.budgetTimer = setTimeout(() => this.run.abort(), this.settings.budgetMs);
+    this.budgetTimer.unref();
+  }
 
-  /** The caller; throws when there are no usable credentials or no Region. */
+  /** Whether the run's budget is spent. */
+  public get budgetSpent(): boolean {
+    return this.run.signal.aborted;
+  }
+
+  /** Stops the budget's timer and closes the clients' connections. */
+  public close() {
+    clearTimeout(this.budgetTimer);
+    for (const client of this.clients.values()) {
+      (client as { destroy?: () => void }).destroy?.();
+    }
+  }
+
+  /** The caller; throws (a `NoAccess`) when there are no usable credentials or no Region. */
   public identity(): Promise<Identity> {
     this.identityPromise ??= (async () => {
-      const sts = new STSClient({ ...CLIENT_SETTINGS });
-      const region = await sts.config.region();
-      const caller = await sts.send(new GetCallerIdentityCommand({}));
+      const sts = this.newClient(STSClient, {});
+      let region: string;
+      try {
+        region = await sts.config.region();
+      } catch (e) {
+        throw new NoAccess(`no Region configured (${(e as Error).message.split('\n')[0]})`, 'set AWS_REGION or a region in the profile');
+      }
+      let caller: Json;
+      try {
+        caller = await this.send<Json>(sts, new GetCallerIdentityCommand({}), 'sts:GetCallerIdentity');
+      } catch (e) {
+        throw classify(e, this.settings, await this.endpointOf(sts));
+      }
       return { account: caller.Account!, arn: caller.Arn!, partition: caller.Arn!.split(':')[1], region };
     })();
     return this.identityPromise;
@@ -64,9 +214,69 @@ export class AwsAccess {
     const credentials = await this.credentialsFor(account);
     const key = `${service.name}/${account}/${region ?? identity.region}`;
     if (!this.clients.has(key)) {
-      this.clients.set(key, new service({ ...CLIENT_SETTINGS, region: region ?? identity.region, ...(credentials ? { credentials } : {}) }));
+      this.clients.set(key, this.newClient(service, { region: region ?? identity.region, ...(credentials ? { credentials } : {}) }));
     }
     return this.clients.get(key) as T;
+  }
+
+  /**
+   * Sends `command` with the call's deadline and the run's budget. Errors keep the service's error (its
+   * name is the error code) and carry the call's IAM name in `$call`; a deadline or the budget rejects
+   * with `CallTimeout` / `BudgetSpent`.
+   */
+  public async send<O>(client: unknown, command: { constructor: { name: string } }, call?: string): Promise<O> {
+    const c = client as Sendable;
+    const name = call ?? `${String(c.config.serviceId ?? 'aws').toLowerCase().replace(/\s+/g, '')}:${command.constructor.name.replace(/Command$/, '')}`;
+    const deadline = AbortSignal.timeout(this.settings.callTimeoutMs);
+    const signal = AbortSignal.any([this.run.signal, deadline]);
+    const reason = () => Object.assign(new Error(this.run.signal.aborted ? 'budget spent' : 'call deadline passed'), {
+      name: this.run.signal.aborted ? 'BudgetSpent' : 'CallTimeout',
+      $call: name,
+    });
+    try {
+      return await raceAbort(c.send(command, { abortSignal: signal }) as Promise<O>, signal, reason);
+    } catch (e) {
+      if (signal.aborted && !(e as Json)?.$call) {
+        throw reason();
+      }
+      if (e && typeof e === 'object' && !(e as Json).$call) {
+        Object.defineProperty(e, '$call', { value: name, enumerable: false });
+      }
+      throw e;
+    }
+  }
+
+  /** The endpoint a client talks to, for messages: the configured one, or AWS's for its service and Region. */
+  public async endpointOf(client: unknown): Promise<string | undefined> {
+    const c = client as Sendable & { config: { region?: () => Promise<string> } };
+    const serviceId = String(c.config.serviceId ?? '');
+    const configured = process.env[`AWS_ENDPOINT_URL_${serviceId.toUpperCase().replace(/ /g, '_')}`] ?? process.env.AWS_ENDPOINT_URL;
+    if (configured) {
+      return configured;
+    }
+    try {
+      const endpoint = await c.config.endpoint?.();
+      if (endpoint?.hostname) {
+        return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
+      }
+      return `the ${serviceId} endpoint of ${await c.config.region?.()}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private newClient<T>(service: ClientClass<T>, config: Record<string, unknown>): T {
+    return new service({
+      retryMode: 'standard',
+      maxAttempts: this.settings.maxAttempts,
+      // The SDK only logs a passed requestTimeout unless told to throw; the call's AbortSignal bounds it too.
+      requestHandler: {
+        connectionTimeout: Math.min(10_000, this.settings.callTimeoutMs),
+        requestTimeout: this.settings.callTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
+      ...config,
+    });
   }
 
   /** The caller's own credentials (undefined) for its account; for another account, the assumed role's. */
@@ -75,7 +285,7 @@ export class AwsAccess {
     if (account === identity.account) {
       return undefined;
     }
-    const roleName = this.options.assumeRoleName;
+    const roleName = this.settings.assumeRoleName;
     if (!roleName) {
       throw new NoAccess(`no credentials for account ${account} (the caller is in ${identity.account})`,
         `pass --assume-role-name with a role the caller may assume in ${account} (e.g. OrganizationAccountAccessRole), or run the command with credentials of ${account}`);
@@ -83,14 +293,21 @@ export class AwsAccess {
     if (!this.credentials.has(account)) {
       this.credentials.set(account, (async () => {
         const roleArn = `arn:${identity.partition}:iam::${account}:role/${roleName}`;
-        const sts = new STSClient({ ...CLIENT_SETTINGS });
-        const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cdk-imagebuilder-distribution-preflight' }));
-        const c = assumed.Credentials!;
-        return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken, expiration: c.Expiration };
-      })().catch((e: Error) => {
-        throw new NoAccess(`cannot assume ${roleName} in account ${account}: ${e.name}: ${e.message}`,
-          `check that the role ${roleName} exists in ${account} and trusts ${identity.arn}`);
-      }));
+        const sts = this.newClient(STSClient, {});
+        try {
+          const assumed = await this.send<Json>(sts, new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cdk-imagebuilder-distribution-preflight' }), 'sts:AssumeRole');
+          const c = assumed.Credentials;
+          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+        } catch (e) {
+          if (DENIED.test(errorCode(e))) {
+            // STS answers the same for a role that does not exist and one whose trust policy leaves the caller out.
+            throw new NoAccess(`cannot assume ${roleArn}: sts:AssumeRole was denied (${errorCode(e)}): either no role ${roleName} exists in ${account}, or its trust policy does not let ${identity.arn} assume it, or the caller's policies deny sts:AssumeRole`,
+              `create ${roleName} in ${account} trusting ${identity.account} (or the caller's role), or allow the caller sts:AssumeRole on ${roleArn}`, 'denied');
+          }
+          const why = classify(e, this.settings, await this.endpointOf(sts));
+          throw new NoAccess(`cannot assume ${roleArn}: ${why.message}`, why.fix, why.kind);
+        }
+      })());
     }
     return this.credentials.get(account);
   }

@@ -4,16 +4,22 @@ import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { AwsAccess, NoAccess } from './aws';
+import { AwsSession, NoAccess, classify, errorCode } from './aws';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck } from './plan';
 import { keyPolicyCoverage, trustsAccount } from './policy-coverage';
 
 /*
  * The read-only AWS calls of each check, and what their answers mean. A check never throws: an error of
- * one account or Region becomes its own result, so that it hides no other.
+ * one account or Region becomes its own result, so that it hides no other. A check whose calls gave no
+ * usable answer (no answer in time, denied, throttled, expired credentials, no connection) is `unchecked`,
+ * never a pass.
  */
 
-export type Status = 'pass' | 'fail' | 'skip';
+/**
+ * `pass`: checked and fine; `fail`: checked and wrong (a finding); `unchecked`: could not be checked;
+ * `deploys`: a resource this app deploys and that does not exist yet (nothing to check before the deploy).
+ */
+export type Status = 'pass' | 'fail' | 'unchecked' | 'deploys';
 
 /** The outcome of one check, as the command prints it. */
 export interface Result {
@@ -37,26 +43,31 @@ const pass = (message: string): Outcome => ({ status: 'pass', message });
 const fail = (message: string, fix: string, extra: Partial<Outcome> = {}): Outcome => ({ status: 'fail', message, fix, ...extra });
 
 /** The error code of an SDK error (`name`), e.g. `NoSuchEntity`, `NotFoundException`. */
-const code = (e: unknown) => (e as { name?: string }).name ?? '';
+const code = errorCode;
 
 /** Runs one planned check. */
-export async function runCheck(aws: AwsAccess, planned: PlannedCheck): Promise<Result> {
+export async function runCheck(aws: AwsSession, planned: PlannedCheck): Promise<Result> {
   const { check } = planned;
   const base = { check: check.kind, account: check.account, region: check.region, resource: resourceOf(check), distributions: planned.distributions };
+  if (aws.budgetSpent) {
+    const why = classify(Object.assign(new Error('budget spent'), { name: 'BudgetSpent', $call: 'its first call' }), aws.settings);
+    return { ...base, status: 'unchecked', message: `could not check ${base.resource}: ${why.message}`, fix: why.fix };
+  }
   try {
     return { ...base, ...await outcomeOf(aws, check) };
   } catch (e) {
-    if (e instanceof NoAccess) {
-      return { ...base, status: 'skip', message: `not checkable: ${e.message}`, fix: e.fix };
-    }
-    const err = e as Error;
-    const denied = /AccessDenied|UnauthorizedOperation|AuthorizationError/i.test(code(e));
-    return {
-      ...base,
-      status: 'fail',
-      message: `${err.name}: ${err.message}`,
-      fix: denied ? 'give the credentials read access for this check (see README, "Preflight")' : 'see the error; run the command again once it is fixed',
-    };
+    const why = classify(e, aws.settings, e instanceof NoAccess ? undefined : await endpointOfCall(aws, check));
+    return { ...base, status: 'unchecked', message: `could not check ${base.resource}: ${why.message}`, fix: why.fix };
+  }
+}
+
+/** The endpoint of the service a failed call went to, for messages (connection refused, no answer). */
+async function endpointOfCall(aws: AwsSession, check: Check): Promise<string | undefined> {
+  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined }[check.kind];
+  try {
+    return service ? await aws.endpointOf(await aws.client(service as any, check.account!, check.kind === 'key' ? check.keyRegion : check.region)) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -73,7 +84,7 @@ function resourceOf(check: Check): string {
   }
 }
 
-async function outcomeOf(aws: AwsAccess, check: Check): Promise<Outcome> {
+async function outcomeOf(aws: AwsSession, check: Check): Promise<Outcome> {
   switch (check.kind) {
     case 'key': return keyOutcome(aws, check);
     case 'cross-account-role': return roleOutcome(aws, check);
@@ -82,7 +93,7 @@ async function outcomeOf(aws: AwsAccess, check: Check): Promise<Outcome> {
     case 'ssm-parameter': return parameterOutcome(aws, check);
     case 'organization': return organizationOutcome(aws, check);
     case 'organizational-unit': return organizationalUnitOutcome(aws, check);
-    case 'not-checkable': return { status: 'skip', message: `not checkable: ${check.reason}`, fix: check.fix };
+    case 'not-checkable': return { status: 'unchecked', message: `not checkable: ${check.reason}`, fix: check.fix };
   }
 }
 
@@ -91,11 +102,11 @@ async function outcomeOf(aws: AwsAccess, check: Check): Promise<Outcome> {
  * (EBS encrypts with nothing else), is not AWS managed when other accounts use it, and its policy grants
  * every statement `requiredKeyPolicy()` asks for.
  */
-async function keyOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'key' }>): Promise<Outcome> {
+async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }>): Promise<Outcome> {
   const kms = await aws.client(KMSClient, check.account, check.keyRegion);
   let metadata;
   try {
-    metadata = (await kms.send(new DescribeKeyCommand({ KeyId: check.keyId }))).KeyMetadata!;
+    metadata = (await aws.send<any>(kms, new DescribeKeyCommand({ KeyId: check.keyId }))).KeyMetadata!;
   } catch (e) {
     if (code(e) === 'NotFoundException') {
       return fail(`does not exist in account ${check.account}, Region ${check.keyRegion} (${check.uses.join(', ')}): "The specified keyId is invalid" at distribution.`,
@@ -122,7 +133,7 @@ async function keyOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'key' }>
   if (check.required.length === 0) {
     return pass(`${metadata.KeyState} symmetric key; only its own account uses it`);
   }
-  const policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: metadata.Arn, PolicyName: 'default' }))).Policy;
+  const policy = (await aws.send<any>(kms, new GetKeyPolicyCommand({ KeyId: metadata.Arn, PolicyName: 'default' }))).Policy;
   const coverage = keyPolicyCoverage(JSON.parse(policy ?? '{}'), check.required, metadata.Arn);
   if (coverage.missing.length > 0) {
     const denied = coverage.deniedBy.length > 0 ? ` (denied by ${coverage.deniedBy.join(', ')})` : '';
@@ -139,12 +150,12 @@ async function keyOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'key' }>
  *
  * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
  */
-async function roleOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'cross-account-role' }>): Promise<Outcome> {
+async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross-account-role' }>): Promise<Outcome> {
   const iam = await aws.client(IAMClient, check.account);
   const deploy = `deploy CrossAccountDistributionRole (sourceAccounts: ['${check.sourceAccount}']) in account ${check.account}`;
   let role;
   try {
-    role = (await iam.send(new GetRoleCommand({ RoleName: CROSS_ACCOUNT_ROLE }))).Role!;
+    role = (await aws.send<any>(iam, new GetRoleCommand({ RoleName: CROSS_ACCOUNT_ROLE }))).Role!;
   } catch (e) {
     if (code(e) === 'NoSuchEntity' || code(e) === 'NoSuchEntityException') {
       return fail(`does not exist in target account ${check.account}: the copy fails with AccessDenied on sts:AssumeRole.`, deploy);
@@ -158,18 +169,18 @@ async function roleOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'cross-
     return fail(`exists in ${check.account} but does not trust the distribution account ${check.sourceAccount}.`,
       `add ${check.sourceAccount} to the role's trust policy (sts:AssumeRole), or ${deploy}`);
   }
-  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE }));
-  if (!(attached.AttachedPolicies ?? []).some(p => p.PolicyName === CROSS_ACCOUNT_POLICY)) {
+  const attached = await aws.send<any>(iam, new ListAttachedRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE }));
+  if (!(attached.AttachedPolicies ?? []).some((p: { PolicyName?: string }) => p.PolicyName === CROSS_ACCOUNT_POLICY)) {
     return fail(`exists in ${check.account} but lacks the AWS managed policy ${CROSS_ACCOUNT_POLICY}.`, `attach arn:${identity.partition}:iam::aws:policy/${CROSS_ACCOUNT_POLICY} to the role`);
   }
   return pass(`trusts ${check.sourceAccount}${trust.conditional ? ' (under conditions the preflight does not evaluate)' : ''} and has ${CROSS_ACCOUNT_POLICY}`);
 }
 
 /** A launch template Image Builder updates must exist in its account and Region. */
-async function launchTemplateOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'launch-template' }>): Promise<Outcome> {
+async function launchTemplateOutcome(aws: AwsSession, check: Extract<Check, { kind: 'launch-template' }>): Promise<Outcome> {
   const ec2 = await aws.client(EC2Client, check.account, check.region);
   try {
-    const found = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [check.launchTemplateId] }));
+    const found = await aws.send<any>(ec2, new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [check.launchTemplateId] }));
     if ((found.LaunchTemplates ?? []).length > 0) {
       return pass('exists');
     }
@@ -182,10 +193,10 @@ async function launchTemplateOutcome(aws: AwsAccess, check: Extract<Check, { kin
 }
 
 /** The ECR repository a container image is distributed to must exist in the Region. */
-async function repositoryOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'ecr-repository' }>): Promise<Outcome> {
+async function repositoryOutcome(aws: AwsSession, check: Extract<Check, { kind: 'ecr-repository' }>): Promise<Outcome> {
   const ecr = await aws.client(ECRClient, check.account, check.region);
   try {
-    await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [check.repositoryName] }));
+    await aws.send<any>(ecr, new DescribeRepositoriesCommand({ repositoryNames: [check.repositoryName] }));
     return pass('exists');
   } catch (e) {
     if (code(e) === 'RepositoryNotFoundException') {
@@ -196,10 +207,10 @@ async function repositoryOutcome(aws: AwsAccess, check: Extract<Check, { kind: '
 }
 
 /** An existing SSM parameter is overwritten with the AMI ID: its data type must be the configured one. */
-async function parameterOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'ssm-parameter' }>): Promise<Outcome> {
+async function parameterOutcome(aws: AwsSession, check: Extract<Check, { kind: 'ssm-parameter' }>): Promise<Outcome> {
   const ssm = await aws.client(SSMClient, check.account, check.region);
   try {
-    const { Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: check.parameterName }));
+    const { Parameter: parameter } = await aws.send<any>(ssm, new GetParameterCommand({ Name: check.parameterName }));
     const dataType = parameter?.DataType ?? 'text';
     return dataType === check.dataType
       ? pass(`exists with data type ${dataType}`)
@@ -214,11 +225,11 @@ async function parameterOutcome(aws: AwsAccess, check: Extract<Check, { kind: 's
 }
 
 /** Organizations answers only for the caller's own organization. */
-async function callerOrganization(aws: AwsAccess): Promise<string | undefined> {
+async function callerOrganization(aws: AwsSession): Promise<string | undefined> {
   const identity = await aws.identity();
   const organizations = await aws.client(OrganizationsClient, identity.account);
   try {
-    return (await organizations.send(new DescribeOrganizationCommand({}))).Organization?.Arn;
+    return (await aws.send<any>(organizations, new DescribeOrganizationCommand({}))).Organization?.Arn;
   } catch (e) {
     if (/AccessDenied|AWSOrganizationsNotInUse/.test(code(e))) {
       throw new NoAccess(`the caller cannot read its organization (${code(e)})`, 'run the command with credentials of an account in the organization');
@@ -227,7 +238,7 @@ async function callerOrganization(aws: AwsAccess): Promise<string | undefined> {
   }
 }
 
-async function organizationOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'organization' }>): Promise<Outcome> {
+async function organizationOutcome(aws: AwsSession, check: Extract<Check, { kind: 'organization' }>): Promise<Outcome> {
   const own = await callerOrganization(aws);
   if (own === check.organizationArn) {
     return pass('is the caller\'s organization');
@@ -235,19 +246,19 @@ async function organizationOutcome(aws: AwsAccess, check: Extract<Check, { kind:
   const sameId = own !== undefined && own.split('/').pop() === check.organizationArn.split('/').pop();
   return sameId
     ? fail(`names organization ${check.organizationArn.split('/').pop()} with another management account than its ARN ${own}.`, `use the ARN ${own}`)
-    : { status: 'skip', message: `not checkable: the caller belongs to ${own}, and Organizations describes only the caller's own organization`, fix: 'run the command with credentials of an account in that organization' };
+    : { status: 'unchecked', message: `not checkable: the caller belongs to ${own}, and Organizations describes only the caller's own organization`, fix: 'run the command with credentials of an account in that organization' };
 }
 
-async function organizationalUnitOutcome(aws: AwsAccess, check: Extract<Check, { kind: 'organizational-unit' }>): Promise<Outcome> {
+async function organizationalUnitOutcome(aws: AwsSession, check: Extract<Check, { kind: 'organizational-unit' }>): Promise<Outcome> {
   const own = await callerOrganization(aws);
   const organizationId = /:ou\/(o-[a-z0-9]+)\//.exec(check.organizationalUnitArn)?.[1];
   if (!own || !own.endsWith(`/${organizationId}`)) {
-    return { status: 'skip', message: `not checkable: the OU belongs to ${organizationId}, the caller to ${own}`, fix: 'run the command with credentials of the OU\'s organization' };
+    return { status: 'unchecked', message: `not checkable: the OU belongs to ${organizationId}, the caller to ${own}`, fix: 'run the command with credentials of the OU\'s organization' };
   }
   const identity = await aws.identity();
   const organizations = await aws.client(OrganizationsClient, identity.account);
   try {
-    await organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: check.organizationalUnitArn.split('/').pop() }));
+    await aws.send<any>(organizations, new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: check.organizationalUnitArn.split('/').pop() }));
     return pass('exists');
   } catch (e) {
     if (code(e) === 'OrganizationalUnitNotFoundException') {

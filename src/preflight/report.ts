@@ -1,43 +1,71 @@
 import { Result } from './checks';
 
 /*
- * What the command prints: one line per check (result, check, account, Region, resource, what was found and
- * the fix), the statements to add under a failing key, and a summary line; or one JSON document for CI.
+ * What the command prints: notices first (what cannot be checked at all, and why), one line per check
+ * (result, check, account, Region, resource, what was found and the fix), the statements to add under a
+ * failing key, and a summary line; or one JSON document for CI. And the exit code the results call for.
  */
 
 export interface Summary {
   readonly passed: number;
   readonly failed: number;
-  readonly notCheckable: number;
+  /** Checks that could not run: never counted as passed. */
+  readonly unchecked: number;
+  /** Resources this app deploys that do not exist yet: checked once their stacks exist. */
+  readonly deployedByApp: number;
 }
+
+/** The exit codes of the command (README, "Preflight"). */
+export const EXIT = {
+  /** Everything needed was checked and passed (or is deployed by this app). */
+  OK: 0,
+  /** A check failed: a finding to fix. */
+  FINDINGS: 1,
+  /** The command could not run: usage, no or malformed assembly, no credentials. */
+  USAGE: 2,
+  /** Nothing failed, but some checks could not run (without --allow-unchecked). */
+  UNCHECKED: 3,
+} as const;
 
 export function summarize(results: Result[]): Summary {
   return {
     passed: results.filter(r => r.status === 'pass').length,
     failed: results.filter(r => r.status === 'fail').length,
-    notCheckable: results.filter(r => r.status === 'skip').length,
+    unchecked: results.filter(r => r.status === 'unchecked').length,
+    deployedByApp: results.filter(r => r.status === 'deploys').length,
   };
 }
 
-const LABEL = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
+/** 1 for findings, else 3 when something could not be checked (unless allowed), else 0. */
+export function exitCodeOf(results: Result[], options: { allowUnchecked?: boolean } = {}): number {
+  const s = summarize(results);
+  if (s.failed > 0) {
+    return EXIT.FINDINGS;
+  }
+  return s.unchecked > 0 && !options.allowUnchecked ? EXIT.UNCHECKED : EXIT.OK;
+}
 
-/** The text report: failures first, then what could not be checked, then what passed. */
-export function formatText(results: Result[], header: string): string {
-  const order = { fail: 0, skip: 1, pass: 2 };
-  const sorted = [...results].sort((a, b) => order[a.status] - order[b.status]);
-  const lines = [header];
+const LABEL = { pass: 'PASS', fail: 'FAIL', unchecked: 'UNCHECKED', deploys: 'DEPLOYS' } as const;
+const ORDER = { fail: 0, unchecked: 1, deploys: 2, pass: 3 } as const;
+
+/** The text report: notices, failures first, then what could not be checked, what the app deploys, what passed. */
+export function formatText(results: Result[], header: string, notices: string[] = []): string {
+  const sorted = [...results].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
+  const lines = [header, ...notices.map(n => `NOTE  ${n}`)];
   for (const r of sorted) {
     const where = [r.account ?? '-', r.region ?? 'global'].join('  ');
-    lines.push(`${LABEL[r.status]}  ${r.check.padEnd(19)} ${where}  ${r.resource}: ${r.message}${r.fix && r.status !== 'pass' ? ` Fix: ${r.fix}.` : ''}`);
+    // "could not check <resource>: ..." names the resource already.
+    const what = r.message.startsWith(`could not check ${r.resource}:`) ? r.message : `${r.resource}: ${r.message}`;
+    lines.push(`${LABEL[r.status].padEnd(9)} ${r.check.padEnd(19)} ${where}  ${what}${r.fix && r.status !== 'pass' ? ` Fix: ${r.fix}.` : ''}`);
     for (const statement of r.missingStatements ?? []) {
-      lines.push(`      + ${JSON.stringify(statement)}`);
+      lines.push(`          + ${JSON.stringify(statement)}`);
     }
   }
   const s = summarize(results);
-  lines.push(`${results.length} checks: ${s.passed} passed, ${s.failed} failed, ${s.notCheckable} not checkable`);
+  lines.push(`${results.length} checks: ${s.passed} passed, ${s.failed} failed, ${s.unchecked} unchecked, ${s.deployedByApp} deployed by this app`);
   return lines.join('\n');
 }
 
-export function formatJson(results: Result[], caller: unknown): string {
-  return JSON.stringify({ caller, summary: summarize(results), checks: results }, null, 2);
+export function formatJson(results: Result[], caller: unknown, notices: string[] = [], exitCode?: number): string {
+  return JSON.stringify({ caller, exitCode, notices, summary: summarize(results), checks: results }, null, 2);
 }

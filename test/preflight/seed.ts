@@ -1,6 +1,6 @@
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateOrganizationCommand, CreateOrganizationalUnitCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -36,16 +36,38 @@ export async function createKey(account: string, region: string, statements: obj
   return key.Arn!;
 }
 
+export interface CrossAccountRoleOptions {
+  /** Attach Ec2ImageBuilderCrossAccountDistributionAccess (default true). */
+  readonly managedPolicy?: boolean;
+  /** Keys the role may use for copies (an inline policy with the copy actions and kms:CreateGrant). */
+  readonly keyArns?: string[];
+  /** The trust policy's statements, instead of one that trusts `trusts`. */
+  readonly trustStatements?: object[];
+}
+
 /** `EC2ImageBuilderDistributionCrossAccountRole` in `account`, trusting `trusts`, with or without its managed policy. */
-export async function createCrossAccountRole(account: string, trusts: string, options: { managedPolicy?: boolean } = {}) {
+export async function createCrossAccountRole(account: string, trusts: string, options: CrossAccountRoleOptions = {}) {
   const iam = await client(IAMClient, account);
   await iam.send(new CreateRoleCommand({
     RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
     AssumeRolePolicyDocument: JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${trusts}:root` }, Action: 'sts:AssumeRole' }],
+      Statement: options.trustStatements ?? [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${trusts}:root` }, Action: 'sts:AssumeRole' }],
     }),
   }));
+  if (options.keyArns?.length) {
+    await iam.send(new PutRolePolicyCommand({
+      RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
+      PolicyName: 'Keys',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'], Resource: options.keyArns },
+          { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: options.keyArns, Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+        ],
+      }),
+    }));
+  }
   if (options.managedPolicy ?? true) {
     await iam.send(new AttachRolePolicyCommand({
       RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
