@@ -1,6 +1,7 @@
 import { App, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
+import { ACCOUNT_ID } from './private/identifiers';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_CREATE_ACTIONS, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
@@ -98,7 +99,7 @@ export class CrossAccountDistributionRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: CrossAccountDistributionRole.ROLE_NAME,
       description: 'Lets EC2 Image Builder in the source accounts copy AMIs into this account',
-      assumedBy: new iam.CompositePrincipal(...props.sourceAccounts.map(trustedAccount)),
+      assumedBy: new iam.CompositePrincipal(...props.sourceAccounts.map((account, i) => this.trustedAccount(account, i))),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(CrossAccountDistributionRole.MANAGED_POLICY_NAME)],
     });
 
@@ -189,6 +190,30 @@ export class CrossAccountDistributionRole extends Construct {
     return { resource: kmsArn(region, account, 'key/*'), aliasName };
   }
 
+  /**
+   * A source account as a principal; a list token (a list parameter) becomes the list itself. A value that is
+   * not an account ID never goes into the trust policy: the call stops, so there is nothing to acknowledge.
+   */
+  private trustedAccount(account: string, index: number): iam.IPrincipal {
+    if (isListToken(account)) {
+      return new AccountListPrincipal([account]);
+    }
+    const problem = (value: unknown) => `CrossAccountDistributionRole: ${spell('sourceAccounts')}[${index}] is ${JSON.stringify(value)}: an account ID is exactly 12 digits, and the role's trust policy takes nothing else. Fix: pass the 12-digit ID of the account that runs the image pipeline (keep leading zeros; write it as a string).`;
+    if (typeof account !== 'string' || (!Token.isUnresolved(account) && !ACCOUNT_ID.test(account))) {
+      throw constructionError('AccountId', problem(account), this);
+    }
+    if (Token.isUnresolved(account)) {
+      // A token known at synth (such as Lazy.string) is checked when the app is synthesized; not acknowledgeable.
+      this.node.addValidation({
+        validate: () => {
+          const value: unknown = Stack.of(this).resolve(account);
+          return typeof value === 'string' && !ACCOUNT_ID.test(value) ? [`[AccountId] ${problem(value)}`] : [];
+        },
+      });
+    }
+    return new iam.AccountPrincipal(account);
+  }
+
   /** One role per account: a second one would fail to deploy with a name conflict. */
   private claimAccount(stack: Stack) {
     const root = this.node.root;
@@ -206,7 +231,3 @@ export class CrossAccountDistributionRole extends Construct {
   }
 }
 
-/** A source account as a principal; a list token (a list parameter) becomes the list itself. */
-function trustedAccount(account: string): iam.IPrincipal {
-  return isListToken(account) ? new AccountListPrincipal([account]) : new iam.AccountPrincipal(account);
-}

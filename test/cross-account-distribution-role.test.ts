@@ -1,5 +1,7 @@
-import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Lazy, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as fc from 'fast-check';
+import { propertyRuns } from './property-runs';
 import { CrossAccountDistributionRole } from '../src';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -114,4 +116,28 @@ test('a second role in the same account is a clear error, in the same stack or a
 
 test('no source account is an error', () => {
   expect(() => new CrossAccountDistributionRole(targetStack(), 'Role', { sourceAccounts: [] })).toThrow(/sourceAccounts is empty/);
+});
+
+test('a source account that is not an account ID never reaches the trust policy: the call stops', () => {
+  for (const account of ['*', '', '123', 'arn:aws:iam::888888888888:root', 'o-aaaaaaaaaa', '1234567890123']) {
+    const stack = targetStack();
+    expect(() => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111', account] }))
+      .toThrow(new RegExp(`\\[AccountId\\] CrossAccountDistributionRole: sourceAccounts\\[1\\] is ${JSON.stringify(account).replace(/[*]/g, '\\*')}: an account ID is exactly 12 digits`));
+  }
+});
+
+test('generated source accounts that are not account IDs, written or as tokens known at synth, never reach a trust policy', () => {
+  const invalid = fc.oneof(fc.constantFrom('*', '', '?', 'arn:aws:iam::*:root'), fc.stringMatching(/^[0-9*? ]{0,14}$/), fc.string()).filter(v => !/^[0-9]{12}$/.test(v));
+  fc.assert(fc.property(invalid, fc.boolean(), (account, lazy) => {
+    const stack = targetStack();
+    const value = lazy ? Lazy.string({ produce: () => account }) : account;
+    let error = '';
+    try {
+      new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111', value] });
+      (stack.node.root as App).synth();
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    expect(error).toContain('[AccountId] CrossAccountDistributionRole: sourceAccounts[1] is');
+  }), { numRuns: propertyRuns(0.25) });
 });
