@@ -58,6 +58,9 @@ export interface CrossAccountDistributionRoleProps {
   readonly ssmParameterNames?: string[];
 }
 
+/** The ARN of one KMS key (or one alias): no wildcard, a 12-digit account. */
+const ONE_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/[^*?]+$/;
+
 /** Which account already has the role in an app: IAM names are global to an account. */
 const rolesByAccount = new WeakMap<App | Construct, Map<string, string>>();
 
@@ -172,7 +175,12 @@ export class CrossAccountDistributionRole extends Construct {
   private referenceOf(key: kms.IKey, index: number): { resource: string; aliasName?: string } {
     const resolved = resolveKey(key);
     if (Resource.isOwnedResource(resolved) || !isAlias(resolved)) {
-      return keyReferenceFrom(this, key);
+      const reference = keyReferenceFrom(this, key);
+      // A pattern (`key/*`, an account or Region of `*`) would give the role every key it matches.
+      if (reference.aliasName === undefined && !Token.isUnresolved(reference.resource) && !ONE_KEY_ARN.test(reference.resource)) {
+        throw constructionError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is ${JSON.stringify(reference.resource)}, which is not the ARN of one KMS key; the role would get the copy actions on every key it matches. Fix: pass each key by its ARN, arn:aws:kms:<region>:<source account>:key/<key id>.`, this);
+      }
+      return reference;
     }
     // An alias imported by name: the key is in the account and Region of the stack it was imported in.
     const aliasName = resolved.aliasName;

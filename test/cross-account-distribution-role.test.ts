@@ -141,3 +141,11 @@ test('generated source accounts that are not account IDs, written or as tokens k
     expect(error).toContain('[AccountId] CrossAccountDistributionRole: sourceAccounts[1] is');
   }), { numRuns: propertyRuns(0.25) });
 });
+
+test('a key ARN that is a pattern never reaches the role policy: the call stops', () => {
+  for (const arn of ['arn:aws:kms:us-east-1:111111111111:key/*', 'arn:aws:kms:*:*:key/*', 'arn:aws:kms:us-east-1:111111111111:alias/*', 'arn:aws:kms:us-east-1:*:key/1234abcd-12ab-34cd-56ef-1234567890ab']) {
+    const stack = targetStack();
+    expect(() => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], keys: [kms.Key.fromKeyArn(stack, 'Key', arn)] }))
+      .toThrow(/\[CrossAccountRoleKey\] CrossAccountDistributionRole: keys\[0\] is .*which is not the ARN of one KMS key/);
+  }
+});
