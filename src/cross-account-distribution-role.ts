@@ -139,6 +139,12 @@ export class CrossAccountDistributionRole extends Construct {
     }
 
     const parameters = props.ssmParameterNames ?? [];
+    parameters.forEach((name, i) => {
+      // A name with `*` or `?` would be a pattern in the policy: the role could overwrite every parameter it matches.
+      if (typeof name !== 'string' || (!Token.isUnresolved(name) && !isListToken(name) && !/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(name))) {
+        throw constructionError('SsmParameterName', `CrossAccountDistributionRole: ${spell('ssmParameterNames')}[${i}] is ${JSON.stringify(name)}, which is not a parameter name (1 to 1011 letters, digits and '_.-/'); the role's policy names single parameters only. Fix: give the parameter's full name, e.g. '/golden/ami-id'.`, this);
+      }
+    });
     if (parameters.length > 0) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ImageBuilderUpdateSsmParameters',

@@ -149,3 +149,11 @@ test('a key ARN that is a pattern never reaches the role policy: the call stops'
       .toThrow(/\[CrossAccountRoleKey\] CrossAccountDistributionRole: keys\[0\] is .*which is not the ARN of one KMS key/);
   }
 });
+
+test('a parameter name that is a pattern never reaches the role policy: the call stops', () => {
+  for (const name of ['*', '/golden/*', 'golden?', '', '/golden/ami id']) {
+    const stack = targetStack();
+    expect(() => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], ssmParameterNames: ['/golden/ami-id', name] }))
+      .toThrow(/\[SsmParameterName\] CrossAccountDistributionRole: ssmParameterNames\[1\] is .*which is not a parameter name/);
+  }
+});
