@@ -46,17 +46,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     module: 'cdk_imagebuilder_distribution',
   },
 
-  // The preflight command (src/preflight) calls AWS with the SDK for JavaScript v3. jsii packages bundle their
-  // non-jsii dependencies, so the npm tarball and the Python wheel carry them.
-  bundledDeps: [
-    '@aws-sdk/client-ec2@^3.1164.0',
-    '@aws-sdk/client-ecr@^3.1164.0',
-    '@aws-sdk/client-iam@^3.1164.0',
-    '@aws-sdk/client-kms@^3.1164.0',
-    '@aws-sdk/client-organizations@^3.1164.0',
-    '@aws-sdk/client-ssm@^3.1164.0',
-    '@aws-sdk/client-sts@^3.1164.0',
-  ],
+  // The preflight command (src/preflight) calls AWS with the SDK for JavaScript v3. The compile task bundles the
+  // command and the SDK clients into one file (lib/preflight/cli.js, see projenrc/bundle-preflight.js), so the packages
+  // carry no dependency tree: the clients are devDependencies, used by the bundler and the tests only.
   // `npx cdk-imagebuilder-distribution preflight`, in TypeScript and Python projects alike.
   bin: { 'cdk-imagebuilder-distribution': 'lib/preflight/cli.js' },
 
@@ -69,6 +61,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv@^8',
     'fast-check@^4',
     'cdk-nag@^2',
+    'esbuild@^0.28',
+    '@aws-sdk/client-ec2@^3.1164.0',
+    '@aws-sdk/client-ecr@^3.1164.0',
+    '@aws-sdk/client-iam@^3.1164.0',
+    '@aws-sdk/client-kms@^3.1164.0',
+    '@aws-sdk/client-organizations@^3.1164.0',
+    '@aws-sdk/client-ssm@^3.1164.0',
+    '@aws-sdk/client-sts@^3.1164.0',
   ],
 
   jestOptions: {
@@ -89,6 +89,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // A 0.x version until the API settles (see CHANGELOG.md); projen would otherwise write 0.0.0.
 project.package.addVersion('0.1.0');
+
+// The preflight command as the package runs it: jsii compiles src/preflight like the rest of src, then one esbuild
+// run replaces lib/preflight/cli.js with the command and everything it imports (projenrc/bundle-preflight.js).
+project.compileTask.exec('node projenrc/bundle-preflight.js');
+// The package ships the bundle only; the other compiled files of the command would need the SDK clients.
+project.addPackageIgnore('/lib/preflight/*');
+project.addPackageIgnore('!/lib/preflight/cli.js');
+project.addPackageIgnore('!/lib/preflight/THIRD-PARTY-LICENSES.txt');
 
 for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
   project.addPackageIgnore(pattern);
@@ -189,6 +197,10 @@ const testInstall = project.addTask('test:install', {
   description: "Install the packed npm tarball into a new TypeScript app, as the README's Install says, and synthesize it",
   exec: 'bash test/install/run.sh',
 });
+const testPackageSize = project.addTask('test:package-size', {
+  description: 'Fail when the npm tarball or the wheel is 2 MB or more, or the tarball carries a dependency tree',
+  exec: 'bash test/package-size.sh',
+});
 /** Runs projen tasks at once: on 2 cores one step's I/O overlaps another's CPU. */
 const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh ${tasks.map(t => t.name).join(' ')}`;
 // The Python environment comes first: the preflight tests run moto from it.
@@ -197,6 +209,6 @@ project.testTask.spawn(testVenv);
 project.testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
 project.testTask.spawn(project.compileTask);
 project.testTask.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
-project.testTask.exec(inParallel(testRosetta, testPython, testInstall));
+project.testTask.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize));
 
 project.synth();
