@@ -1,6 +1,8 @@
+import { Token } from 'aws-cdk-lib';
 import { RuleId } from './catalog';
 import { Finding, Path, Text } from './finding';
-import { Entry, Obj } from './shape';
+import { Entry, Obj, PseudoParameters } from './shape';
+import { partitionOf } from '../key-reference';
 
 /** Facts the CloudFormation shape does not hold, from the construct (or the resource's stack for the aspect). */
 export interface RuleContext {
@@ -18,10 +20,24 @@ export interface RuleContext {
   readonly sourceKeyProblem?: string;
   /** Per entry index: the Region of its ECR repository, when known, and how messages name the repository. */
   readonly repositories?: Readonly<Record<number, { readonly region?: string; readonly name: string }>>;
-  /** The key that encrypts the AMI in the build Region, if any. */
-  readonly sourceKey?: { readonly name: string; readonly awsManaged: boolean };
+  /**
+   * The key that encrypts the AMI in the build Region, if any, with its Region when known (`unknown` for a key
+   * of this app in a stack without an explicit Region).
+   */
+  readonly sourceKey?: { readonly name: string; readonly awsManaged: boolean; readonly region?: string | 'unknown' };
   /** Other distribution configurations of the app whose name is the same once Image Builder ignores case. */
   readonly nameCollisions?: string[];
+}
+
+/** The pseudo parameters of the resource's stack that are concrete: its Region, account and partition. */
+export function pseudoOf(context: RuleContext): PseudoParameters {
+  const region = context.buildRegion;
+  const partition = region === undefined ? undefined : partitionOf(region);
+  return {
+    'AWS::Region': region,
+    'AWS::AccountId': context.ownerAccount,
+    'AWS::Partition': partition !== undefined && !Token.isUnresolved(partition) ? partition : undefined,
+  };
 }
 
 export type Rule = (config: Obj, context: RuleContext) => Finding[];

@@ -25,25 +25,45 @@ export function isIntrinsic(v: unknown): boolean {
 export const UNKNOWN = '\u0000';
 
 /**
- * The text of a value with its deploy-time parts replaced by a placeholder: a string as it is, an
- * `Fn::Join` of its parts, an `Fn::Sub` template with its variables (literal ones written in).
+ * The values of CloudFormation's pseudo parameters (`AWS::Region`, `AWS::AccountId`, `AWS::Partition`) in the
+ * resource's stack, where they are concrete: `Aws.REGION` (`{ "Ref": "AWS::Region" }`) and `${AWS::Region}` in
+ * `Fn::Sub` are the stack's Region, whatever entry they stand in.
  */
-export function literalText(v: unknown): string | undefined {
+export type PseudoParameters = Readonly<Partial<Record<'AWS::Region' | 'AWS::AccountId' | 'AWS::Partition', string>>>;
+
+const NO_PSEUDO: PseudoParameters = {};
+
+function pseudoValue(pseudo: PseudoParameters, name: string): string | undefined {
+  const value = Object.prototype.hasOwnProperty.call(pseudo, name) ? (pseudo as Record<string, unknown>)[name] : undefined;
+  return isStr(value) ? value : undefined;
+}
+
+/**
+ * The text of a value with its deploy-time parts replaced by a placeholder: a string as it is, an
+ * `Fn::Join` of its parts, an `Fn::Sub` template with its variables (literal ones written in), and pseudo
+ * parameters (`Ref`, or `${...}` in `Fn::Sub`) by their values in `pseudo` when known.
+ */
+export function literalText(v: unknown, pseudo: PseudoParameters = NO_PSEUDO): string | undefined {
   if (isStr(v)) {
     return v;
   }
   if (!isObj(v)) {
     return undefined;
   }
+  const ref = v.Ref;
+  if (isStr(ref)) {
+    return Object.keys(v).length === 1 ? pseudoValue(pseudo, ref) : undefined;
+  }
   const join = v['Fn::Join'];
   if (Array.isArray(join) && isStr(join[0]) && Array.isArray(join[1])) {
-    return join[1].map(part => literalText(part) ?? UNKNOWN).join(join[0]);
+    return join[1].map(part => literalText(part, pseudo) ?? UNKNOWN).join(join[0]);
   }
   const sub = v['Fn::Sub'];
   const [template, variables] = Array.isArray(sub) ? sub : [sub, {}];
   if (isStr(template)) {
     return template.replace(/\$\{([^}!]*)\}/g, (_, name: string) => {
-      const value = isObj(variables) ? literalText(variables[name]) : undefined;
+      const own = isObj(variables) && Object.prototype.hasOwnProperty.call(variables, name);
+      const value = own ? literalText(variables[name], pseudo) : pseudoValue(pseudo, name);
       return value ?? UNKNOWN;
     });
   }
