@@ -117,7 +117,8 @@ def every_option(app: App) -> None:
                 "arn:aws:license-manager:eu-west-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef"
             ],
             launch_templates=[
-                LaunchTemplateDistribution(launch_template=launch_template, account_id="333333333333", set_default_version=True)
+                # The template gets this account's AMI ID: its account needs launch permission (targets use ssm_parameters).
+                LaunchTemplateDistribution(launch_template=launch_template, account_id="222222222222", set_default_version=True)
             ],
             ssm_parameters=[
                 SsmParameterDistribution(

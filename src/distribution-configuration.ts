@@ -264,7 +264,9 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       keyProblems,
       sourceKeyProblem: this.sourceKey && keyProblemOf(this.sourceKey),
       repositories,
-      sourceKey: sourceKeyName ? { name: sourceKeyName, awsManaged: isAwsManagedKeyId(sourceKeyName) } : undefined,
+      sourceKey: this.sourceKey && sourceKeyName
+        ? { name: sourceKeyName, awsManaged: isAwsManagedKeyId(sourceKeyName), region: keyRegionOf(this.sourceKey, this.stack.region) }
+        : undefined,
     };
   }
 

@@ -85,9 +85,11 @@ export interface LaunchTemplateDistribution {
   readonly accountId?: string;
 
   /**
-   * Make the new launch template version the default.
+   * Make the new launch template version the default version of the launch template. Image Builder treats
+   * an unset value as `true` (API model `LaunchTemplateConfiguration.setDefaultVersion`); the library writes
+   * the value in the template either way, so that the template says what happens.
    *
-   * @default false
+   * @default true
    */
   readonly setDefaultVersion?: boolean;
 }

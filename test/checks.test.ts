@@ -141,13 +141,16 @@ describe('acknowledgements', () => {
 
   test('warnings are acknowledged with Annotations.acknowledgeWarning or Validations.acknowledge', () => {
     for (const acknowledge of [
-      (s: Stack) => CoreAnnotations.of(s).acknowledgeWarning('cdk-imagebuilder-distribution:AmiNameWithoutBuildDate', 'a fixed name is replaced on purpose'),
-      (s: Stack) => Validations.of(s).acknowledge({ id: 'cdk-imagebuilder-distribution:AmiNameWithoutBuildDate', reason: 'a fixed name is replaced on purpose' }),
+      (s: Stack) => CoreAnnotations.of(s).acknowledgeWarning('cdk-imagebuilder-distribution:AmiNameBuildDateUnknown', 'the parameter holds the build date'),
+      (s: Stack) => Validations.of(s).acknowledge({ id: 'cdk-imagebuilder-distribution:AmiNameBuildDateUnknown', reason: 'the parameter holds the build date' }),
     ]) {
       const stack = newStack();
-      new DistributionConfiguration(stack, 'Dist', { amiName: 'golden' }).addRegion('us-east-1');
-      acknowledge(stack);
-      expect(warningsOf(stack)).toEqual([]);
+      new DistributionConfiguration(stack, 'Dist', { amiName: new CfnParameter(stack, 'AmiName').valueAsString }).addRegion('us-east-1');
+      expect(warningsOf(stack)).toEqual([expect.stringContaining('[AmiNameBuildDateUnknown]')]);
+      const acknowledged = newStack();
+      new DistributionConfiguration(acknowledged, 'Dist', { amiName: new CfnParameter(acknowledged, 'AmiName').valueAsString }).addRegion('us-east-1');
+      acknowledge(acknowledged);
+      expect(warningsOf(acknowledged)).toEqual([]);
     }
   });
 });

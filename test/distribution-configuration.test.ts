@@ -166,9 +166,12 @@ describe('DistributionConfiguration', () => {
     const byName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ByName', { launchTemplateName: 'windows-fast', versionNumber: '$Latest' });
     new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1', {
       targetAccounts: ['222222222222'],
+      // A launch template of another account gets the distribution account's AMI ID: that account needs launch permission.
+      launchPermission: { accounts: ['222222222222'] },
       launchTemplates: [
         { launchTemplate: lt, setDefaultVersion: true },
         { launchTemplate: lt, accountId: '222222222222' },
+        { launchTemplate: lt, setDefaultVersion: false },
       ],
       ssmParameters: [
         { parameterName: '/golden/ami' },
@@ -182,10 +185,12 @@ describe('DistributionConfiguration', () => {
 
     expect(distributions(stack)).toEqual([{
       Region: 'us-east-1',
-      AmiDistributionConfiguration: { TargetAccountIds: ['222222222222'] },
+      AmiDistributionConfiguration: { TargetAccountIds: ['222222222222'], LaunchPermissionConfiguration: { UserIds: ['222222222222'] } },
+      // setDefaultVersion: Image Builder treats an unset value as true (API model), and the template says so.
       LaunchTemplateConfigurations: [
         { LaunchTemplateId: 'lt-0123456789abcdef0', SetDefaultVersion: true },
-        { LaunchTemplateId: 'lt-0123456789abcdef0', AccountId: '222222222222' },
+        { LaunchTemplateId: 'lt-0123456789abcdef0', AccountId: '222222222222', SetDefaultVersion: true },
+        { LaunchTemplateId: 'lt-0123456789abcdef0', SetDefaultVersion: false },
       ],
       SsmParameterConfigurations: [
         { ParameterName: '/golden/ami' },

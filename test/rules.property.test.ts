@@ -4,6 +4,7 @@ import { DistributionChecks, DistributionConfiguration, SsmParameterDataType } f
 import { propertyRuns } from './property-runs';
 import { schemaErrors } from './schema';
 import { withoutCdkValidation } from './without-cdk-validation';
+import { checkDistributionConfiguration } from '../src/private/rules';
 
 withoutCdkValidation();
 
@@ -72,8 +73,8 @@ const regionSpec = (region: string): fc.Arbitrary<RegionSpec> => fc.record({
   // An encrypted AMI cannot be public.
   publicAccess: r.publicAccess && r.key === 'none',
   licenses: r.licenses,
-  // A launch template in another account needs an account that receives the AMI.
-  launchTemplates: r.launchTemplateIds.map((id, i) => ({ id, accountId: [...r.targets, ...r.accounts][i] })),
+  // A launch template in another account gets the distribution account's AMI ID: that account needs launch permission.
+  launchTemplates: r.launchTemplateIds.map((id, i) => ({ id, accountId: r.accounts[i] })),
   // An SSM parameter's account must be a target account.
   ssm: r.ssmNames.map((name, i) => ({ name, account: r.targets[i], dataType: r.dataType })),
   fastLaunch: r.fastLaunch,
@@ -150,6 +151,16 @@ const mutations: Array<{ rule: string; apply: (spec: Spec, r: RegionSpec) => voi
   { rule: 'OrganizationArn', apply: (_, r) => { r.organizations.push('o-abcdefghij'); } },
   { rule: 'OrganizationalUnitArn', apply: (_, r) => { r.organizationalUnits.push('ou-ab12-cdefghij'); } },
   { rule: 'AmiName', apply: (_, r) => { r.amiName = `${r.amiName}/`; } },
+  { rule: 'AmiName', apply: (_, r) => { r.amiName = `${r.amiName}:x`; } },
+  { rule: 'AmiNameWithoutBuildDate', apply: (_, r) => { r.amiName = r.amiName.replace('{{ imagebuilder:buildDate }}', 'latest'); } },
+  {
+    rule: 'LaunchTemplateAccount',
+    apply: (_, r) => {
+      r.targets.push('444444444444');
+      Object.assign(r, { accounts: r.accounts.filter(a => a !== '444444444444'), organizations: [], organizationalUnits: [], publicAccess: false });
+      r.launchTemplates.push({ id: 'lt-0123456789abcdef0', accountId: '444444444444' });
+    },
+  },
   { rule: 'AmiTags', apply: (_, r) => { r.amiTags['aws:reserved'] = 'x'; } },
   { rule: 'LaunchTemplateId', apply: (_, r) => { r.launchTemplates.push({ id: 'lt-short' }); } },
   { rule: 'SsmParameterName', apply: (_, r) => { r.ssm.push({ name: 'has space' }); } },
@@ -262,8 +273,10 @@ test('deploy-time values anywhere in a valid hand-written configuration are neve
     const template = (build(plain).node.root as App).synth().getStackByName('Stack').template;
     const [resource] = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::ImageBuilder::DistributionConfiguration');
     let distributions = resource.Properties.Distributions;
+    const replaced: Array<Array<string | number>> = [];
     chosen.forEach((pick, i) => {
       const paths = pathsOf(distributions).filter(p => p.length > 0);
+      replaced.push(paths[pick % paths.length]);
       distributions = setAt(distributions, paths[pick % paths.length], values[i]);
     });
 
@@ -273,6 +286,75 @@ test('deploy-time values anywhere in a valid hand-written configuration are neve
     const cfn = new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', { name: 'golden', distributions: [] });
     cfn.addPropertyOverride('Distributions', distributions);
     expect(synthMessage(stack)).toBe('');
-    expect(app.synth().getStackByName('Hand').messages.filter(m => m.level === 'warning').map(m => m.entry.data)).toEqual([]);
+    // The one warning a deploy-time value may cause: an AMI name known only at deploy time may lack the build date.
+    const nameReplaced = replaced.some(p => p.length === 3 && p[1] === 'AmiDistributionConfiguration' && p[2] === 'Name');
+    const warnings = app.synth().getStackByName('Hand').messages.filter(m => m.level === 'warning').map(m => String(m.entry.data));
+    expect(warnings.filter(w => !(nameReplaced && w.includes('[AmiNameBuildDateUnknown]')))).toEqual([]);
   }), { numRuns: propertyRuns(0.2) });
+});
+
+/*
+ * AMI names as parts: literal text, Image Builder's variables, deploy-time values (a stack parameter) and
+ * characters EC2 refuses. What each name must produce follows from its parts, independently of the rules.
+ */
+type NamePart = { kind: 'text'; text: string } | { kind: 'date'; text: string } | { kind: 'version' } | { kind: 'token' } | { kind: 'bad'; text: string };
+
+const namePart: fc.Arbitrary<NamePart> = fc.oneof(
+  { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9_-]{1,40}$/).map(text => ({ kind: 'text' as const, text })) },
+  { weight: 2, arbitrary: fc.constantFrom('{{ imagebuilder:buildDate }}', '{{imagebuilder:buildDate}}').map(text => ({ kind: 'date' as const, text })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'version' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'token' as const }) },
+  { weight: 1, arbitrary: fc.constantFrom(':', '\t', '\n').map(text => ({ kind: 'bad' as const, text })) },
+);
+
+/** The part as CloudFormation holds it in an `Fn::Join`. */
+const rendered = (p: NamePart): unknown => (p.kind === 'token' ? { Ref: 'Os' } : p.kind === 'version' ? '{{ imagebuilder:buildVersion }}' : p.text);
+/** Characters as written, and once Image Builder expands the variables (build date: 27 characters; build version: at least 1). */
+const written = (p: NamePart) => String(rendered(p)).length;
+const expanded = (p: NamePart) => (p.kind === 'date' ? 27 : p.kind === 'version' ? 1 : p.kind === 'token' ? 0 : p.text.length);
+
+test('AMI names from literal parts, variables, deploy-time values and refused characters get the findings their parts call for', () => {
+  fc.assert(fc.property(fc.array(namePart, { minLength: 1, maxLength: 8 }), fc.boolean(), (parts, asJoin) => {
+    const tokens = parts.some(p => p.kind === 'token');
+    const literal = parts.filter(p => p.kind !== 'token');
+    // A name without deploy-time values is a plain string (unless written with Fn::Join).
+    const name = tokens || asJoin ? { 'Fn::Join': ['', parts.map(rendered)] } : parts.map(p => String(rendered(p))).join('');
+    const findings = checkDistributionConfiguration({ Name: 'golden', Distributions: [{ Region: HOME, AmiDistributionConfiguration: { Name: name } }] },
+      { ownerAccount: OWNER, buildRegion: HOME });
+    const rules = new Set(findings.map(f => f.rule));
+
+    const hasDate = parts.some(p => p.kind === 'date');
+    const known = literal.length > 0;
+    expect(rules.has('AmiNameWithoutBuildDate')).toBe(!hasDate && known);
+    expect(rules.has('AmiNameBuildDateUnknown')).toBe(!hasDate && !known);
+
+    const raw = literal.reduce((n, p) => n + written(p), 0);
+    const full = parts.reduce((n, p) => n + expanded(p), 0);
+    const first = String(rendered(parts[0]));
+    const last = String(rendered(parts[parts.length - 1]));
+    // As a plain string, the API's pattern applies: 3..127 characters, starting and ending with a letter, digit, '-', '_' or a brace.
+    const apiRefuses = typeof name === 'string' && (raw < 3 || raw > 127 || !/^[-_A-Za-z0-9{]/.test(first) || !/[-_A-Za-z0-9}]$/.test(last));
+    const ec2Refuses = parts.some(p => p.kind === 'bad') || full > 128 || (!tokens && full < 3) || raw > 127;
+    expect(rules.has('AmiName')).toBe(apiRefuses || ec2Refuses);
+  }), { numRuns: propertyRuns() });
+});
+
+test('a key ARN with the stack\'s Region as a pseudo parameter is a key of the stack\'s Region, in every entry', () => {
+  const join = (region: unknown) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', region, ':', { Ref: 'AWS::AccountId' }, ':alias/golden']] });
+  const sub = () => ({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/golden' });
+  fc.assert(fc.property(fc.constantFrom(...REGIONS), fc.uniqueArray(fc.constantFrom(...REGIONS), { minLength: 1, maxLength: 4 }), fc.boolean(),
+    (home, regions, withSub) => {
+      const findings = checkDistributionConfiguration({
+        Name: 'golden',
+        Distributions: regions.map(region => ({ Region: region, AmiDistributionConfiguration: { KmsKeyId: withSub ? sub() : join({ Ref: 'AWS::Region' }) } })),
+      }, { ownerAccount: OWNER, buildRegion: home });
+      const wrong = findings.filter(f => f.rule === 'KeyRegion').map(f => f.region).sort();
+      expect(wrong).toEqual(regions.filter(r => r !== home).sort());
+      // Without a concrete Region for the stack, nothing is known of the key's Region: no finding.
+      const unknown = checkDistributionConfiguration({
+        Name: 'golden',
+        Distributions: regions.map(region => ({ Region: region, AmiDistributionConfiguration: { KmsKeyId: withSub ? sub() : join({ Ref: 'AWS::Region' }) } })),
+      }, { ownerAccount: OWNER });
+      expect(unknown.filter(f => f.rule === 'KeyRegion')).toEqual([]);
+    }), { numRuns: propertyRuns(0.5) });
 });

@@ -1,4 +1,4 @@
-import { App, Aspects, CfnParameter, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
 import { CrossAccountDistributionRole, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
@@ -127,8 +127,8 @@ const CASES: Case[] = [
   {
     rule: 'AccountId',
     about: 'a launch template account',
-    broken: stack => l2({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '2222' }] })(stack),
-    fixed: stack => l2({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    broken: stack => l2({ launchPermission: { accounts: ['222222222222'] }, launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '2222' }] })(stack),
+    fixed: stack => l2({ launchPermission: { accounts: ['222222222222'] }, launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
     message: /\[AccountId\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId is "2222"/,
   },
   {
@@ -182,10 +182,52 @@ const CASES: Case[] = [
     message: /\[AmiName\] addRegion\('us-east-1', \.\.\.\) amiName "golden\/\{\{ imagebuilder:buildDate \}\}" is not a valid AMI name/,
   },
   {
+    rule: 'AmiName',
+    about: 'a colon passes the API but EC2 refuses it in the copy\'s name',
+    broken: l2({ amiName: 'golden:al2023-{{ imagebuilder:buildDate }}' }),
+    fixed: l2({ amiName: 'golden-al2023-{{ imagebuilder:buildDate }}' }),
+    message: /\[AmiName\] addRegion\('us-east-1', \.\.\.\) amiName "golden:al2023-\{\{ imagebuilder:buildDate \}\}" holds ':', which EC2 refuses in the name of an AMI.*Fix: replace them/,
+  },
+  {
+    rule: 'AmiName',
+    about: 'a tab in the literal part of a name built with Fn::Join',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['', ['golden\t', { Ref: 'Os' }, '-{{ imagebuilder:buildDate }}']] } } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['', ['golden-', { Ref: 'Os' }, '-{{ imagebuilder:buildDate }}']] } } }]),
+    message: /\[AmiName\] Region us-east-1: AmiDistributionConfiguration\.Name "golden\\t\.\.\.-\{\{ imagebuilder:buildDate \}\}" holds a tab, which EC2 refuses/,
+  },
+  {
+    rule: 'AmiName',
+    about: 'too long once {{imagebuilder:buildDate}} is expanded to 27 characters',
+    // 102 + 26 = 128 characters as written (too long for the API); 101 + 26 = 127 passes the API, and expands to 128.
+    broken: l2({ amiName: `${'g'.repeat(75)}{{imagebuilder:buildDate}}{{imagebuilder:buildDate}}` }),
+    fixed: l2({ amiName: `${'g'.repeat(74)}{{imagebuilder:buildDate}}{{imagebuilder:buildDate}}` }),
+    message: /\[AmiName\] addRegion\('us-east-1', \.\.\.\) amiName "g+\{\{imagebuilder:buildDate\}\}\{\{imagebuilder:buildDate\}\}" is 129 characters long once Image Builder expands its variables.*EC2 takes AMI names of 3 to 128 characters/,
+  },
+  {
     rule: 'AmiNameWithoutBuildDate',
     broken: l2({ amiName: 'golden' }),
     fixed: l2({ amiName: NAME }),
-    message: /\[AmiNameWithoutBuildDate\] addRegion\('us-east-1', \.\.\.\) amiName "golden" has no \{\{ imagebuilder:buildDate \}\}.*\[ack: cdk-imagebuilder-distribution:AmiNameWithoutBuildDate\]$/,
+    message: /\[AmiNameWithoutBuildDate\] addRegion\('us-east-1', \.\.\.\) amiName "golden" has no \{\{ imagebuilder:buildDate \}\}; Image Builder refuses the configuration \("The EC2 AMI name must contain/,
+  },
+  {
+    rule: 'AmiNameWithoutBuildDate',
+    about: 'a name built with Fn::Join whose literal parts have no buildDate',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['-', ['golden', { Ref: 'Os' }]] } } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['-', ['golden', { Ref: 'Os' }, '{{ imagebuilder:buildDate }}']] } } }]),
+    message: /\[AmiNameWithoutBuildDate\] Region us-east-1: AmiDistributionConfiguration\.Name "golden-\.\.\." has no \{\{ imagebuilder:buildDate \}\} in its literal parts/,
+  },
+  {
+    rule: 'AmiNameWithoutBuildDate',
+    about: 'a name from a stack parameter with a literal prefix, through the construct',
+    broken: stack => l2({ amiName: `golden-${new CfnParameter(stack, 'Os').valueAsString}` })(stack),
+    fixed: stack => l2({ amiName: `golden-${new CfnParameter(stack, 'Os').valueAsString}-{{ imagebuilder:buildDate }}` })(stack),
+    message: /\[AmiNameWithoutBuildDate\] addRegion\('us-east-1', \.\.\.\) amiName "golden-\.\.\." has no \{\{ imagebuilder:buildDate \}\} in its literal parts/,
+  },
+  {
+    rule: 'AmiNameBuildDateUnknown',
+    broken: stack => l2({ amiName: new CfnParameter(stack, 'AmiName').valueAsString })(stack),
+    fixed: stack => l2({ amiName: `${new CfnParameter(stack, 'AmiName').valueAsString}-{{ imagebuilder:buildDate }}` })(stack),
+    message: /\[AmiNameBuildDateUnknown\] addRegion\('us-east-1', \.\.\.\) amiName is known only at deploy time, so the library cannot check that it holds \{\{ imagebuilder:buildDate \}\}/,
   },
   {
     rule: 'AmiTags',
@@ -225,6 +267,40 @@ const CASES: Case[] = [
     broken: cfn([{ region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:us-east-1:${AWS::AccountId}:alias/golden' } } }]),
     fixed: cfn([{ region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:eu-west-1:${AWS::AccountId}:alias/golden' } } }]),
     message: /\[KeyRegion\] Region eu-west-1: AmiDistributionConfiguration\.KmsKeyId "arn:\.\.\.:kms:us-east-1:\.\.\.:alias\/golden" is a key of us-east-1/,
+  },
+  {
+    rule: 'KeyRegion',
+    about: 'an ARN with ${AWS::Region} in Fn::Sub, in the entry of another Region',
+    broken: cfn([
+      { region: 'us-east-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/golden' } } },
+      { region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/golden' } } },
+    ]),
+    fixed: cfn([
+      { region: 'us-east-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/golden' } } },
+      { region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:eu-west-1:${AWS::AccountId}:alias/golden' } } },
+    ]),
+    message: /\[KeyRegion\] Region eu-west-1: AmiDistributionConfiguration\.KmsKeyId "arn:\.\.\.:kms:\.\.\.:\.\.\.:alias\/golden" is a key of us-east-1 \(AWS::Region in the ARN is the Region of the configuration's stack, us-east-1, whichever entry it stands in\), not of eu-west-1/,
+  },
+  {
+    rule: 'KeyRegion',
+    about: 'an ARN joined with Aws.REGION, in the entry of another Region',
+    broken: stack => cfn([{ region: 'eu-west-1', amiDistributionConfiguration: { KmsKeyId: `arn:aws:kms:${Aws.REGION}:111111111111:alias/golden` } }])(stack),
+    fixed: stack => cfn([{ region: 'us-east-1', amiDistributionConfiguration: { KmsKeyId: `arn:aws:kms:${Aws.REGION}:111111111111:alias/golden` } }])(stack),
+    message: /\[KeyRegion\] Region eu-west-1: AmiDistributionConfiguration\.KmsKeyId "arn:aws:kms:\.\.\.:111111111111:alias\/golden" is a key of us-east-1 \(AWS::Region/,
+  },
+  {
+    rule: 'KeyRegion',
+    about: 'a source key of another Region than the build Region',
+    broken: stack => l2({}, { sourceKey: kms.Key.fromKeyArn(stack, 'Source', KEY_ARN('eu-west-1')) })(stack),
+    fixed: stack => l2({}, { sourceKey: kms.Key.fromKeyArn(stack, 'Source', KEY_ARN('us-east-1')) })(stack),
+    message: /\[KeyRegion\] sourceKey arn:aws:kms:eu-west-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab is a key of eu-west-1, but the build creates the AMI in us-east-1 \(the Region of the distribution's stack\).*Fix: pass the key of us-east-1/,
+  },
+  {
+    rule: 'KeyRegion',
+    about: 'a source key of this app in a stack of another Region',
+    broken: stack => l2({}, { sourceKey: new kms.Key(new Stack(stack.node.root, 'EuKeys', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Source') })(stack),
+    fixed: stack => l2({}, { sourceKey: new kms.Key(stack, 'Source') })(stack),
+    message: /\[KeyRegion\] sourceKey EuKeys\/Source is a key of eu-west-1, but the build creates the AMI in us-east-1/,
   },
   {
     rule: 'UnusableKey',
@@ -290,12 +366,41 @@ const CASES: Case[] = [
   },
   {
     rule: 'LaunchTemplateAccount',
-    broken: stack => l2({ launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    about: 'a target account alone is not enough',
+    broken: stack => l2({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
     fixed: stack => l2({
+      targetAccounts: ['222222222222'],
       launchPermission: { accounts: ['222222222222'] },
       launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }],
     })(stack),
-    message: /\[LaunchTemplateAccount\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId "222222222222" neither receives a copy nor has launch permission.*Fix: add 222222222222 to targetAccounts or launchPermission\.accounts/,
+    message: /\[LaunchTemplateAccount\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId "222222222222" has no launch permission on the AMI in this Region; Image Builder writes the AMI ID of the distribution's account into the template, not the ID of that account's copy.*Fix: add 222222222222 to launchPermission\.accounts .*; or have Image Builder write the AMI ID to an SSM parameter in 222222222222 \(ssmParameters, with 222222222222 a target account\) and use 'resolve:ssm:<parameter name>'/,
+  },
+  {
+    rule: 'LaunchTemplateAccount',
+    about: 'fixed the other way: an SSM parameter in the target account instead of the launch template',
+    broken: stack => l2({ targetAccounts: ['222222222222'], launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    fixed: l2({ targetAccounts: ['222222222222'], ssmParameters: [{ parameterName: '/golden/ami', amiAccount: '222222222222' }] }),
+    message: /\[LaunchTemplateAccount\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId "222222222222" has no launch permission/,
+  },
+  {
+    rule: 'LaunchTemplateAccount',
+    about: 'a hand-written resource',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { TargetAccountIds: ['222222222222'] }, launchTemplateConfigurations: [{ launchTemplateId: 'lt-0123456789abcdef0', accountId: '222222222222' }] }]),
+    fixed: cfn([{
+      region: 'us-east-1',
+      amiDistributionConfiguration: { TargetAccountIds: ['222222222222'], LaunchPermissionConfiguration: { UserIds: ['222222222222'] } },
+      launchTemplateConfigurations: [{ launchTemplateId: 'lt-0123456789abcdef0', accountId: '222222222222' }],
+    }]),
+    message: /\[LaunchTemplateAccount\] Region us-east-1: LaunchTemplateConfigurations\[0\]\.AccountId "222222222222" has no launch permission.*Fix: add 222222222222 to AmiDistributionConfiguration\.LaunchPermissionConfiguration\.UserIds/,
+  },
+  {
+    rule: 'LaunchTemplateAccountUnconfirmed',
+    broken: stack => l2({ launchPermission: { organizations: [ORG_ARN] }, launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    fixed: stack => l2({
+      launchPermission: { organizations: [ORG_ARN], accounts: ['222222222222'] },
+      launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }],
+    })(stack),
+    message: /\[LaunchTemplateAccountUnconfirmed\] addRegion\('us-east-1', \.\.\.\) launchTemplates\[0\]\.accountId "222222222222" is not among the accounts with launch permission, and the library cannot tell whether it may launch the AMI \(it may belong to an organization or OU with launch permission\)/,
   },
   {
     rule: 'SsmParameterName',
@@ -390,6 +495,37 @@ const CASES: Case[] = [
     broken: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'DockerHub', RepositoryName: 'golden' } } }]),
     fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),
     message: /\[ContainerRepository\] Region us-east-1: ContainerDistributionConfiguration\.TargetRepository\.Service is "DockerHub"; allowed: "ECR"/,
+  },
+  {
+    rule: 'ContainerRepository',
+    about: 'Service missing: the API requires it, the CloudFormation schema does not',
+    broken: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { RepositoryName: 'golden' } } }]),
+    fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),
+    message: /\[ContainerRepository\] Region us-east-1: ContainerDistributionConfiguration\.TargetRepository\.Service is missing; allowed: "ECR" \(the API requires it\)/,
+  },
+  {
+    rule: 'ContainerRepository',
+    about: 'Service null',
+    broken: stack => {
+      cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { RepositoryName: 'golden' } } }])(stack);
+      (stack.node.findChild('Cfn') as imagebuilder.CfnDistributionConfiguration).addPropertyOverride('Distributions.0.ContainerDistributionConfiguration.TargetRepository.Service', null);
+    },
+    fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),
+    message: /\[ContainerRepository\] Region us-east-1: ContainerDistributionConfiguration\.TargetRepository\.Service is null; allowed: "ECR"/,
+  },
+  {
+    rule: 'ContainerRepository',
+    about: 'TargetRepository missing',
+    broken: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { ContainerTags: ['latest'] } }]),
+    fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { ContainerTags: ['latest'], TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),
+    message: /\[ContainerRepository\] Region us-east-1: ContainerDistributionConfiguration\.TargetRepository is missing; Image Builder needs the repository/,
+  },
+  {
+    rule: 'ContainerRepository',
+    about: 'RepositoryName missing',
+    broken: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR' } } }]),
+    fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),
+    message: /\[ContainerRepository\] Region us-east-1: ContainerDistributionConfiguration\.TargetRepository\.RepositoryName is missing: a repository name/,
   },
   {
     rule: 'ContainerRepositoryName',

@@ -110,7 +110,8 @@ export function everyOption(app: App): void {
       kmsKey: euKey,
       amiTags: { os: 'al2023', region: 'eu' },
       licenseConfigurationArns: ['arn:aws:license-manager:eu-west-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'],
-      launchTemplates: [{ launchTemplate, accountId: '333333333333', setDefaultVersion: true }],
+      // The template gets this account's AMI ID: its account needs launch permission (targets use ssmParameters).
+      launchTemplates: [{ launchTemplate, accountId: '222222222222', setDefaultVersion: true }],
       ssmParameters: [{ parameterName: '/golden/al2023', amiAccount: '333333333333', dataType: SsmParameterDataType.AWS_EC2_IMAGE }],
       fastLaunch: [{ enabled: true, maxParallelLaunches: 6, targetSnapshotCount: 5, launchTemplate: windowsTemplate }],
     })

@@ -32,7 +32,8 @@ export function renderRegion(entry: RegionDistribution, kmsKeyId?: string, repos
     launchTemplateConfigurations: nonEmpty(ami?.launchTemplates?.map(lt => ({
       launchTemplateId: lt.launchTemplate.launchTemplateId!,
       accountId: lt.accountId,
-      setDefaultVersion: lt.setDefaultVersion,
+      // Image Builder treats an unset value as true (API model): written out, the template says so.
+      setDefaultVersion: lt.setDefaultVersion ?? true,
     }))),
     ssmParameterConfigurations: nonEmpty(ami?.ssmParameters?.map(p => ({
       parameterName: p.parameterName,

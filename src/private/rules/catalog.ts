@@ -41,6 +41,11 @@ const PAGE = {
   kmsQuotas: 'https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html',
   kmsOrgIds: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid',
   arns: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateDistributionConfiguration.html',
+  ec2AmiName: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateImage.html',
+  buildDateError: 'https://github.com/hashicorp/terraform-provider-aws/issues/36610',
+  pseudoParameters: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html',
+  crossAccountSample: 'https://github.com/aws-samples/amazon-ec2-image-builder-samples/blob/main/distribution/cross-account-amis/README.md',
+  iamQuotas: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
 };
 
 export const CATALOG = {
@@ -82,13 +87,34 @@ export const CATALOG = {
   PublicEncryptedAmi: { level: 'error', phase: 'synth', source: `[EC2: make an AMI public](${PAGE.publicAmi})`, prevents: 'an AMI with encrypted snapshots cannot be public' },
 
   // The AMI.
-  AmiName: { level: 'error', phase: 'synth', source: API('AmiNameString'), prevents: 'an invalid AMI name is rejected' },
-  AmiNameWithoutBuildDate: { level: 'warning', phase: 'synth', source: API('AmiDistributionConfiguration.name'), prevents: 'the second build\'s AMI name collides' },
+  AmiName: {
+    level: 'error',
+    phase: 'synth',
+    source: `${API('AmiNameString')}; [EC2 AMI names](${PAGE.ec2AmiName}) once the variables are expanded (3..128, letters, digits and \`( ) [ ] space . / - ' @ _\`)`,
+    prevents: 'an invalid AMI name is rejected, or the copy fails on a colon, tab or newline',
+  },
+  AmiNameWithoutBuildDate: {
+    level: 'error',
+    phase: 'synth',
+    source: `${API('AmiDistributionConfiguration.name')}; Image Builder's error "The EC2 AMI name must contain '{{ imagebuilder:buildDate }}'" ([terraform-provider-aws#36610](${PAGE.buildDateError}))`,
+    prevents: 'Image Builder refuses the configuration',
+  },
+  AmiNameBuildDateUnknown: {
+    level: 'warning',
+    phase: 'synth',
+    source: `${API('AmiDistributionConfiguration.name')}: a name known only at deploy time`,
+    prevents: 'a name without `{{ imagebuilder:buildDate }}` goes unnoticed until deploy',
+  },
   AmiTags: { level: 'error', phase: 'synth', source: API('TagMap') + ' (50 tags, key pattern, no `aws:`, value 256)', prevents: 'an AMI tag is rejected' },
 
   // KMS keys.
   KmsKeyArn: { level: 'error', phase: 'synth', source: API('AmiDistributionConfiguration.kmsKeyId') + ': a key ARN or an alias ARN, 1..1024', prevents: 'a key ID or alias name fails the copy' },
-  KeyRegion: { level: 'error', phase: 'synth', source: API('AmiDistributionConfiguration.kmsKeyId') + ': a key of the entry\'s Region', prevents: 'a key of another Region cannot encrypt the copy' },
+  KeyRegion: {
+    level: 'error',
+    phase: 'synth',
+    source: `${API('AmiDistributionConfiguration.kmsKeyId')}: a key of the entry's Region; the source key, of the build Region; [pseudo parameters](${PAGE.pseudoParameters}): \`AWS::Region\` is the stack's`,
+    prevents: 'a key of another Region cannot encrypt the copy (or the build\'s AMI)',
+  },
   UnusableKey: {
     level: 'error',
     phase: 'synth',
@@ -108,7 +134,18 @@ export const CATALOG = {
 
   // Launch templates.
   LaunchTemplateId: { level: 'error', phase: 'synth', source: API('LaunchTemplateId'), prevents: 'the launch template update fails' },
-  LaunchTemplateAccount: { level: 'warning', phase: 'synth', source: `[launch templates](${PAGE.launchTemplates})`, prevents: 'the template would point at an AMI its account cannot use' },
+  LaunchTemplateAccount: {
+    level: 'error',
+    phase: 'synth',
+    source: `[AWS's cross-account distribution sample](${PAGE.crossAccountSample}) ("Launch template gotcha": the template gets the source account's AMI ID); [launch templates](${PAGE.launchTemplates})`,
+    prevents: 'instances launched from the template in that account fail with an AMI permission error',
+  },
+  LaunchTemplateAccountUnconfirmed: {
+    level: 'warning',
+    phase: 'synth',
+    source: `[AWS's cross-account distribution sample](${PAGE.crossAccountSample}); launch permission through an organization or OU, or an account unknown at synth`,
+    prevents: 'a template account without launch permission goes unnoticed until instances fail to launch',
+  },
 
   // SSM parameters.
   SsmParameterName: {

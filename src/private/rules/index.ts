@@ -1,4 +1,4 @@
-import { amiName, amiTags, awsManagedKeys, keyRegions, kmsKeyArns, sourceKeyDefaultEncryption, usableKeys } from './ami';
+import { amiName, amiNameBuildDate, amiTags, awsManagedKeys, keyRegions, kmsKeyArns, sourceKeyDefaultEncryption, usableKeys } from './ami';
 import { configurationTags, descriptions, distributionName, knownKeys, regionNames, regionOutputs, regions } from './configuration';
 import { Rule, RuleContext } from './context';
 import { Finding } from './finding';
@@ -14,7 +14,8 @@ export type { Finding } from './finding';
 /** Every rule, in the order its findings are reported. */
 const RULES: Rule[] = [
   distributionName, descriptions, configurationTags, regions, regionNames, regionOutputs, accountIds, listSizes, organizationArns,
-  launchPermissionGroups, amiName, amiTags, kmsKeyArns, keyRegions, usableKeys, awsManagedKeys, publicEncryptedAmi, sourceKeyDefaultEncryption,
+  launchPermissionGroups, amiName, amiNameBuildDate, amiTags, kmsKeyArns, keyRegions, usableKeys, awsManagedKeys, publicEncryptedAmi,
+  sourceKeyDefaultEncryption,
   launchTemplateIds, launchTemplateAccounts, ssmParameters, fastLaunch, licenseConfigurations, containers, knownKeys,
 ];
 

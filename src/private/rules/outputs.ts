@@ -1,12 +1,13 @@
 import { Rule, at } from './context';
 import { Finding, field, t } from './finding';
-import { Entry, entriesOf, fields, isIntrinsic, isNum, isStr, items, literalText, show, UNKNOWN } from './shape';
+import { Entry, entriesOf, fields, isIntrinsic, isNum, isObj, isStr, items, literalText, show, UNKNOWN } from './shape';
 
 /*
  * Rules about what a Region distributes besides the AMI itself: launch templates, SSM parameters, fast
  * launch, license configurations and container images.
  */
 
+const AMI = 'AmiDistributionConfiguration';
 const LAUNCH_TEMPLATE_ID = /^lt-[a-z0-9-_]{17}$/;
 const SSM_PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]+$/;
 const SSM_DATA_TYPES = ['text', 'aws:ec2:image'];
@@ -37,19 +38,45 @@ export const launchTemplateIds: Rule = config => entriesOf(config).entries.flatM
   }));
 
 /**
- * A launch template in another account can only use an AMI that account receives.
+ * A launch template in another account: Image Builder writes the AMI ID of the distribution's account into it,
+ * not the ID of that account's copy (AWS's cross-account distribution sample: "updates the launch template with
+ * the SOURCE account's AMI ID, not the target account's copy - instances launched from it in the target account
+ * then fail with an AMI permission error"). So that account needs launch permission on the distributed AMI
+ * (which also makes it a launch consumer of the Region's key); being a target account is not enough. With
+ * launch permission for organizations or OUs, or without the distribution's account, membership is unknown:
+ * a warning.
  *
+ * @see https://github.com/aws-samples/amazon-ec2-image-builder-samples/blob/main/distribution/cross-account-amis/README.md
  * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/dist-using-launch-template.html
  */
 export const launchTemplateAccounts: Rule = (config, context) => entriesOf(config).entries.flatMap(e => {
-  const accounts = receivers(e, true);
-  return accounts === undefined ? [] : items(e.d.LaunchTemplateConfigurations).values.flatMap((raw, i) => {
+  const userIds = items(e.permission.UserIds);
+  if (e.permissionDeployTime || userIds.deployTime || userIds.values.some(v => !isStr(v))) {
+    return [];
+  }
+  const groups = items(e.permission.UserGroups);
+  if (groups.deployTime || groups.values.some(g => !isStr(g) || g.toLowerCase() === 'all')) {
+    return []; // public (or unknown): every account may launch it
+  }
+  const shared = [e.permission.OrganizationArns, e.permission.OrganizationalUnitArns].some(v => items(v).deployTime || items(v).values.length > 0);
+  return items(e.d.LaunchTemplateConfigurations).values.flatMap((raw, i) => {
     const account = fields(raw).AccountId;
-    return isStr(account) && account !== context.ownerAccount && !accounts.includes(account)
-      ? [at('LaunchTemplateAccount', e, ['LaunchTemplateConfigurations', i, 'AccountId'],
-        t`${show(account)} neither receives a copy nor has launch permission, so its launch template would point at an AMI it cannot use.`,
-        t`add ${account} to ${field('AmiDistributionConfiguration', 'TargetAccountIds')} or ${field('AmiDistributionConfiguration', 'LaunchPermissionConfiguration', 'UserIds')}.`)]
-      : [];
+    if (!isStr(account) || account === context.ownerAccount || userIds.values.includes(account)) {
+      return [];
+    }
+    const path = ['LaunchTemplateConfigurations', i, 'AccountId'];
+    const why = t`Image Builder writes the AMI ID of the distribution's account into the template, not the ID of that account's copy`;
+    const fix = t`add ${account} to ${field(AMI, 'LaunchPermissionConfiguration', 'UserIds')} (its key-policy statements come with it); or have Image Builder write the AMI ID to an SSM parameter in ${account} (${field('SsmParameterConfigurations')}, with ${account} a target account) and use 'resolve:ssm:<parameter name>' as the template's image ID.`;
+    if (context.ownerAccount === undefined || shared) {
+      return [at('LaunchTemplateAccountUnconfirmed', e, path, [
+        ...t`${show(account)} is not among the accounts with launch permission, and the library cannot tell whether it may launch the AMI (`,
+        context.ownerAccount === undefined ? 'the distribution\'s account is not known at synth' : 'it may belong to an organization or OU with launch permission',
+        ...t`); `, ...why, '.',
+      ], fix)];
+    }
+    return [at('LaunchTemplateAccount', e, path,
+      [...t`${show(account)} has no launch permission on the AMI in this Region; `, ...why, ...t`, so instances launched from the template fail (being a target account is not enough).`],
+      fix)];
   });
 });
 
@@ -194,7 +221,15 @@ export const containers: Rule = (config, context) => entriesOf(config).entries.f
     return [];
   }
   const repoPath = ['ContainerDistributionConfiguration', 'TargetRepository'];
-  const findings: Finding[] = isIntrinsic(e.container.TargetRepository) ? [] : repositoryFindings(e, fields(e.container.TargetRepository), repoPath);
+  const target = e.container.TargetRepository;
+  const findings: Finding[] = [];
+  if (target === undefined || target === null || !isObj(target)) {
+    // The API requires the target repository (the CloudFormation schema does not).
+    findings.push(at('ContainerRepository', e, repoPath, t`is ${target === undefined ? 'missing' : show(target)}; Image Builder needs the repository to push the image to.`,
+      t`set it to { "Service": "ECR", "RepositoryName": "<repository name>" }.`));
+  } else if (!isIntrinsic(target)) {
+    findings.push(...repositoryFindings(e, target, repoPath));
+  }
   const where = context.repositories?.[e.index];
   if (where?.region && e.region && where.region !== e.region) {
     findings.push(at('ContainerRepositoryRegion', e, repoPath, t`${where.name} is a repository of ${where.region}, but this entry distributes to ${e.region}.`,
@@ -213,8 +248,8 @@ export const containers: Rule = (config, context) => entriesOf(config).entries.f
 function repositoryFindings(e: Entry, repo: Record<string, unknown>, repoPath: string[]): Finding[] {
   const findings: Finding[] = [];
   const name = repo.RepositoryName;
-  if (name === undefined || (isStr(name) && (name.length < 1 || name.length > 1024))) {
-    findings.push(at('ContainerRepository', e, [...repoPath, 'RepositoryName'], t`is ${show(name)}: a repository name of 1 to 1024 characters is required.`,
+  if (!isIntrinsic(name) && (!isStr(name) || name.length < 1 || name.length > 1024)) {
+    findings.push(at('ContainerRepository', e, [...repoPath, 'RepositoryName'], t`is ${name === undefined ? 'missing' : show(name)}: a repository name of 1 to 1024 characters is required.`,
       t`pass the ECR repository.`));
   } else if (isStr(name) && name.includes('.dkr.ecr.')) {
     const short = name.split('/').slice(1).join('/').split(':')[0];
@@ -224,8 +259,10 @@ function repositoryFindings(e: Entry, repo: Record<string, unknown>, repoPath: s
     findings.push(at('ContainerRepositoryName', e, [...repoPath, 'RepositoryName'],
       t`is ${show(name)}, not an ECR repository name (2 to 256 lowercase letters, digits and '._-/').`, t`use the repository's name from ECR.`));
   }
-  if (isStr(repo.Service) ? repo.Service !== 'ECR' : repo.Service === undefined) {
-    findings.push(at('ContainerRepository', e, [...repoPath, 'Service'], t`is ${show(repo.Service)}; allowed: "ECR".`, t`set it to "ECR".`));
+  // API model `TargetContainerRepository.service` is required (the CloudFormation schema leaves it optional).
+  if (repo.Service !== 'ECR' && !isIntrinsic(repo.Service)) {
+    findings.push(at('ContainerRepository', e, [...repoPath, 'Service'], t`is ${repo.Service === undefined ? 'missing' : show(repo.Service)}; allowed: "ECR" (the API requires it).`,
+      t`set it to "ECR".`));
   }
   return findings;
 }
