@@ -1,7 +1,8 @@
-import { App, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Fn, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
 import { ACCOUNT_ID } from './private/identifiers';
+import { checkInput, propsNaming } from './private/input';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_CREATE_ACTIONS, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
@@ -93,6 +94,12 @@ export class CrossAccountDistributionRole extends Construct {
 
   constructor(scope: Construct, id: string, props: CrossAccountDistributionRoleProps) {
     super(scope, id);
+    const named = propsNaming('CrossAccountDistributionRole', id);
+    checkInput(this, named('props'), props, 'object', true);
+    checkInput(this, named('sourceAccounts'), props.sourceAccounts, 'string list', true);
+    checkInput(this, named('keys'), props.keys, 'construct list');
+    checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
+    checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
     const stack = Stack.of(this);
     this.claimAccount(stack);
     if (props.sourceAccounts.length === 0) {
@@ -145,13 +152,20 @@ export class CrossAccountDistributionRole extends Construct {
         throw constructionError('SsmParameterName', `CrossAccountDistributionRole: ${spell('ssmParameterNames')}[${i}] is ${JSON.stringify(name)}, which is not a parameter name (1 to 1011 letters, digits and '_.-/'); the role's policy names single parameters only. Fix: give the parameter's full name, e.g. '/golden/ami-id'.`, this);
       }
     });
-    if (parameters.length > 0) {
+    const literalNames = parameters.filter(name => !isListToken(name));
+    if (literalNames.length > 0) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ImageBuilderUpdateSsmParameters',
         actions: ['ssm:PutParameter'],
-        resources: parameters.map(name => stack.formatArn({ service: 'ssm', region: '*', resource: 'parameter', resourceName: name.replace(/^\//, '') })),
+        resources: literalNames.map(name => stack.formatArn({ service: 'ssm', region: '*', resource: 'parameter', resourceName: Token.isUnresolved(name) ? name : name.replace(/^\//, '') })),
       }));
     }
+    // A list token (a list parameter) holds names known only at deploy time: its own statement, with the ARNs built by CloudFormation.
+    parameters.filter(isListToken).forEach((names, i) => this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: `ImageBuilderUpdateSsmParametersList${i + 1}`,
+      actions: ['ssm:PutParameter'],
+      resources: parameterArnsOf(stack, names),
+    })));
   }
 
   /** The copy and re-encryption actions on exactly the given keys; `kms:CreateGrant` only for AWS resources. */
@@ -245,3 +259,17 @@ export class CrossAccountDistributionRole extends Construct {
   }
 }
 
+/**
+ * The ARNs of the parameters a list token names, built at deploy time. A hierarchical name starts with '/'
+ * (`arn:...:parameter/golden/ami`), a plain one does not (`arn:...:parameter/golden`), and CloudFormation cannot
+ * tell them apart: both forms are listed, and the one that does not fit a name matches no parameter.
+ */
+function parameterArnsOf(stack: Stack, names: string): string[] {
+  const prefix = `arn:${stack.partition}:ssm:*:${stack.account}:parameter`;
+  const list = [names];
+  // One list token (aws-cdk-lib cannot put two in one list): both forms joined, then split.
+  return Fn.split(',', Fn.join(',', [
+    Fn.join('', [prefix, Fn.join(`,${prefix}`, list)]),
+    Fn.join('', [`${prefix}/`, Fn.join(`,${prefix}/`, list)]),
+  ]));
+}

@@ -1,6 +1,7 @@
-import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
+import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
 import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';
@@ -8,6 +9,8 @@ import { RegionDistribution } from './private/region-distribution';
 import { renderRegion } from './private/render';
 import { repositoryInfo, repositoryNameFor } from './private/repository-reference';
 import { RuleContext, ackId } from './private/rules';
+import { spell } from './private/rules/messages';
+import { show } from './private/rules/shape';
 import { addDistributionValidation } from './private/validation';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from './region-options';
 
@@ -136,6 +139,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   private readonly keys: KeyWiring;
 
   constructor(scope: Construct, id: string, props: DistributionConfigurationProps = {}) {
+    checkProps(scope, id, props);
     // A name is always set, so that other environments can name the configuration (grants, pipelines).
     const name = props.distributionConfigurationName ?? generatedName(scope, id);
     super(scope, id, { physicalName: name });
@@ -173,6 +177,9 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    * Returns the construct, so calls can be chained.
    */
   public addRegion(region: string, options: RegionDistributionOptions = {}): DistributionConfiguration {
+    this.checkNotSynthesized('addRegion', region);
+    checkInput(this, `${spell('addRegion')}() region`, region, 'string', true);
+    checkRegionOptions(this, callNaming('addRegion', region), options);
     const entry = this.entryOf(region);
     entry.setAmi(options, this.defaults);
     this.keys.wireRegion(entry);
@@ -184,6 +191,9 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    * container settings renders as one entry. Returns the construct, so calls can be chained.
    */
   public addContainerRegion(region: string, options: ContainerDistributionOptions): DistributionConfiguration {
+    this.checkNotSynthesized('addContainerRegion', region);
+    checkInput(this, `${spell('addContainerRegion')}() region`, region, 'string', true);
+    checkContainerOptions(this, callNaming('addContainerRegion', region), options);
     this.entryOf(region).setContainer(options);
     this.repositoryNames.set(region, repositoryNameFor(this, region, options.repository));
     return this;
@@ -220,6 +230,23 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       return this.keys.requiredPolicy(this.keys.sourceNeeds(owner), owner, this.stack.region);
     }
     return this.keys.requiredPolicyOn(this.sourceKey, this.stack.region);
+  }
+
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    this.checkNotSynthesized('grant');
+    return super.grant(grantee, ...actions);
+  }
+
+  /**
+   * A change after the app was synthesized would be silently missing from the templates: aws-cdk-lib writes an
+   * app once (a second `synth()` returns the first assembly), and the change adds no construct it would notice.
+   */
+  private checkNotSynthesized(call: 'addRegion' | 'addContainerRegion' | 'grant', region?: unknown) {
+    if (!wasSynthesized(this)) {
+      return;
+    }
+    const what = call === 'grant' ? `${spell('grant')}()` : `${spell(call)}(${show(region)}, ...)`;
+    throw constructionError('ModifiedAfterSynthesis', `${what} was called after the app was synthesized (app.synth(), or Template.fromStack() in a test): the templates are written already, so the change would be silently left out. Fix: make every ${spell('addRegion')}(), ${spell('addContainerRegion')}() and ${spell('grant')}() call before synthesizing; in tests, build a new App for each variation.`, this);
   }
 
   private entryOf(region: string): RegionDistribution {
@@ -339,6 +366,31 @@ function keyProblemOf(key: kms.IKey): string | undefined {
     return `has the key spec ${spec}`;
   }
   return usage && usage !== 'ENCRYPT_DECRYPT' ? `has the key usage ${usage}` : undefined;
+}
+
+/**
+ * Whether the app (or a stage) holding `scope` was synthesized: aws-cdk-lib keeps the cloud assembly of a
+ * stage's first synthesis (`Stage.synth()` returns it again unless forced).
+ */
+function wasSynthesized(scope: Construct): boolean {
+  // Stage.of() of a stage is the stage around it.
+  for (let stage = Stage.of(scope); stage; stage = Stage.of(stage)) {
+    if ((stage as unknown as { assembly?: unknown }).assembly !== undefined) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The props' types, checked before they are used (see private/input.ts). */
+function checkProps(scope: Construct, id: string, props: DistributionConfigurationProps) {
+  const name = propsNaming('DistributionConfiguration', id);
+  checkInput(scope, name('props'), props, 'object');
+  checkInput(scope, name('distributionConfigurationName'), props.distributionConfigurationName, 'string');
+  checkInput(scope, name('description'), props.description, 'string');
+  checkInput(scope, name('tags'), props.tags, 'string map');
+  checkInput(scope, name('sourceKey'), props.sourceKey, 'construct');
+  checkAmiSettings(scope, name, props);
 }
 
 /** The name in the configuration's ARN: Image Builder writes it in lowercase, with spaces as hyphens. */

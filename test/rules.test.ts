@@ -560,6 +560,31 @@ const CASES: Case[] = [
     message: /\[UnknownKey\] Region us-east-1: AmiDistributionConfiguration has the key "name", which CloudFormation does not accept there .*Fix: write it as "Name"/,
   },
   {
+    rule: 'ResourceProperties',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: {} }], 42),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: {} }], 'golden'),
+    message: /\[ResourceProperties\] The resource's properties do not have the types of AWS::ImageBuilder::DistributionConfiguration.*name: 42 should be a string.*Fix: give each property the type/,
+  },
+  {
+    rule: 'InvalidInput',
+    broken: l2({ targetAccounts: ['222222222222', null as any] }),
+    fixed: l2({ targetAccounts: ['222222222222'] }),
+    message: /^\[InvalidInput\] addRegion\('us-east-1', \.\.\.\) targetAccounts\[1\] is null, but it must be a string\. Fix: pass a string, or leave the value out\. \(at Stack\/Dist\)$/,
+  },
+  {
+    rule: 'ModifiedAfterSynthesis',
+    broken: stack => {
+      const dist = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1');
+      (stack.node.root as App).synth();
+      dist.addRegion('eu-west-1');
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1').addRegion('eu-west-1');
+      (stack.node.root as App).synth();
+    },
+    message: /^\[ModifiedAfterSynthesis\] addRegion\("eu-west-1", \.\.\.\) was called after the app was synthesized.*Fix: make every addRegion\(\), addContainerRegion\(\) and grant\(\) call before synthesizing/,
+  },
+  {
     rule: 'RegionAddedTwice',
     broken: stack => new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1').addRegion('us-east-1'),
     fixed: stack => new DistributionConfiguration(stack, 'Dist').addRegion('us-east-1').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden') }),

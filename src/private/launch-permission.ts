@@ -1,5 +1,6 @@
 import { Fn, Stack, Token } from 'aws-cdk-lib';
 import { organizationIdFromArn, organizationalUnitPathFromArn } from './identifiers';
+import { isListToken } from './key-policy';
 import { LaunchPermission } from '../launch-permission';
 
 /** The launch group that makes an AMI public. */
@@ -23,9 +24,21 @@ export function renderLaunchPermission(permission: LaunchPermission | undefined)
 
 function setIfNotEmpty(target: Record<string, string[]>, key: string, values: string[] | undefined) {
   if (values && values.length > 0) {
-    // A list token is kept as it is: copying its one encoded element keeps it a list token.
-    target[key] = [...values];
+    target[key] = renderList(values);
   }
+}
+
+/**
+ * A list as CloudFormation takes it. A list token alone is kept as it is (copying its one encoded element keeps
+ * it a list token). A list token among other values (`[...param.valueAsList, '222222222222']`) cannot stand in
+ * a literal list (aws-cdk-lib: "Cannot add elements to list token"): the whole list is joined and split again
+ * at deploy time. The values of these lists (IDs, ARNs, tags) hold no commas.
+ */
+export function renderList(values: string[]): string[] {
+  if (values.length < 2 || !values.some(isListToken)) {
+    return [...values];
+  }
+  return Fn.split(',', Fn.join(',', values.map(v => (isListToken(v) ? Fn.join(',', [v]) : v))));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
-import { renderLaunchPermission } from './launch-permission';
+import { renderLaunchPermission, renderList } from './launch-permission';
 import { RegionDistribution } from './region-distribution';
 
 type DistributionProperty = imagebuilder.CfnDistributionConfiguration.DistributionProperty;
@@ -18,17 +18,17 @@ export function renderRegion(entry: RegionDistribution, kmsKeyId?: string, repos
     amiDistributionConfiguration: ami && (compact({
       Name: ami.amiName,
       Description: ami.amiDescription,
-      TargetAccountIds: ami.targetAccounts,
+      TargetAccountIds: ami.targetAccounts && renderList(ami.targetAccounts),
       AmiTags: ami.amiTags,
       KmsKeyId: kmsKeyId,
       LaunchPermissionConfiguration: renderLaunchPermission(ami.launchPermission),
     }) ?? {}),
     containerDistributionConfiguration: container && compact({
       Description: container.description,
-      ContainerTags: container.tags,
+      ContainerTags: container.tags && renderList(container.tags),
       TargetRepository: { Service: 'ECR', RepositoryName: repositoryName ?? container.repository.repositoryName },
     }),
-    licenseConfigurationArns: nonEmpty(ami?.licenseConfigurationArns),
+    licenseConfigurationArns: nonEmpty(ami?.licenseConfigurationArns && renderList(ami.licenseConfigurationArns)),
     launchTemplateConfigurations: nonEmpty(ami?.launchTemplates?.map(lt => ({
       launchTemplateId: lt.launchTemplate.launchTemplateId!,
       accountId: lt.accountId,

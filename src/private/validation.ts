@@ -28,7 +28,14 @@ export function addDistributionValidation(
   registerName(resource);
   scope.node.addValidation({
     validate: () => {
-      const findings = checkDistributionConfiguration(propertiesOf(resource), { ...context(), nameCollisions: collisionsOf(resource) });
+      let properties: Obj;
+      try {
+        properties = propertiesOf(resource);
+      } catch (e) {
+        // The L1 refuses to render properties of the wrong type (aws-cdk-lib's own type check): say so as a finding.
+        return report(resource, [{ rule: 'ResourceProperties', level: CATALOG.ResourceProperties.level, text: propertiesError(e) }]);
+      }
+      const findings = checkDistributionConfiguration(properties, { ...context(), nameCollisions: collisionsOf(resource) });
       const messages = render(findings, wording).map(m => ({ ...m, level: CATALOG[m.rule].level }));
       return report(resource, messages);
     },
@@ -59,13 +66,19 @@ export function propertiesOf(resource: imagebuilder.CfnDistributionConfiguration
   };
 }
 
+function propertiesError(e: unknown): string {
+  const reason = String(e instanceof Error ? e.message : e).replace(/^Resolution error: /, '').replace(/\s*\n\s*/g, '; ').replace(/[.;\s]+$/, '');
+  return `[ResourceProperties] The resource's properties do not have the types of AWS::ImageBuilder::DistributionConfiguration, so its template cannot be written: ${reason}. Fix: give each property the type the resource takes (a string, a list or an object), or write an intrinsic function for a value known at deploy time.`;
+}
+
 /** Names of distribution configurations per account and Region, as Image Builder compares them (lowercase, spaces as '-'). */
 const namesByApp = new WeakMap<IConstruct, Map<string, imagebuilder.CfnDistributionConfiguration[]>>();
 
 function nameKey(resource: imagebuilder.CfnDistributionConfiguration): string | undefined {
   const stack = Stack.of(resource);
-  const name = resource.name;
-  if (Token.isUnresolved(name)) {
+  const name: unknown = resource.name;
+  // A name that is not a literal string (a token, or a value of the wrong type, which its own rule reports) collides with nothing known.
+  if (typeof name !== 'string' || Token.isUnresolved(name)) {
     return undefined;
   }
   // Stacks without an explicit environment may deploy anywhere: only names in the same stack surely collide.

@@ -57,6 +57,12 @@ export const CATALOG = {
     source: `[CreateDistributionConfiguration](${PAGE.arns}): names are unique per account and Region, ignoring case`,
     prevents: 'the second configuration fails to create (its ARN, in lowercase, already exists)',
   },
+  ResourceProperties: {
+    level: 'error',
+    phase: 'synth',
+    source: 'the CloudFormation resource schema\'s types (the L1 `CfnDistributionConfiguration` checks them)',
+    prevents: 'a template aws-cdk-lib cannot write, or CloudFormation rejects',
+  },
   Description: { level: 'error', phase: 'synth', source: API('NonEmptyString') + ' (1..1024)', prevents: 'validation error on create' },
   Tags: { level: 'error', phase: 'synth', source: API('TagMap') + ', `TagKey`, `TagValue`', prevents: 'the configuration\'s tags are rejected' },
 
@@ -183,6 +189,18 @@ export const CATALOG = {
   UnknownKey: { level: 'error', phase: 'synth', source: 'CloudFormation schema; aws-cdk issues 26912, 34758', prevents: 'camelCase keys silently dropped or rejected' },
 
   // Mistakes the construct stops when they are made.
+  InvalidInput: {
+    level: 'error',
+    phase: 'construction',
+    source: 'the types of the construct\'s API (checked for JavaScript callers; TypeScript and jsii check them in other languages)',
+    prevents: 'a crash of the checks, or `null`, `undefined` or `NaN` written into a template or a key policy',
+  },
+  ModifiedAfterSynthesis: {
+    level: 'error',
+    phase: 'construction',
+    source: 'aws-cdk-lib: an app is synthesized once; later changes are not written',
+    prevents: 'a Region (or a grant) silently missing from the synthesized templates',
+  },
   RegionAddedTwice: { level: 'error', phase: 'construction', source: API('Distribution.region') + ': one entry per Region', prevents: 'settings of one Region split over two calls' },
   LaunchTemplateWithoutId: { level: 'error', phase: 'construction', source: API('LaunchTemplateConfiguration.launchTemplateId') + ' (required)', prevents: 'Image Builder updates launch templates by ID only' },
   ListTokenOrganizations: { level: 'error', phase: 'construction', source: `[\`aws:PrincipalOrgID\`](${PAGE.kmsOrgIds}) takes organization IDs`, prevents: 'a key-policy condition that never matches' },

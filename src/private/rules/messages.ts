@@ -105,7 +105,7 @@ function entryProp(path: Path): PropName | undefined {
 }
 
 /** A prop path in the caller's spelling: `launchPermission.accounts[0]` or `launch_permission.accounts[0]`. */
-function spellPath(name: string): string {
+export function spellPath(name: string): string {
   return name.split('.').map(part => part.replace(/^[A-Za-z]+/, spell)).join('.');
 }
 
@@ -123,8 +123,9 @@ function fieldText(token: FieldToken, finding: Finding, wording: Wording): strin
 
 function textOf(text: Text, finding: Finding, wording: Wording): string {
   return text.map(token => {
-    if (typeof token === 'string') {
-      return token;
+    if (typeof token !== 'object' || token === null) {
+      // Only strings are written here; anything else (a value of a hand-written resource) is quoted as text.
+      return typeof token === 'string' ? token : String(token);
     }
     if ('call' in token) {
       return wording.audience === 'construct' ? `${spell(token.call)}()` : 'an entry of Distributions';

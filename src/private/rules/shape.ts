@@ -10,7 +10,14 @@ export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const isStr = (v: unknown): v is string => typeof v === 'string';
 export const isNum = (v: unknown): v is number => typeof v === 'number';
-export const show = (v: unknown) => JSON.stringify(v);
+/** A value as messages quote it: JSON, or (for what JSON cannot write: undefined, functions) its text. */
+export function show(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
 
 /** `{ "Ref": ... }`, `{ "Fn::...": ... }` or `{ "Condition": ... }`: a value computed at deploy time. */
 export function isIntrinsic(v: unknown): boolean {

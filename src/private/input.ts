@@ -1,0 +1,173 @@
+import { Construct, IConstruct } from 'constructs';
+import { constructionError } from './errors';
+import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from '../region-options';
+import { callText, spellPath } from './rules/messages';
+import { show } from './rules/shape';
+
+/*
+ * The types of the public API, checked when a call is made. TypeScript and the jsii runtimes of other
+ * languages check them already; a JavaScript caller (or a cast) can pass anything: `null` inside a list, `NaN`,
+ * an object where a string goes. Such a value would otherwise crash a check with a TypeError or end up in a
+ * key policy as `arn:aws:iam::null:root`. Tokens are values of the type they stand for (a string token is a
+ * string, a list token an array), so they always pass.
+ */
+
+/** What a value must be, and how the message says it. */
+export type Expected =
+  | 'string' | 'string list' | 'boolean' | 'number' | 'string map' | 'object' | 'object list' | 'construct' | 'construct list';
+
+const WHAT: Record<Expected, string> = {
+  'string': 'a string',
+  'string list': 'a list of strings',
+  'boolean': 'true or false',
+  'number': 'a finite number',
+  'string map': 'an object whose values are strings',
+  'object': 'an object (a construct or a struct)',
+  'object list': 'a list of objects',
+  'construct': 'a construct',
+  'construct list': 'a list of constructs',
+};
+
+/** The first part of `value` that is not of the `expected` type: its path below `value` and its description. */
+function mismatch(value: unknown, expected: Expected): { at: string; what: string } | undefined {
+  switch (expected) {
+    case 'string':
+      return typeof value === 'string' ? undefined : { at: '', what: WHAT.string };
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : { at: '', what: WHAT.boolean };
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : { at: '', what: WHAT.number };
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : { at: '', what: WHAT.object };
+    case 'construct':
+      return Construct.isConstruct(value) ? undefined : { at: '', what: WHAT.construct };
+    case 'string list':
+    case 'object list':
+    case 'construct list': {
+      if (!Array.isArray(value)) {
+        return { at: '', what: WHAT[expected] };
+      }
+      const item = expected === 'string list' ? 'string' : expected === 'object list' ? 'object' : 'construct';
+      const bad = value.findIndex(v => mismatch(v, item) !== undefined);
+      return bad < 0 ? undefined : { at: `[${bad}]`, what: WHAT[item] };
+    }
+    case 'string map': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        return { at: '', what: WHAT['string map'] };
+      }
+      const bad = Object.entries(value).find(([, v]) => typeof v !== 'string');
+      return bad ? { at: `.${bad[0]}`, what: WHAT.string } : undefined;
+    }
+  }
+}
+
+/** Whether `value` is of the expected type. */
+export function isOfType(value: unknown, expected: Expected): boolean {
+  return mismatch(value, expected) === undefined;
+}
+
+/**
+ * Throws `InvalidInput` when `value` is not of the expected type (undefined is fine unless `required`).
+ * `where` names the argument as the user wrote it (`addRegion('eu-west-1', ...) targetAccounts`).
+ */
+export function checkInput(scope: IConstruct, where: string, value: unknown, expected: Expected, required = false): void {
+  if (value === undefined && !required) {
+    return;
+  }
+  const problem = mismatch(value, expected);
+  if (problem) {
+    const part = problem.at === '' ? value : partAt(value, problem.at);
+    throw constructionError('InvalidInput',
+      `${where}${problem.at} is ${describe(part)}, but it must be ${problem.what}. Fix: pass ${problem.what}${problem.at === '' ? '' : ', or leave the value out'}.`, scope);
+  }
+}
+
+function partAt(value: unknown, at: string): unknown {
+  const index = /^\[(\d+)\]$/.exec(at);
+  if (index) {
+    return (value as unknown[])[Number(index[1])];
+  }
+  return (value as Record<string, unknown>)[at.slice(1)];
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) {
+    return 'undefined';
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return String(value);
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const name = value.constructor?.name;
+    return name && name !== 'Object' ? `an object of class ${name}` : `the object ${short(show(value))}`;
+  }
+  return short(show(value));
+}
+
+function short(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Names a prop of a call in the caller's spelling: `addRegion('eu-west-1', ...) launchPermission.accounts`. */
+export type Naming = (prop: string) => string;
+
+/** How messages name a prop of a construct's props: `DistributionConfiguration 'Dist' props launchPermission.accounts`. */
+export function propsNaming(construct: string, id: string): Naming {
+  return prop => `${construct} '${id}' props ${spellPath(prop)}`;
+}
+
+/** How messages name an option of a call for a Region: `addRegion('eu-west-1', ...) targetAccounts`. */
+export function callNaming(call: 'addRegion' | 'addContainerRegion', region: string): Naming {
+  return prop => `${callText(call, region)} ${spellPath(prop)}`;
+}
+
+/** The settings every Region inherits (construct props, or `addRegion()` options). */
+export function checkAmiSettings(scope: IConstruct, name: Naming, s: AmiDistributionSettings): void {
+  checkInput(scope, name('amiName'), s.amiName, 'string');
+  checkInput(scope, name('amiDescription'), s.amiDescription, 'string');
+  checkInput(scope, name('amiTags'), s.amiTags, 'string map');
+  checkInput(scope, name('targetAccounts'), s.targetAccounts, 'string list');
+  checkInput(scope, name('autoScalingGrants'), s.autoScalingGrants, 'boolean');
+  checkInput(scope, name('launchPermission'), s.launchPermission, 'object');
+  const permission = s.launchPermission ?? {};
+  checkInput(scope, name('launchPermission.accounts'), permission.accounts, 'string list');
+  checkInput(scope, name('launchPermission.organizations'), permission.organizations, 'string list');
+  checkInput(scope, name('launchPermission.organizationalUnits'), permission.organizationalUnits, 'string list');
+  checkInput(scope, name('launchPermission.publicAccess'), permission.publicAccess, 'boolean');
+}
+
+/** The options of `addRegion()`. */
+export function checkRegionOptions(scope: IConstruct, name: Naming, o: RegionDistributionOptions): void {
+  checkInput(scope, name('options'), o, 'object');
+  checkAmiSettings(scope, name, o);
+  checkInput(scope, name('kmsKey'), o.kmsKey, 'construct');
+  checkInput(scope, name('licenseConfigurationArns'), o.licenseConfigurationArns, 'string list');
+  checkInput(scope, name('launchTemplates'), o.launchTemplates, 'object list');
+  (o.launchTemplates ?? []).forEach((lt, i) => {
+    checkInput(scope, name(`launchTemplates[${i}].launchTemplate`), lt.launchTemplate, 'construct', true);
+    checkInput(scope, name(`launchTemplates[${i}].accountId`), lt.accountId, 'string');
+    checkInput(scope, name(`launchTemplates[${i}].setDefaultVersion`), lt.setDefaultVersion, 'boolean');
+  });
+  checkInput(scope, name('ssmParameters'), o.ssmParameters, 'object list');
+  (o.ssmParameters ?? []).forEach((p, i) => {
+    checkInput(scope, name(`ssmParameters[${i}].parameterName`), p.parameterName, 'string', true);
+    checkInput(scope, name(`ssmParameters[${i}].amiAccount`), p.amiAccount, 'string');
+    checkInput(scope, name(`ssmParameters[${i}].dataType`), p.dataType, 'string');
+  });
+  checkInput(scope, name('fastLaunch'), o.fastLaunch, 'object list');
+  (o.fastLaunch ?? []).forEach((f, i) => {
+    checkInput(scope, name(`fastLaunch[${i}].enabled`), f.enabled, 'boolean');
+    checkInput(scope, name(`fastLaunch[${i}].maxParallelLaunches`), f.maxParallelLaunches, 'number');
+    checkInput(scope, name(`fastLaunch[${i}].targetSnapshotCount`), f.targetSnapshotCount, 'number');
+    checkInput(scope, name(`fastLaunch[${i}].launchTemplate`), f.launchTemplate, 'construct');
+    checkInput(scope, name(`fastLaunch[${i}].accountId`), f.accountId, 'string');
+  });
+}
+
+/** The options of `addContainerRegion()`. */
+export function checkContainerOptions(scope: IConstruct, name: Naming, o: ContainerDistributionOptions): void {
+  checkInput(scope, name('options'), o, 'object', true);
+  checkInput(scope, name('repository'), o.repository, 'construct', true);
+  checkInput(scope, name('tags'), o.tags, 'string list');
+  checkInput(scope, name('description'), o.description, 'string');
+}
