@@ -210,14 +210,14 @@ test(`DistributionConfiguration with values of any type from JavaScript: the lib
         return [stack, keyStack];
       }));
     }), {
-      // One case of each outcome, however few the runs (fast-check counts them in numRuns): the property is not vacuous.
-      numRuns: propertyRuns(0.5) + 3,
-      examples: [
-        [{}, [{ settings: {}, key: 'none', region: () => 'us-east-1' }], undefined],
-        [{ targetAccounts: () => ['12'] }, [{ settings: {}, key: 'none', region: () => 'us-east-1' }], undefined],
-        [{ targetAccounts: () => [null] }, [{ settings: {}, key: 'none', region: () => 'us-east-1' }], undefined],
-      ],
-    });
+    // One case of each outcome, however few the runs (fast-check counts them in numRuns): the property is not vacuous.
+    numRuns: propertyRuns(0.5) + 3,
+    examples: [
+      [{}, [{ settings: {}, key: 'none', region: () => 'us-east-1' }], undefined],
+      [{ targetAccounts: () => ['12'] }, [{ settings: {}, key: 'none', region: () => 'us-east-1' }], undefined],
+      [{ targetAccounts: () => [null] }, [{ settings: {}, key: 'none', region: () => 'us-east-1' }], undefined],
+    ],
+  });
   expect([...seen].sort()).toEqual(['construction', 'findings', 'template']);
 });
 
