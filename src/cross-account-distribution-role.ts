@@ -1,11 +1,13 @@
 import { App, Fn, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { constructionError } from './private/errors';
+import { constructionError, report } from './private/errors';
 import { ACCOUNT_ID } from './private/identifiers';
 import { checkInput, propsNaming } from './private/input';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_CREATE_ACTIONS, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
+import { minPolicySize } from './private/policy-size';
+import { ackId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
 
 /** Properties of a `CrossAccountDistributionRole`. */
@@ -62,6 +64,17 @@ export interface CrossAccountDistributionRoleProps {
 /** The ARN of one KMS key (or one alias): no wildcard, a 12-digit account. */
 const ONE_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/[^*?]+$/;
 
+/**
+ * IAM's limits on a role's policies, in characters without white space: the trust policy (a default quota that
+ * Service Quotas can raise) and the inline policies together (fixed).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+const TRUST_POLICY_QUOTA = 2048;
+const INLINE_POLICIES_LIMIT = 10240;
+const MANAGED_POLICY_LIMIT = 6144;
+const POLICY_FIX = 'pass fewer keys (each adds its ARN to two statements) or SSM parameter names, or shorter parameter names.';
+
 /** Which account already has the role in an app: IAM names are global to an account. */
 const rolesByAccount = new WeakMap<App | Construct, Map<string, string>>();
 
@@ -114,6 +127,7 @@ export class CrossAccountDistributionRole extends Construct {
     });
 
     this.grantKeys(props.keys ?? []);
+    this.node.addValidation({ validate: () => this.policySizeErrors() });
 
     if (props.launchTemplateUpdates) {
       const launchTemplates = stack.formatArn({ service: 'ec2', region: '*', resource: 'launch-template', resourceName: '*' });
@@ -240,6 +254,47 @@ export class CrossAccountDistributionRole extends Construct {
       });
     }
     return new iam.AccountPrincipal(account);
+  }
+
+  /**
+   * The role's policies within IAM's limits, counted as IAM does (without white space; deploy-time values by
+   * what is known of them, so never more than they will be): otherwise the stack fails to deploy.
+   */
+  private policySizeErrors(): string[] {
+    const stack = Stack.of(this);
+    const errors: Array<{ rule: 'CrossAccountRolePolicySize'; text: string; level: 'error' }> = [];
+    const trust = minPolicySize(stack.resolve(this.role.assumeRolePolicy?.toJSON()));
+    if (trust > TRUST_POLICY_QUOTA) {
+      errors.push({
+        rule: 'CrossAccountRolePolicySize',
+        level: 'error',
+        text: `[CrossAccountRolePolicySize] CrossAccountDistributionRole: the role's trust policy has at least ${trust} characters (IAM counts them without white space), over IAM's default quota of ${TRUST_POLICY_QUOTA} for a role trust policy, so the role fails to deploy. Fix: trust fewer ${spell('sourceAccounts')} (one statement each); or raise the quota "Role trust policy length" in Service Quotas for this account, then acknowledge ${ackId('CrossAccountRolePolicySize')}.`,
+      });
+    }
+    // aws-cdk-lib moves statements over its own inline limit into managed policies (OverflowPolicy1, ...) before
+    // validation; a statement too large on its own stays where it is. So the documents are checked as deployed.
+    const inline = this.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    const inlineSize = inline ? minPolicySize(stack.resolve(inline.document.toJSON())) : 0;
+    if (inlineSize > INLINE_POLICIES_LIMIT) {
+      errors.push({
+        rule: 'CrossAccountRolePolicySize',
+        level: 'error',
+        text: `[CrossAccountRolePolicySize] CrossAccountDistributionRole: the role's inline policy has at least ${inlineSize} characters (IAM counts them without white space), over IAM's limit of ${INLINE_POLICIES_LIMIT} for the inline policies of a role, so the role fails to deploy. Fix: ${POLICY_FIX}`,
+      });
+    }
+    for (const child of this.role.node.children) {
+      if (child instanceof iam.ManagedPolicy) {
+        const size = minPolicySize(stack.resolve(child.document.toJSON()));
+        if (size > MANAGED_POLICY_LIMIT) {
+          errors.push({
+            rule: 'CrossAccountRolePolicySize',
+            level: 'error',
+            text: `[CrossAccountRolePolicySize] CrossAccountDistributionRole: the managed policy ${child.node.path} that aws-cdk-lib split off the role's policy has at least ${size} characters (IAM counts them without white space), over IAM's limit of ${MANAGED_POLICY_LIMIT} for a managed policy, so the role fails to deploy. Fix: ${POLICY_FIX}`,
+          });
+        }
+      }
+    }
+    return report(this, errors);
   }
 
   /** One role per account: a second one would fail to deploy with a name conflict. */

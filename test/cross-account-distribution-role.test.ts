@@ -1,4 +1,4 @@
-import { App, Lazy, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Lazy, Stack, Validations, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { propertyRuns } from './property-runs';
@@ -156,4 +156,57 @@ test('a parameter name that is a pattern never reaches the role policy: the call
     expect(() => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], ssmParameterNames: ['/golden/ami-id', name] }))
       .toThrow(/\[SsmParameterName\] CrossAccountDistributionRole: ssmParameterNames\[1\] is .*which is not a parameter name/);
   }
+});
+
+/** A template value with CloudFormation's pseudo parameters of the test stack written in (partition aws). */
+function deployed(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(deployed);
+  }
+  if (typeof value === 'object' && value !== null) {
+    const v = value as Record<string, any>;
+    if (v.Ref === 'AWS::Partition') {
+      return 'aws';
+    }
+    if (v['Fn::Join']) {
+      return v['Fn::Join'][1].map(deployed).join(v['Fn::Join'][0]);
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deployed(x)]));
+  }
+  return value;
+}
+
+test('the trust policy is an error exactly when IAM would count more than 2,048 characters in it', () => {
+  fc.assert(fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9]{12}$/), { minLength: 1, maxLength: 40 }), sourceAccounts => {
+    const stack = targetStack();
+    new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts });
+    let error = '';
+    let template: any;
+    try {
+      template = (stack.node.root as App).synth().getStackByName('Target').template;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    if (template) {
+      const [role] = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::IAM::Role');
+      // IAM counts the document's characters without white space.
+      const size = JSON.stringify(deployed(role.Properties.AssumeRolePolicyDocument)).replace(/\s/g, '').length;
+      expect(size).toBeLessThanOrEqual(2048);
+    } else {
+      expect(error).toMatch(/\[CrossAccountRolePolicySize\] CrossAccountDistributionRole: the role's trust policy has at least (\d+) characters/);
+      const counted = Number(/at least (\d+) characters/.exec(error)![1]);
+      expect(counted).toBeGreaterThan(2048);
+      // Without the check, the document would be as large as counted.
+      const plain = new Stack(new App(), 'Plain');
+      const doc = new iam.Role(plain, 'R', { assumedBy: new iam.CompositePrincipal(...sourceAccounts.map(a => new iam.AccountPrincipal(a))) }).assumeRolePolicy!;
+      expect(JSON.stringify(deployed(plain.resolve(doc.toJSON()))).replace(/\s/g, '').length).toBe(counted);
+    }
+  }), { numRuns: propertyRuns(0.1) });
+});
+
+test('a trust policy over the default quota can be acknowledged once the account\'s quota is raised', () => {
+  const stack = targetStack();
+  const role = new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: Array.from({ length: 30 }, (_, i) => String(100000000000 + i)) });
+  Validations.of(role).acknowledge({ id: 'cdk-imagebuilder-distribution:CrossAccountRolePolicySize', reason: 'Role trust policy length raised to 4096' });
+  expect(() => (stack.node.root as App).synth()).not.toThrow();
 });

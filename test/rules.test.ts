@@ -32,6 +32,8 @@ const cfn = (distributions: any, name: any = 'golden'): Build => stack => {
 
 const lt = (stack: Stack, attrs: ec2.LaunchTemplateAttributes, id = 'LT') => ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, id, attrs);
 const importedKey = (region: string, account = ACCOUNT) => (stack: Stack) => kms.Key.fromKeyArn(stack, 'Key', KEY_ARN(region, account));
+const accounts = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
+const parameterNames = (n: number, length: number) => Array.from({ length: n }, (_, i) => `/${'p'.repeat(length)}${i}`);
 const orgs = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:organizations::999999999999:organization/o-${String(i).padStart(10, 'a')}`);
 
 interface Case {
@@ -656,6 +658,20 @@ const CASES: Case[] = [
     broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], keys: [kms.Alias.fromAliasName(stack, 'Ebs', 'alias/aws/ebs')] }),
     fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], keys: [importedKey('us-east-1', '222222222222')(stack)] }),
     message: /^\[CrossAccountRoleKey\] CrossAccountDistributionRole: keys\[0\] is the AWS managed key alias\/aws\/ebs/,
+  },
+  {
+    rule: 'CrossAccountRolePolicySize',
+    about: 'the trust policy: one statement per source account, 2,048 characters by default',
+    broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: accounts(30) }),
+    fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: accounts(15) }),
+    message: /\[CrossAccountRolePolicySize\] CrossAccountDistributionRole: the role's trust policy has at least \d+ characters \(IAM counts them without white space\), over IAM's default quota of 2048 .*Fix: trust fewer sourceAccounts/,
+  },
+  {
+    rule: 'CrossAccountRolePolicySize',
+    about: 'the inline policy: a statement too large for aws-cdk-lib to split off',
+    broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], ssmParameterNames: parameterNames(12, 1000) }),
+    fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], ssmParameterNames: parameterNames(5, 1000) }),
+    message: /\[CrossAccountRolePolicySize\] CrossAccountDistributionRole: the role's inline policy has at least \d+ characters .*over IAM's limit of 10240/,
   },
 ];
 

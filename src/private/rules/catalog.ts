@@ -209,6 +209,12 @@ export const CATALOG = {
   RegionNotAdded: { level: 'error', phase: 'construction', source: '`requiredKeyPolicy()` of a Region', prevents: 'statements for a Region the distribution does not have' },
   NoSourceAccounts: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the role trusts the source account`, prevents: 'a role no Image Builder can assume' },
   DuplicateCrossAccountRole: { level: 'error', phase: 'construction', source: 'IAM role names are unique per account', prevents: 'the second role fails to deploy' },
+  CrossAccountRolePolicySize: {
+    level: 'error',
+    phase: 'synth',
+    source: `[IAM quotas](${PAGE.iamQuotas}): a role trust policy 2,048 characters by default (adjustable), a role's inline policies 10,240, without white space`,
+    prevents: 'the role\'s stack fails to deploy',
+  },
   CrossAccountRoleKey: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the source account's keys`, prevents: 'a role policy that grants nothing on the key' },
 } as const satisfies Record<string, RuleDefinition>;
 
