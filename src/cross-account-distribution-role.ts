@@ -15,6 +15,10 @@ export interface CrossAccountDistributionRoleProps {
   /**
    * The accounts whose Image Builder distributes AMIs into this account (12-digit IDs). A list parameter
    * (`CfnParameter.valueAsList`) works too.
+   *
+   * Each account is one statement of the role's trust policy: about 20 fit IAM's default quota of 2,048
+   * characters for a trust policy; with more, synth reports `CrossAccountRolePolicySize` (acknowledge it once
+   * the account's quota "Role trust policy length" is raised).
    */
   readonly sourceAccounts: string[];
 

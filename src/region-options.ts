@@ -7,10 +7,12 @@ import { LaunchPermission } from './launch-permission';
  */
 export interface AmiDistributionSettings {
   /**
-   * Name of the distributed AMI. Include `{{ imagebuilder:buildDate }}` so that every build
-   * gets a unique name (the second build with a fixed name fails).
+   * Name of the distributed AMI. It must include `{{ imagebuilder:buildDate }}`, so that every build gets
+   * a unique name: Image Builder refuses a configuration whose AMI name lacks it.
    *
-   * 1 to 127 characters: letters, digits, spaces and `-_.:{}`; it cannot start or end with a space.
+   * 1 to 127 characters: letters, digits, spaces and `-_.:{}`; it cannot start or end with a space. Once
+   * Image Builder expands its variables (the build date becomes 27 characters), EC2's rules for AMI names
+   * apply: 3 to 128 letters, digits and `( ) [ ] space . / - ' @ _`, so a colon, tab or newline fails the copy.
    *
    * @default - Image Builder names the AMI after the recipe and the build date
    */
