@@ -60,7 +60,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@0.1.173',
     'ajv@^8',
     'fast-check@^4',
-    'cdk-nag@^2',
+    'cdk-nag@3.0.2',
     'esbuild@^0.28',
     '@aws-sdk/client-ec2@^3.1164.0',
     '@aws-sdk/client-ecr@^3.1164.0',

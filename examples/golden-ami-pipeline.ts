@@ -1,5 +1,4 @@
-import { Stack, StackProps, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
-import { NagSuppressions } from 'cdk-nag';
+import { Stack, StackProps, Validations, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IDistributionConfiguration } from '../src';
 
@@ -39,11 +38,13 @@ export class GoldenAmiPipeline extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
       ],
     });
-    NagSuppressions.addResourceSuppressions(role, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'Image Builder documents these two AWS managed policies as the instance profile of build and test instances.',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore', 'Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder'],
-    }]);
+    // cdk-nag 3 reads aws-cdk-lib's acknowledgements: one per finding, `<rule>[<finding>]`.
+    for (const policy of ['AmazonSSMManagedInstanceCore', 'EC2InstanceProfileForImageBuilder']) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+        reason: 'Image Builder documents these two AWS managed policies as the instance profile of build and test instances.',
+      });
+    }
     const instanceProfile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [role.roleName] });
 
     const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {

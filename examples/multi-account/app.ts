@@ -1,5 +1,4 @@
-import { App, Stack, StackProps, aws_kms as kms } from 'aws-cdk-lib';
-import { NagSuppressions } from 'cdk-nag';
+import { App, Stack, StackProps, Validations, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
 import { AmiKeyStack, GoldenAmiPipeline } from '../golden-ami-pipeline';
@@ -56,18 +55,20 @@ export class TargetAccountStack extends Stack {
       ssmParameterNames: props.ssmParameterNames,
     });
     // #endregion
-    NagSuppressions.addResourceSuppressions(distributionRole.role, [
-      {
-        id: 'AwsSolutions-IAM4',
-        reason: 'Image Builder requires this AWS managed policy on the cross-account distribution role.',
-        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess'],
-      },
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'kms:ReEncrypt* is ReEncryptFrom and ReEncryptTo, both used by the copy; key/* is limited to the source keys by kms:ResourceAliases (their key IDs are unknown at synth); SSM parameters are updated in every distribution Region.',
-        appliesTo: ['Action::kms:ReEncrypt*', { regex: '/^Resource::arn:aws:kms:[a-z0-9-]+:111111111111:key/\\*$/g' }, { regex: '/^Resource::arn:<AWS::Partition>:ssm:\\*:[0-9]{12}:parameter/.*$/g' }],
-      },
-    ], true);
+    // cdk-nag 3 reads aws-cdk-lib's acknowledgements, one per finding (`<rule>[<finding>]`), on the role and the
+    // constructs under it (its default policy).
+    const acknowledge = (finding: string, reason: string) => Validations.of(distributionRole.role).acknowledge({ id: finding, reason });
+    acknowledge('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess]',
+      'Image Builder requires this AWS managed policy on the cross-account distribution role.');
+    acknowledge('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', 'kms:ReEncrypt* is ReEncryptFrom and ReEncryptTo, both used by the copy.');
+    for (const key of props.sourceKeys) {
+      acknowledge(`AwsSolutions-IAM5[Resource::arn:aws:kms:${key.env.region}:${key.env.account}:key/*]`,
+        'key/* is limited to the source keys by kms:ResourceAliases: their key IDs are unknown at synth.');
+    }
+    for (const name of props.ssmParameterNames ?? []) {
+      acknowledge(`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:${this.account}:parameter/${name.replace(/^\//, '')}]`,
+        'Distributions update the SSM parameter in every Region they distribute to.');
+    }
   }
 }
 
