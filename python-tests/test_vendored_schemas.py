@@ -13,11 +13,14 @@ def test_vendored_schemas_are_the_pinned_cfn_lint_schemas():
     source = json.loads((SCHEMAS / "SOURCE.json").read_text())
     assert source["package"] == "cfn-lint"
     assert metadata.version("cfn-lint") == source["version"]
-    provider = importlib.import_module("cfnlint.data.schemas.providers.us_east_1")
-    resources = Path(importlib.import_module("cfnlint.data.schemas.resources").__file__).parent
+    # The schemas cfn-lint runs with, bundled in the package: providers/us-east-1.json maps each type to the hash
+    # that names its schema in resources/.
+    schemas = Path(importlib.import_module("cfnlint").__file__).parent / "data" / "schemas"
+    provider = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    resources = schemas / "resources"
     assert source["schemas"], "SOURCE.json lists no schema"
     for type_name, entry in source["schemas"].items():
-        assert provider.types[type_name] + ".json" == entry["cfnLintResource"], type_name
+        assert provider[type_name] + ".json" == entry["cfnLintResource"], type_name
         bundled = (resources / entry["cfnLintResource"]).read_bytes()
         vendored = (SCHEMAS / entry["file"]).read_bytes()
         assert vendored == bundled, f"{entry['file']} differs from cfn-lint's {type_name}: run 'npm run schemas:refresh'"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 venv=.venv-test
 cdk_version=$(node -p "require('./package.json').devDependencies['aws-cdk-lib']")
 constructs_version=$(node -p "require('./package.json').devDependencies['constructs']")
-cfn_lint_version=1.51.5 # later releases download their schemas at run time and fail offline
+cfn_lint_version=1.58.0 # the newest release (checked with `pip index versions cfn-lint`); it runs offline
 moto_version=5.2.5
 stamp="$venv/.pinned-$cdk_version-$constructs_version-$cfn_lint_version-$moto_version"
 

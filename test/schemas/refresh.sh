@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-CFN_LINT_VERSION=1.51.5 # later releases download their schemas at run time and fail offline
+# The cfn-lint the Python suite pins (python-tests/venv.sh), which checks the copies against it.
+CFN_LINT_VERSION=$(sed -n 's/^cfn_lint_version=\([0-9.]*\).*/\1/p' ../../python-tests/venv.sh)
 TYPES=(
   AWS::EC2::LaunchTemplate
   AWS::ECR::Repository
@@ -33,18 +34,20 @@ rm -f ./*.json
 import hashlib, importlib, json, pathlib, shutil, sys
 
 version, types = sys.argv[1], sys.argv[2:]
-import cfnlint.data.schemas.providers.us_east_1 as provider  # the schema of each type in us-east-1, by hash
-
-resources = pathlib.Path(importlib.import_module("cfnlint.data.schemas.resources").__file__).parent
+# cfn-lint bundles the schemas it runs with (offline): providers/<region>.json maps each type to the hash that
+# names its schema in resources/.
+schemas = pathlib.Path(importlib.import_module("cfnlint").__file__).parent / "data" / "schemas"
+provider = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+resources = schemas / "resources"
 source = {
     "package": "cfn-lint",
     "version": version,
-    "origin": "cfnlint/data/schemas/resources/<hash>.json, hash from cfnlint/data/schemas/providers/us_east_1.py",
+    "origin": "cfnlint/data/schemas/resources/<hash>.json, hash from cfnlint/data/schemas/providers/us-east-1.json",
     "refresh": "npm run schemas:refresh",
     "schemas": {},
 }
 for type_name in types:
-    digest = provider.types[type_name]
+    digest = provider[type_name]
     file = type_name.lower().replace("::", "-") + ".json"
     shutil.copyfile(resources / f"{digest}.json", file)
     source["schemas"][type_name] = {
