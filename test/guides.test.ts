@@ -10,9 +10,10 @@ import { DistributionConfiguration } from '../src';
 import { INHERITED_SETTINGS } from '../src/private/region-distribution';
 
 /*
- * The guides of docs/guides: every TypeScript and Python block is a region of a file that a named test builds
- * (so a guide cannot show code that does not compile or synthesize), the README links every guide, and what each
- * guide says its app synthesizes is what the app synthesizes.
+ * The guides of docs/guides: every TypeScript block is a region of a file that a named test builds (so a guide cannot
+ * show code that does not compile or synthesize); every Python block runs in the Python suite
+ * (python-tests/test_guides.py), and one marked as a region of a file is that region; the README links every guide,
+ * and what each guide says its app synthesizes is what the app synthesizes.
  */
 
 const ROOT = path.join(__dirname, '..');
@@ -78,16 +79,26 @@ describe.each(GUIDES)('docs/guides/%s', guide => {
     expect(markdown).toMatch(/^# .+\n\n\*\*Goal\*\*: /);
   });
 
-  test('every TypeScript and Python block is code that a named test builds', () => {
+  test('every TypeScript block, and every marked Python block, is code that a named test builds', () => {
     const code = blocksOf(markdown).filter(b => ['ts', 'typescript', 'python'].includes(b.lang));
     expect(code.length).toBeGreaterThan(0);
     for (const block of code) {
+      if (block.lang === 'python' && !block.marker) {
+        // python-tests/test_guides.py runs every Python block of docs/guides.
+        continue;
+      }
       expect({ line: block.line, marker: block.marker }).toEqual({ line: block.line, marker: expect.objectContaining({ file: expect.any(String) }) });
       const { file, region, test } = block.marker!;
       expect({ line: block.line, code: block.code }).toEqual({ line: block.line, code: regionOf(file, region) });
       // The named test builds the file: it exists and names it.
       const testSource = fs.readFileSync(path.join(ROOT, test), 'utf-8');
       expect(testSource).toContain(file === 'README.md' ? 'README.md' : path.basename(file).replace(/\.(ts|py)$/, ''));
+    }
+  });
+
+  test('its Python blocks are run by the Python suite', () => {
+    if (blocksOf(markdown).some(b => b.lang === 'python')) {
+      expect(fs.readFileSync(path.join(ROOT, 'python-tests', 'test_guides.py'), 'utf-8')).toContain('ROOT / "docs" / "guides").glob("*.md")');
     }
   });
 
