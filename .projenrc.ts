@@ -80,6 +80,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Jest's default (cores minus one) leaves a 2-core machine with one worker while the parent waits.
       maxWorkers: '100%',
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out'],
+      // Nothing left in the system's temporary folder: each run synthesizes into its own, removed afterwards,
+      // and jest's cache (a folder of os.tmpdir() by default) lives with the dependencies.
+      globalSetup: '<rootDir>/test/tmpdir.setup.ts',
+      globalTeardown: '<rootDir>/test/tmpdir.teardown.ts',
+      cacheDirectory: '<rootDir>/node_modules/.cache/jest',
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
     },
   },
@@ -203,12 +208,18 @@ const testPackageSize = project.addTask('test:package-size', {
 });
 /** Runs projen tasks at once: on 2 cores one step's I/O overlaps another's CPU. */
 const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh ${tasks.map(t => t.name).join(' ')}`;
+// The steps run with a temporary folder of their own, which must be empty at the end (test/tmp-check.sh): a run
+// leaves nothing in the system's temporary folder.
+const testSteps = project.addTask('test:steps', {
+  description: "npm test's steps, without the check of the temporary folder",
+});
 // The Python environment comes first: the preflight tests run moto from it.
+testSteps.spawn(testVenv);
+testSteps.exec('jest --passWithNoTests --ci', { receiveArgs: true });
+testSteps.spawn(project.compileTask);
+testSteps.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
+testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize));
 project.testTask.reset();
-project.testTask.spawn(testVenv);
-project.testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
-project.testTask.spawn(project.compileTask);
-project.testTask.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
-project.testTask.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize));
+project.testTask.exec(`bash test/tmp-check.sh npx projen ${testSteps.name}`, { receiveArgs: true });
 
 project.synth();

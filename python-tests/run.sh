@@ -22,7 +22,8 @@ out=python-tests/.out
 rm -rf "$out"
 npx ts-node -P tsconfig.dev.json --prefer-ts-exts python-tests/synth-ts.ts "$out/ts"
 
-"$venv/bin/python" -m pytest python-tests -q -p no:cacheprovider
+# pytest keeps its temporary folders next to the templates, not in the system temporary folder.
+"$venv/bin/python" -m pytest python-tests -q -p no:cacheprovider --basetemp "$out/pytest"
 
 echo "cfn-lint $("$venv/bin/cfn-lint" --version) over the templates of every scenario and example:"
 # cfn-lint's exit code is a bit mask: 1 fatal, 2 error, 4 warning, 8 informational. Errors fail the suite;
