@@ -8,6 +8,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(node -p "require('$root/package.json').version")
 cdk_version=$(node -p "require('$root/package.json').devDependencies['aws-cdk-lib']")
 constructs_version=$(node -p "require('$root/package.json').devDependencies['constructs']")
+# The TypeScript and ts-node the README's "New TypeScript apps" names (the project's own): ts-node does not run
+# with TypeScript 7, which has no JavaScript compiler API.
+typescript_version=$(node -p "require('$root/package.json').devDependencies['typescript']")
+ts_node_version=$(node -p "require('$root/package.json').devDependencies['ts-node']")
 tarball="$root/dist/js/cdk-imagebuilder-distribution@$version.jsii.tgz"
 if [ ! -f "$tarball" ]; then
   echo "$tarball is missing: run 'npx projen compile && npx projen package:js' first" >&2
@@ -20,7 +24,7 @@ cd "$app"
 npm init -y >/dev/null
 # As the README says (the registry's copies of aws-cdk-lib and friends come from npm's cache when they are there).
 npm install --no-audit --no-fund --prefer-offline --loglevel=error \
-  "$tarball" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" typescript@~6.0.3 ts-node@10.9.2 @types/node@^20
+  "$tarball" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" "typescript@$typescript_version" "ts-node@$ts_node_version" @types/node@^20
 
 # The README's TypeScript quick start, exactly as written there.
 node -e '
@@ -41,6 +45,18 @@ if (dists.length !== 1 || regions.join(",") !== "us-east-1,eu-west-1") {
 }
 console.log("installed " + process.argv[2] + " into a new TypeScript app; the README quick start synthesized Regions " + regions.join(", "));
 ' "$app/cdk.out/GoldenAmi.template.json" "cdk-imagebuilder-distribution@$version"
+
+# An app as `cdk init app --language typescript` makes it today: TypeScript 7 (type-check only, `noEmit`) and tsx
+# instead of ts-node. The same quick start type-checks and synthesizes.
+npm install --no-audit --no-fund --prefer-offline --loglevel=error typescript@~7.0.2 tsx@^4.23.0 >/dev/null
+echo '{"compilerOptions":{"target":"ES2022","module":"NodeNext","moduleResolution":"NodeNext","lib":["es2022"],"strict":true,"skipLibCheck":true,"noEmit":true,"isolatedModules":true,"types":["node"]},"include":["app.ts"]}' >tsconfig.json
+npx tsc -p tsconfig.json
+rm -rf "$app/cdk.out"
+# (tsx keeps its cache and IPC pipes in the temporary folder: here, one inside the app, removed with it)
+mkdir "$app/tmp"
+TMPDIR="$app/tmp" CDK_OUTDIR="$app/cdk.out" npx tsx app.ts
+test -f "$app/cdk.out/GoldenAmi.template.json"
+echo "the README quick start type-checks with TypeScript $(npx tsc --version | sed 's/Version //') and synthesizes with tsx"
 
 # The preflight command, as the package's bin: its help, and exit code 2 when there is no assembly to read.
 help=$(npx --no-install cdk-imagebuilder-distribution preflight --help)
