@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { ALLOW_ALL, decide } from './authorization/evaluate';
 import { propertyRuns } from './property-runs';
-import { actionMatches, keyPolicyCoverage, trustsAccount } from '../src/preflight/policy-coverage';
+import { UNKNOWN_KEY_ID, actionMatches, evaluate, keyPolicyCoverage, trustRequest } from '../src/preflight/policy-coverage';
 import { KeyNeed, keyPolicyStatementsJson } from '../src/private/key-statements';
 
 /*
@@ -154,14 +154,87 @@ test('actionMatches: IAM wildcards, case-insensitive', () => {
   expect(actionMatches('kms:Create*', 'kms:Decrypt')).toBe(false);
 });
 
-test('trustsAccount: the account root, the account ID or Image Builder\'s service-linked role of the account', () => {
-  const slr = 'arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder';
-  const trust = (principal: unknown, extra: object = {}) => ({ Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole', ...extra }] });
-  expect(trustsAccount(trust('arn:aws:iam::123456789012:root'), '123456789012', slr)).toEqual({ trusted: true, conditional: false });
-  expect(trustsAccount(trust('123456789012'), '123456789012', slr).trusted).toBe(true);
-  expect(trustsAccount(trust(slr), '123456789012', slr).trusted).toBe(true);
-  expect(trustsAccount(trust('arn:aws:iam::123456789012:role/Other'), '123456789012', slr).trusted).toBe(false);
-  expect(trustsAccount(trust('arn:aws:iam::999999999999:root'), '123456789012', slr).trusted).toBe(false);
-  expect(trustsAccount(trust('123456789012', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } } }), '123456789012', slr)).toEqual({ trusted: true, conditional: true });
-  expect(trustsAccount({ Statement: [{ Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 'sts:TagSession' }] }, '123456789012', slr).trusted).toBe(false);
+const SRC = '123456789012';
+const SLR = `arn:aws:iam::${SRC}:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder`;
+const TARGET_ROLE = 'arn:aws:iam::111111111111:role/EC2ImageBuilderDistributionCrossAccountRole';
+
+test('trust policies: Allow for the account, its root or the service-linked role; Deny wins; unknown conditions are "unknown"', () => {
+  const trust = (...statements: object[]) => ({ Statement: statements });
+  const allow = (principal: unknown, extra: object = {}) => ({ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole', ...extra });
+  const verdict = (policy: object) => evaluate([policy], trustRequest(SRC, 'aws')).verdict;
+  expect(verdict(trust(allow(`arn:aws:iam::${SRC}:root`)))).toBe('allowed');
+  expect(verdict(trust(allow(SRC)))).toBe('allowed');
+  expect(verdict(trust(allow(SLR)))).toBe('allowed');
+  expect(verdict(trust(allow(`arn:aws:iam::${SRC}:role/Other`)))).toBe('denied');
+  expect(verdict(trust(allow('arn:aws:iam::999999999999:root')))).toBe('denied');
+  expect(verdict(trust({ Effect: 'Allow', Principal: { AWS: SRC }, Action: 'sts:TagSession' }))).toBe('denied');
+  expect(verdict(trust(allow(SRC), { Effect: 'Deny', Principal: '*', Action: 'sts:*' }))).toBe('denied');
+  expect(evaluate([trust(allow(SRC), { Sid: 'NoImageBuilder', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:PrincipalArn': '*/imagebuilder.amazonaws.com/*' } } })], trustRequest(SRC, 'aws')))
+    .toEqual({ verdict: 'denied', because: ['NoImageBuilder'] });
+  expect(verdict(trust(allow(SRC), { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringNotEquals: { 'aws:PrincipalAccount': SRC } } }))).toBe('allowed');
+  // Conditions on what the command cannot know.
+  expect(evaluate([trust(allow(SRC, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } } }))], trustRequest(SRC, 'aws')))
+    .toEqual({ verdict: 'unknown', because: ['statement 1 (StringEquals aws:PrincipalOrgID)'] });
+  expect(verdict(trust(allow(SRC), { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }))).toBe('unknown');
+  expect(verdict(trust(allow(SRC, { Condition: { StringEquals: { 'sts:ExternalId': 'x' } } })))).toBe('unknown');
+  // A known condition that fails decides, whatever the unknown one would say.
+  expect(verdict(trust(allow(SRC, { Condition: { StringEquals: { 'aws:PrincipalAccount': '999999999999', 'aws:PrincipalOrgID': 'o-abcdefghij' } } })))).toBe('denied');
+});
+
+/** Trust policies from parts that matter to Image Builder's request: principals, actions, known and unknown conditions, Deny. */
+const trustStatement = fc.record({
+  Effect: fc.constantFrom('Allow', 'Deny'),
+  Principal: fc.constantFrom<unknown>('*', { AWS: '*' }, { AWS: SRC }, { AWS: `arn:aws:iam::${SRC}:root` }, { AWS: SLR }, { AWS: 'arn:aws:iam::999999999999:root' },
+    { AWS: `arn:aws:iam::${SRC}:role/Other` }, { Service: 'imagebuilder.amazonaws.com' }),
+  Action: fc.constantFrom<unknown>('sts:AssumeRole', 'sts:*', '*', 'sts:TagSession', ['sts:AssumeRole', 'sts:TagSession'], 'sts:Assume*'),
+  Condition: fc.option(fc.dictionary(
+    fc.constantFrom('StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike', 'ArnLike', 'ArnNotLike', 'ArnEquals', 'StringEqualsIgnoreCase', 'ForAnyValue:StringEquals', 'StringEqualsIfExists', 'Null'),
+    fc.dictionary(
+      fc.constantFrom('aws:PrincipalAccount', 'aws:PrincipalArn', 'aws:PrincipalOrgID', 'sts:ExternalId'),
+      fc.constantFrom<unknown>(SRC, '999999999999', SLR, '*imagebuilder*', `arn:aws:iam::${SRC}:role/*`, 'arn:aws:iam::999999999999:*', 'o-abcdefghij', [SRC, '999999999999'], 'true', 'false'),
+      { minKeys: 1, maxKeys: 2 }),
+    { minKeys: 1, maxKeys: 2 }), { nil: undefined }),
+}).map(s => JSON.parse(JSON.stringify(s)));
+
+test('trust verdicts agree with the IAM evaluator whenever they are not "unknown"', async () => {
+  let decided = 0;
+  await fc.assert(fc.asyncProperty(fc.array(trustStatement, { minLength: 1, maxLength: 4 }), async statements => {
+    const policy = { Version: '2012-10-17', Statement: statements };
+    const ours = evaluate([policy], trustRequest(SRC, 'aws'));
+    if (ours.verdict === 'unknown') {
+      return;
+    }
+    decided++;
+    const truth = await decide({
+      principal: `arn:aws:sts::${SRC}:assumed-role/AWSServiceRoleForImageBuilder/ImageBuilder`,
+      action: 'sts:AssumeRole',
+      resource: TARGET_ROLE,
+      resourceAccount: '111111111111',
+      context: { 'aws:PrincipalAccount': SRC, 'aws:PrincipalArn': SLR, 'aws:PrincipalType': 'AssumedRole' },
+      identityPolicies: [ALLOW_ALL],
+      resourcePolicy: policy,
+    });
+    expect(truth.errors).toBeUndefined();
+    expect(ours.verdict).toBe(truth.allowed ? 'allowed' : 'denied');
+  }), { numRuns: propertyRuns(0.5) });
+  // The property must decide often enough to mean something.
+  expect(decided).toBeGreaterThan(propertyRuns(0.5) / 4);
+});
+
+test('identity policies of the role: KMS actions on a key by ARN, by alias (kms:ResourceAliases), Deny, and unknown conditions', () => {
+  const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const byAlias = `arn:aws:kms:eu-west-1:123456789012:key/${UNKNOWN_KEY_ID}`;
+  const request = (resource: string, context: Record<string, string[]> = {}) => ({ principals: [], action: 'kms:Decrypt', resource, context: { 'aws:principalaccount': ['111111111111'], ...context } });
+  const policy = (...statements: object[]) => ({ Statement: statements });
+  expect(evaluate([policy({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key })], request(key)).verdict).toBe('allowed');
+  expect(evaluate([policy({ Effect: 'Allow', Action: 'kms:*', Resource: 'arn:aws:kms:eu-west-1:123456789012:key/*' })], request(key)).verdict).toBe('allowed');
+  expect(evaluate([policy({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:123456789012:key/*' })], request(key)).verdict).toBe('denied');
+  expect(evaluate([policy({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key }), { Statement: [{ Effect: 'Deny', Action: 'kms:*', Resource: '*' }] }], request(key)).verdict).toBe('denied');
+  // A key named by alias: a policy on the key's ARN cannot be confirmed; one on key/* with the alias condition can.
+  expect(evaluate([policy({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key })], request(byAlias, { 'kms:resourcealiases': ['alias/golden'] })).verdict).toBe('unknown');
+  const aliasStatement = { Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:123456789012:key/*', Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/golden'] } } };
+  expect(evaluate([policy(aliasStatement)], request(byAlias, { 'kms:resourcealiases': ['alias/golden'] })).verdict).toBe('allowed');
+  expect(evaluate([policy(aliasStatement)], request(byAlias, { 'kms:resourcealiases': ['alias/other'] })).verdict).toBe('denied');
+  // The same statement for a key named by ARN: its aliases are not known.
+  expect(evaluate([policy(aliasStatement)], request(key)).verdict).toBe('unknown');
 });

@@ -123,7 +123,7 @@ function resultOf(checks: JsonResult[], check: string, where: { account?: string
 test('a correct multi-account setup passes every check, and the exit code is 0', async () => {
   const { ouArn } = await seed.createOrganization();
   const euKeyArn = await seed.createKey(DIST, 'eu-west-1', [...targetStatements(TARGET), ...ouStatements(ouArn)]);
-  await seed.createCrossAccountRole(TARGET, DIST);
+  await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [euKeyArn] });
   const launchTemplateId = await seed.createLaunchTemplate(TARGET, 'eu-west-1', 'golden');
   await seed.createRepository(DIST, 'us-east-1', 'golden');
   await seed.putParameter(DIST, 'us-east-1', '/golden/version', 'text');
@@ -144,7 +144,7 @@ test('a correct multi-account setup passes every check, and the exit code is 0',
   expect(summary).toEqual({ passed: 7, failed: 0, unchecked: 0, deployedByApp: 0 });
   expect(code).toBe(0);
   expect(resultOf(checks, 'key', { resource: euKeyArn }).message).toMatch(/grants the 4 statements its consumers need/);
-  expect(resultOf(checks, 'cross-account-role', { account: TARGET }).message).toMatch(`trusts ${DIST}`);
+  expect(resultOf(checks, 'cross-account-role', { account: TARGET }).message).toBe(`trusts ${DIST}, has Ec2ImageBuilderCrossAccountDistributionAccess, and may use the key of eu-west-1`);
   expect(resultOf(checks, 'launch-template', { resource: launchTemplateId }).account).toBe(TARGET);
   expect(resultOf(checks, 'ssm-parameter', { resource: 'SSM parameter /golden/ami' }).message).toMatch(/does not exist yet/);
   expect(resultOf(checks, 'ssm-parameter', { resource: 'SSM parameter /golden/version' }).message).toMatch(/exists with data type text/);
@@ -218,7 +218,7 @@ test('each seeded defect fails with its fix, none hides another, and the exit co
 
 test('the text report: failures first, each with its fix, the statements to add, and a summary line', async () => {
   const euKeyArn = await seed.createKey(DIST, 'eu-west-1', []);
-  await seed.createCrossAccountRole(TARGET, DIST);
+  await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [euKeyArn] });
   const app = synth(stack => {
     new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] })
       .addRegion('eu-west-1', { kmsKey: kms.Key.fromKeyArn(stack, 'EuKey', euKeyArn) });
@@ -268,9 +268,47 @@ test('keys of the app and deploy-time values are reported as not checkable, neve
   expect(code).toBe(3);
 });
 
+describe('the target role: its trust policy with Deny and conditions, its KMS permissions on the keys of its Regions', () => {
+  async function roleResult(options: seed.CrossAccountRoleOptions) {
+    const keyArn = await seed.createKey(DIST, 'eu-west-1', targetStatements(TARGET));
+    await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [keyArn], ...options });
+    const app = synth(stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] })
+        .addRegion('eu-west-1', { kmsKey: kms.Key.fromKeyArn(stack, 'EuKey', keyArn) });
+    });
+    const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+    return { code, keyArn, role: resultOf(checks, 'cross-account-role', { account: TARGET }) };
+  }
+  const trusts = { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DIST}:root` }, Action: 'sts:AssumeRole' };
+
+  test('a Deny of the trust policy that matches Image Builder\'s role fails the check, naming the statement', async () => {
+    const { code, role } = await roleResult({
+      trustStatements: [trusts, { Sid: 'NoServiceRoles', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/aws-service-role/*' } } }],
+    });
+    expect(role).toMatchObject({ status: 'fail', message: expect.stringMatching(`its trust policy denies sts:AssumeRole to Image Builder of ${DIST} \\(NoServiceRoles\\)`) });
+    expect(code).toBe(1);
+  });
+
+  test('a condition the command cannot evaluate: "cannot confirm", not PASS (exit 3)', async () => {
+    const { code, role } = await roleResult({ trustStatements: [{ ...trusts, Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } } }] });
+    expect(role).toMatchObject({ status: 'unchecked', message: expect.stringMatching(`^cannot confirm that it trusts ${DIST}: .*StringEquals aws:PrincipalOrgID`) });
+    expect(code).toBe(3);
+  });
+
+  test('a role whose policies do not let it use the key of its Region fails, with the statement to add', async () => {
+    const { code, role, keyArn } = await roleResult({ keyArns: [] });
+    expect(role).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(`cannot use the key of eu-west-1 \\(${keyArn}\\): lacks kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncryptFrom, kms:ReEncryptTo, kms:CreateGrant`),
+    });
+    expect((role as any).missingStatements).toEqual([{ Effect: 'Allow', Action: expect.arrayContaining(['kms:Decrypt', 'kms:CreateGrant']), Resource: keyArn }]);
+    expect(code).toBe(1);
+  });
+});
+
 test('hand-written CfnDistributionConfiguration: the key statements are derived from the template', async () => {
   const keyArn = await seed.createKey(DIST, 'eu-west-1', [targetStatements(TARGET)[1]]);
-  await seed.createCrossAccountRole(TARGET, DIST);
+  await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [keyArn] });
   const app = synth(stack => {
     new imagebuilder.CfnDistributionConfiguration(stack, 'Dist', {
       name: 'golden',

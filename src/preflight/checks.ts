@@ -1,12 +1,13 @@
 import { DescribeLaunchTemplatesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AwsSession, NoAccess, classify, errorCode } from './aws';
-import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck } from './plan';
-import { keyPolicyCoverage, trustsAccount } from './policy-coverage';
+import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
+import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
+import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../private/key-actions';
 
 /*
  * The read-only AWS calls of each check, and what their answers mean. A check never throws: an error of
@@ -144,9 +145,32 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   return pass(`enabled symmetric key; its policy grants the ${check.required.length} statements its consumers need`);
 }
 
+/** A policy document as IAM returns it (URL-encoded JSON), parsed; undefined when it is not JSON. */
+function policyDocument(raw: string | undefined): unknown {
+  for (const text of [raw ?? '{}', (() => {
+    try {
+      return decodeURIComponent(raw ?? '{}');
+    } catch {
+      return '';
+    }
+  })()]) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // try the next form
+    }
+  }
+  return undefined;
+}
+
+/** The KMS actions Image Builder's copy in a target account makes with the role, as key-actions.ts lists them; `kms:ReEncrypt*` as its two actions. */
+const ROLE_KMS_ACTIONS = [...COPY_ACTIONS.flatMap(a => (a === 'kms:ReEncrypt*' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : [a])), ...GRANT_ACTIONS];
+
 /**
  * The role Image Builder assumes in a target account: named `EC2ImageBuilderDistributionCrossAccountRole`,
- * trusting the distribution account, with the `Ec2ImageBuilderCrossAccountDistributionAccess` managed policy.
+ * trusting the distribution account (its trust policy evaluated with Deny statements and conditions, for the
+ * request Image Builder's service-linked role makes), with the `Ec2ImageBuilderCrossAccountDistributionAccess`
+ * managed policy, and permission policies that let it use the KMS key of each Region that copies into the account.
  *
  * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
  */
@@ -163,17 +187,121 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
     throw e;
   }
   const identity = await aws.identity();
-  const serviceRole = `arn:${identity.partition}:iam::${check.sourceAccount}:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder`;
-  const trust = trustsAccount(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? '%7B%7D')), check.sourceAccount, serviceRole);
-  if (!trust.trusted) {
-    return fail(`exists in ${check.account} but does not trust the distribution account ${check.sourceAccount}.`,
-      `add ${check.sourceAccount} to the role's trust policy (sts:AssumeRole), or ${deploy}`);
+  const serviceRole = imageBuilderServiceRole(check.sourceAccount, identity.partition);
+  const trust = evaluate([policyDocument(role.AssumeRolePolicyDocument)], trustRequest(check.sourceAccount, identity.partition));
+  if (trust.verdict === 'denied') {
+    return trust.because.length > 0
+      ? fail(`exists in ${check.account}, but its trust policy denies sts:AssumeRole to Image Builder of ${check.sourceAccount} (${trust.because.join(', ')}): the copy fails with AccessDenied.`,
+        `narrow the Deny statement${trust.because.length === 1 ? '' : 's'} of the role's trust policy so that they leave out ${serviceRole}`)
+      : fail(`exists in ${check.account} but does not trust the distribution account ${check.sourceAccount}: sts:AssumeRole is denied.`,
+        `add ${check.sourceAccount} to the role's trust policy (sts:AssumeRole), or ${deploy}`);
   }
-  const attached = await aws.send<any>(iam, new ListAttachedRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE }));
-  if (!(attached.AttachedPolicies ?? []).some((p: { PolicyName?: string }) => p.PolicyName === CROSS_ACCOUNT_POLICY)) {
+  if (trust.verdict === 'unknown') {
+    return {
+      status: 'unchecked',
+      message: `cannot confirm that it trusts ${check.sourceAccount}: the trust policy's verdict depends on what the preflight cannot evaluate: ${trust.because.join('; ')}.`,
+      fix: `check that ${serviceRole} meets these conditions, or trust the account without them (CrossAccountDistributionRole does)`,
+    };
+  }
+  const attached: Array<{ PolicyName?: string; PolicyArn?: string }> = [];
+  let marker: string | undefined;
+  do {
+    const page = await aws.send<any>(iam, new ListAttachedRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE, Marker: marker }));
+    attached.push(...(page.AttachedPolicies ?? []));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  if (!attached.some(p => p.PolicyName === CROSS_ACCOUNT_POLICY)) {
     return fail(`exists in ${check.account} but lacks the AWS managed policy ${CROSS_ACCOUNT_POLICY}.`, `attach arn:${identity.partition}:iam::aws:policy/${CROSS_ACCOUNT_POLICY} to the role`);
   }
-  return pass(`trusts ${check.sourceAccount}${trust.conditional ? ' (under conditions the preflight does not evaluate)' : ''} and has ${CROSS_ACCOUNT_POLICY}`);
+  const keys = check.keys.filter((k, i) => check.keys.findIndex(o => o.arn === k.arn && o.unknown === k.unknown) === i);
+  if (keys.length === 0) {
+    return pass(`trusts ${check.sourceAccount} and has ${CROSS_ACCOUNT_POLICY}`);
+  }
+  const policies = await rolePolicies(aws, iam, attached);
+  // A permissions boundary must allow the actions too.
+  const boundaryArn: string | undefined = role.PermissionsBoundary?.PermissionsBoundaryArn;
+  const boundary = boundaryArn ? await managedPolicy(aws, iam, boundaryArn) : undefined;
+  const missing: Array<{ key: RoleKey; actions: string[]; deniedBy: string[] }> = [];
+  const unsure: string[] = [];
+  for (const key of keys) {
+    if (key.arn === undefined) {
+      unsure.push(`the key of ${key.region} (${key.unknown}) is known only at deploy time`);
+      continue;
+    }
+    const alias = /^(arn:[^:]+:kms:[^:]*:[0-9]*:)(alias\/.+)$/.exec(key.arn);
+    const resource = alias ? `${alias[1]}key/${UNKNOWN_KEY_ID}` : key.arn;
+    const lacking: string[] = [];
+    const deniedBy = new Set<string>();
+    for (const action of ROLE_KMS_ACTIONS) {
+      const request = {
+        principals: [],
+        action,
+        resource,
+        context: {
+          'aws:principalaccount': [check.account],
+          'aws:principalarn': [role.Arn],
+          ...(alias ? { 'kms:resourcealiases': [alias[2]] } : {}),
+          ...(action === 'kms:CreateGrant' ? { 'kms:grantisforawsresource': ['true'] } : {}),
+        },
+      };
+      const verdicts = [evaluate(policies, request), ...(boundary !== undefined ? [evaluate([boundary], request)] : [])];
+      if (verdicts.some(v => v.verdict === 'denied')) {
+        lacking.push(action);
+        verdicts.forEach(v => v.because.forEach(b => deniedBy.add(b)));
+      } else if (verdicts.some(v => v.verdict === 'unknown')) {
+        unsure.push(`${action} on ${key.arn}: ${verdicts.flatMap(v => v.because).join(', ')}`);
+      }
+    }
+    if (lacking.length > 0) {
+      missing.push({ key, actions: lacking, deniedBy: [...deniedBy] });
+    }
+  }
+  if (missing.length > 0) {
+    return fail(`trusts ${check.sourceAccount}, but cannot use ${missing.map(m => `the key of ${m.key.region} (${m.key.arn}): lacks ${m.actions.join(', ')}${m.deniedBy.length > 0 ? `, denied by ${m.deniedBy.join(', ')}` : ''}`).join('; ')}. The copy into ${check.account} fails.`,
+      'add the statements below to the role\'s policies (CrossAccountDistributionRole with keys: [...] writes them), and narrow any Deny',
+      {
+        missingStatements: missing.map(m => ({
+          Effect: 'Allow',
+          Action: m.actions,
+          Resource: m.key.arn,
+          ...(m.actions.length === 1 && m.actions[0] === 'kms:CreateGrant' ? { Condition: GRANT_FOR_AWS_RESOURCE } : {}),
+        })),
+      });
+  }
+  if (unsure.length > 0) {
+    return {
+      status: 'unchecked',
+      message: `trusts ${check.sourceAccount} and has ${CROSS_ACCOUNT_POLICY}, but cannot confirm its KMS permissions: ${unsure.join('; ')}.`,
+      fix: 'grant the role the KMS actions on the key ARNs without conditions the preflight cannot evaluate (CrossAccountDistributionRole with keys: [...] does)',
+    };
+  }
+  return pass(`trusts ${check.sourceAccount}, has ${CROSS_ACCOUNT_POLICY}, and may use the key${keys.length === 1 ? '' : 's'} of ${keys.map(k => k.region).join(', ')}`);
+}
+
+/** The permission policies of the role: inline and attached (their default versions). */
+async function rolePolicies(aws: AwsSession, iam: IAMClient, attached: Array<{ PolicyArn?: string }>): Promise<unknown[]> {
+  const documents: unknown[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await aws.send<any>(iam, new ListRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE, Marker: marker }));
+    for (const name of page.PolicyNames ?? []) {
+      const inline = await aws.send<any>(iam, new GetRolePolicyCommand({ RoleName: CROSS_ACCOUNT_ROLE, PolicyName: name }));
+      documents.push(policyDocument(inline.PolicyDocument));
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  for (const policy of attached) {
+    if (policy.PolicyArn) {
+      documents.push(await managedPolicy(aws, iam, policy.PolicyArn));
+    }
+  }
+  return documents;
+}
+
+async function managedPolicy(aws: AwsSession, iam: IAMClient, arn: string): Promise<unknown> {
+  const policy = (await aws.send<any>(iam, new GetPolicyCommand({ PolicyArn: arn }))).Policy;
+  const version = await aws.send<any>(iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy?.DefaultVersionId }));
+  return policyDocument(version.PolicyVersion?.Document);
 }
 
 /** A launch template Image Builder updates must exist in its account and Region. */

@@ -19,13 +19,23 @@ interface Where {
 
 export type Check =
   | Where & { readonly kind: 'key'; readonly keyId: string; readonly keyRegion: string; readonly uses: string[]; readonly required: unknown[]; readonly sharedOutsideOwner: boolean }
-  | Where & { readonly kind: 'cross-account-role'; readonly sourceAccount: string }
+  | Where & { readonly kind: 'cross-account-role'; readonly sourceAccount: string; readonly keys: RoleKey[] }
   | Where & { readonly kind: 'launch-template'; readonly launchTemplateId: string }
   | Where & { readonly kind: 'ecr-repository'; readonly repositoryName: string }
   | Where & { readonly kind: 'ssm-parameter'; readonly parameterName: string; readonly dataType: string }
   | Where & { readonly kind: 'organization'; readonly organizationArn: string }
   | Where & { readonly kind: 'organizational-unit'; readonly organizationalUnitArn: string }
   | { readonly kind: 'not-checkable'; readonly account?: string; readonly region?: string; readonly resource: string; readonly reason: string; readonly fix?: string };
+
+/**
+ * A key the role of a target account must be able to use: the KMS key of a Region that copies into the account,
+ * as an ARN (of the key or of an alias), or `unknown` when it is known only at deploy time.
+ */
+export interface RoleKey {
+  readonly region: string;
+  readonly arn?: string;
+  readonly unknown?: string;
+}
 
 /** A check, with the distribution configurations that need it. */
 export interface PlannedCheck {
@@ -89,6 +99,11 @@ export function literal(value: unknown, env: Env): string | undefined {
   return undefined;
 }
 
+/** A `KmsKeyId` as an ARN: ARNs as they are, key IDs and alias names of the Region's account in that Region. */
+function kmsArnOf(keyId: string, partition: string, region: string, account: string): string {
+  return keyId.startsWith('arn:') ? keyId : `arn:${partition}:kms:${region}:${account}:${keyId.startsWith('alias/') ? keyId : `key/${keyId}`}`;
+}
+
 /** The account in an ARN (`arn:<partition>:<service>:<region>:<account>:...`). */
 function arnAccount(arn: string): string | undefined {
   const account = arn.split(':')[4];
@@ -104,12 +119,18 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
   const planned = new Map<string, { check: Check; distributions: Set<string> }>();
   const add = (check: Check, distribution: string) => {
     // A key is checked once, with the needs of every distribution that uses it merged.
-    const key = JSON.stringify(check.kind === 'key' ? { kind: check.kind, account: check.account, keyId: check.keyId } : check);
+    const key = JSON.stringify(check.kind === 'key' ? { kind: check.kind, account: check.account, keyId: check.keyId }
+      : check.kind === 'cross-account-role' ? { kind: check.kind, account: check.account, sourceAccount: check.sourceAccount } : check);
     const existing = planned.get(key);
     if (existing) {
       existing.distributions.add(distribution);
       if (check.kind === 'key' && existing.check.kind === 'key') {
         existing.check = mergeKeyChecks(existing.check, check);
+      }
+      if (check.kind === 'cross-account-role' && existing.check.kind === 'cross-account-role') {
+        const keys = [...existing.check.keys];
+        check.keys.filter(k => !keys.some(e => JSON.stringify(e) === JSON.stringify(k))).forEach(k => keys.push(k));
+        existing.check = { ...existing.check, keys };
       }
     } else {
       planned.set(key, { check, distributions: new Set([distribution]) });
@@ -184,8 +205,15 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
   for (const e of entries) {
     const region = e.region!;
     const targets = strings(e.ami.TargetAccountIds, `${region} TargetAccountIds`, region);
+    const keys: RoleKey[] = [];
+    if (e.ami.KmsKeyId !== undefined) {
+      const text = value(e.ami.KmsKeyId);
+      keys.push(text === undefined
+        ? { region, unknown: JSON.stringify(e.ami.KmsKeyId) }
+        : { region, arn: kmsArnOf(text, env.partition, region, account) });
+    }
     for (const target of targets.filter(t => t !== account)) {
-      checks.push({ kind: 'cross-account-role', account: target, sourceAccount: account });
+      checks.push({ kind: 'cross-account-role', account: target, sourceAccount: account, keys });
     }
     for (const lt of list(e.entry.LaunchTemplateConfigurations).filter(isObj)) {
       const id = value(lt.LaunchTemplateId);

@@ -16,6 +16,7 @@ interface Statement {
   readonly Action?: unknown;
   readonly NotAction?: unknown;
   readonly Resource?: unknown;
+  readonly NotResource?: unknown;
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
@@ -128,11 +129,216 @@ export function keyPolicyCoverage(policy: unknown, required: unknown[], keyArn?:
   return { missing, deniedBy: [...deniedBy] };
 }
 
-/** Whether a role's trust policy lets `account` (its root, or `servicePrincipalArn`) assume the role. */
-export function trustsAccount(trustPolicy: unknown, account: string, servicePrincipalArn: string): { trusted: boolean; conditional: boolean } {
-  const statements = list((trustPolicy as Json | undefined)?.Statement) as Statement[];
-  const matching = statements.filter(s => s.Effect === 'Allow'
-    && strings(s.Action).some(a => actionMatches(a, 'sts:AssumeRole'))
-    && principals(s).some(p => p === account || p === servicePrincipalArn || /^arn:[^:]+:iam::([0-9]{12}):root$/.exec(p)?.[1] === account));
-  return { trusted: matching.length > 0, conditional: matching.length > 0 && matching.every(s => s.Condition !== undefined) };
+/*
+ * Evaluating a request against a policy the way IAM does, as far as the command knows the request: an explicit
+ * Deny wins, then an Allow; a condition on a key the command does not know (or an operator it does not
+ * implement) makes a statement "unknown", and an unknown statement that could decide the answer makes the
+ * verdict "cannot confirm", never allowed.
+ */
+
+/** A request: the principal's ARNs as policies may name it, the action, the resource and the known context keys. */
+export interface Request {
+  /** For principal matching: account ID, `arn:...:root`, role ARN. Empty for identity policies (no Principal). */
+  readonly principals: string[];
+  readonly action: string;
+  /** The resource ARN; `undefined` when the policy's Resource does not matter (trust policies). */
+  readonly resource?: string;
+  /** Context keys with their values, lower-case key names. Keys not listed are unknown to the command. */
+  readonly context: Record<string, string[]>;
+}
+
+export type Verdict = 'allowed' | 'denied' | 'unknown';
+
+export interface Evaluation {
+  readonly verdict: Verdict;
+  /** The statements that decided it (Sid or "statement N"), or the conditions that could not be evaluated. */
+  readonly because: string[];
+}
+
+/** ARN / string matching with IAM's `*` and `?` wildcards, case-sensitive. */
+function like(pattern: string, value: string): boolean {
+  const regex = new RegExp(`^${pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  return regex.test(value);
+}
+
+const SINGLE_OPERATORS: Record<string, (policyValue: string, value: string) => boolean> = {
+  stringequals: (p, v) => p === v,
+  stringequalsignorecase: (p, v) => p.toLowerCase() === v.toLowerCase(),
+  stringlike: like,
+  arnequals: like,
+  arnlike: like,
+  bool: (p, v) => p.toLowerCase() === v.toLowerCase(),
+};
+const NEGATED: Record<string, string> = {
+  stringnotequals: 'stringequals',
+  stringnotequalsignorecase: 'stringequalsignorecase',
+  stringnotlike: 'stringlike',
+  arnnotequals: 'arnequals',
+  arnnotlike: 'arnlike',
+};
+
+/** One condition block entry: true, false, or undefined when the command cannot evaluate it. */
+function conditionHolds(operator: string, key: string, policyValues: unknown, context: Request['context']): boolean | undefined {
+  let op = operator.toLowerCase();
+  let set: 'any' | 'all' | undefined;
+  if (op.startsWith('foranyvalue:')) {
+    set = 'any';
+    op = op.slice('foranyvalue:'.length);
+  } else if (op.startsWith('forallvalues:')) {
+    set = 'all';
+    op = op.slice('forallvalues:'.length);
+  }
+  const ifExists = op.endsWith('ifexists');
+  op = ifExists ? op.slice(0, -'ifexists'.length) : op;
+  const values = context[key.toLowerCase()];
+  const wanted = strings(policyValues);
+  if (op === 'null') {
+    return values === undefined || wanted.some(w => !/^(true|false)$/i.test(w)) ? undefined : wanted.every(w => (w.toLowerCase() === 'true') === (values.length === 0));
+  }
+  if (values === undefined) {
+    return undefined;
+  }
+  if (values.length === 0) {
+    // The key is absent from the request.
+    return ifExists || set === 'all' ? true : (NEGATED[op] !== undefined && set === undefined);
+  }
+  const negated = NEGATED[op];
+  if ((negated ?? op).startsWith('arn') && [...values, ...wanted].some(v => !v.startsWith('arn:'))) {
+    // ARN operators with a value that is not an ARN: IAM's answer is not one the command can be sure of.
+    return undefined;
+  }
+  const test = SINGLE_OPERATORS[negated ?? op];
+  if (!test) {
+    return undefined;
+  }
+  const matchesOne = (v: string) => wanted.some(w => test(w, v));
+  if (set === 'all') {
+    return values.every(v => (negated ? !matchesOne(v) : matchesOne(v)));
+  }
+  if (negated) {
+    // StringNotEquals: no value of the key matches any policy value.
+    return set === 'any' ? values.some(v => !matchesOne(v)) : !values.some(matchesOne);
+  }
+  return values.some(matchesOne);
+}
+
+/** Whether all conditions of a statement hold: true, false, or undefined with the keys not evaluated. */
+function conditionsHold(condition: Statement['Condition'], context: Request['context']): { holds: boolean | undefined; unknown: string[] } {
+  const unknown: string[] = [];
+  for (const [operator, keys] of Object.entries(condition ?? {})) {
+    for (const [key, values] of Object.entries(keys ?? {})) {
+      const holds = conditionHolds(operator, key, values, context);
+      if (holds === false) {
+        return { holds: false, unknown: [] };
+      }
+      if (holds === undefined) {
+        unknown.push(`${operator} ${key}`);
+      }
+    }
+  }
+  return { holds: unknown.length === 0 ? true : undefined, unknown };
+}
+
+/** Principal matching for a request: account ID, root ARN and `*` name the account; role ARNs name the role. */
+function principalMatches(statement: Statement, request: Request): boolean {
+  if (request.principals.length === 0) {
+    return true;
+  }
+  const matchesAny = (granted: string[]) => granted.some(g => g === '*' || request.principals.some(p => like(g, p)
+    || (/^[0-9]{12}$/.test(g) && p === g)
+    || /^arn:[^:]+:iam::([0-9]{12}):root$/.exec(g)?.[1] === p));
+  if (statement.NotPrincipal !== undefined) {
+    const not = statement.NotPrincipal === '*' ? ['*'] : strings((statement.NotPrincipal as Json).AWS);
+    return !matchesAny(not);
+  }
+  return matchesAny(principals(statement));
+}
+
+function actionApplies(statement: Statement, action: string): boolean {
+  if (statement.NotAction !== undefined) {
+    return !strings(statement.NotAction).some(a => actionMatches(a, action));
+  }
+  return strings(statement.Action).some(a => actionMatches(a, action));
+}
+
+/** Stands for the ID of a key known by its alias only, in a request's resource ARN. */
+export const UNKNOWN_KEY_ID = '\u0000';
+
+function resourceApplies(statement: Statement, resource: string | undefined): boolean | undefined {
+  if (resource === undefined) {
+    return true;
+  }
+  const applies = (arn: string) => (statement.NotResource !== undefined
+    ? !strings(statement.NotResource).some(r => like(r, arn))
+    : strings(statement.Resource).some(r => like(r, arn)));
+  if (!resource.includes(UNKNOWN_KEY_ID)) {
+    return applies(resource);
+  }
+  // A key known by its alias: the statement applies for sure only if it does whatever the key's ID.
+  const answers = ['00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'mrk-0123456789abcdef0123456789abcdef']
+    .map(id => applies(resource.replace(UNKNOWN_KEY_ID, id)));
+  if (answers.every(a => a)) {
+    return true;
+  }
+  // A statement on particular keys applies if the alias names one of them: not known.
+  const patterns = statement.NotResource !== undefined ? [] : strings(statement.Resource);
+  const possible = answers.some(a => a) || patterns.some(r => {
+    const id = /:key\/(.+)$/.exec(r)?.[1];
+    return id !== undefined && applies(resource.replace(UNKNOWN_KEY_ID, id.replace(/[*?]/g, 'x')));
+  });
+  return possible ? undefined : false;
+}
+
+/** The verdict of `policies` (their statements together) on `request`: explicit Deny, then Allow, else denied. */
+export function evaluate(policies: unknown[], request: Request): Evaluation {
+  const statements = policies.flatMap(p => list((p as Json | undefined)?.Statement) as Statement[]);
+  const name = (s: Statement, i: number) => s.Sid ?? `statement ${i + 1}`;
+  const decided = { deny: [] as string[], denyUnknown: [] as string[], allow: [] as string[], allowUnknown: [] as string[] };
+  statements.forEach((s, i) => {
+    if (!s || typeof s !== 'object' || !actionApplies(s, request.action) || !principalMatches(s, request)) {
+      return;
+    }
+    const onResource = resourceApplies(s, request.resource);
+    if (onResource === false) {
+      return;
+    }
+    const { holds, unknown } = conditionsHold(s.Condition, request.context);
+    if (holds === false) {
+      return;
+    }
+    const sure = holds === true && onResource === true;
+    const why = sure ? name(s, i) : `${name(s, i)} (${[...unknown, ...(onResource === undefined ? ['its Resource, for a key named by alias'] : [])].join(', ')})`;
+    if (s.Effect === 'Deny') {
+      (sure ? decided.deny : decided.denyUnknown).push(why);
+    } else if (s.Effect === 'Allow') {
+      (sure ? decided.allow : decided.allowUnknown).push(why);
+    }
+  });
+  if (decided.deny.length > 0) {
+    return { verdict: 'denied', because: decided.deny };
+  }
+  if (decided.denyUnknown.length > 0) {
+    return { verdict: 'unknown', because: decided.denyUnknown };
+  }
+  if (decided.allow.length > 0) {
+    return { verdict: 'allowed', because: decided.allow };
+  }
+  return decided.allowUnknown.length > 0 ? { verdict: 'unknown', because: decided.allowUnknown } : { verdict: 'denied', because: [] };
+}
+
+/** Image Builder's service-linked role in `account`: the principal that assumes the target account's role. */
+export const imageBuilderServiceRole = (account: string, partition: string) =>
+  `arn:${partition}:iam::${account}:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder`;
+
+/**
+ * The request Image Builder makes on the target account's role at distribution: its service-linked role in the
+ * source account calls sts:AssumeRole. The command knows the principal's account, ARN and type, nothing else.
+ */
+export function trustRequest(sourceAccount: string, partition: string): Request {
+  const serviceRole = imageBuilderServiceRole(sourceAccount, partition);
+  return {
+    principals: [sourceAccount, serviceRole],
+    action: 'sts:AssumeRole',
+    context: { 'aws:principalaccount': [sourceAccount], 'aws:principalarn': [serviceRole], 'aws:principaltype': ['AssumedRole'] },
+  };
 }
