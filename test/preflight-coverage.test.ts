@@ -169,7 +169,7 @@ test('trust policies: Allow for the account, its root or the service-linked role
   expect(verdict(trust(allow('arn:aws:iam::999999999999:root')))).toBe('denied');
   expect(verdict(trust({ Effect: 'Allow', Principal: { AWS: SRC }, Action: 'sts:TagSession' }))).toBe('denied');
   expect(verdict(trust(allow(SRC), { Effect: 'Deny', Principal: '*', Action: 'sts:*' }))).toBe('denied');
-  expect(evaluate([trust(allow(SRC), { Sid: 'NoImageBuilder', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:PrincipalArn': '*/imagebuilder.amazonaws.com/*' } } })], trustRequest(SRC, 'aws')))
+  expect(evaluate([trust(allow(SRC), { Sid: 'NoImageBuilder', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/aws-service-role/imagebuilder.amazonaws.com/*' } } })], trustRequest(SRC, 'aws')))
     .toEqual({ verdict: 'denied', because: ['NoImageBuilder'] });
   expect(verdict(trust(allow(SRC), { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringNotEquals: { 'aws:PrincipalAccount': SRC } } }))).toBe('allowed');
   // Conditions on what the command cannot know.

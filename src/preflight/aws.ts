@@ -165,6 +165,8 @@ export class AwsSession {
   private identityPromise?: Promise<Identity>;
   private readonly credentials = new Map<string, Promise<Credentials | undefined>>();
   private readonly clients = new Map<string, unknown>();
+  /** Every client made, to close their connections at the end. */
+  private readonly made: unknown[] = [];
   private readonly run = new AbortController();
   private readonly budgetTimer: NodeJS.Timeout;
 
@@ -182,7 +184,7 @@ export class AwsSession {
   /** Stops the budget's timer and closes the clients' connections. */
   public close() {
     clearTimeout(this.budgetTimer);
-    for (const client of this.clients.values()) {
+    for (const client of this.made) {
       (client as { destroy?: () => void }).destroy?.();
     }
   }
@@ -266,7 +268,7 @@ export class AwsSession {
   }
 
   private newClient<T>(service: ClientClass<T>, config: Record<string, unknown>): T {
-    return new service({
+    const client = new service({
       retryMode: 'standard',
       maxAttempts: this.settings.maxAttempts,
       // The SDK only logs a passed requestTimeout unless told to throw; the call's AbortSignal bounds it too.
@@ -277,6 +279,8 @@ export class AwsSession {
       },
       ...config,
     });
+    this.made.push(client);
+    return client;
   }
 
   /** The caller's own credentials (undefined) for its account; for another account, the assumed role's. */
