@@ -493,6 +493,13 @@ const CASES: Case[] = [
     message: /\[LicenseConfigurationRegion\] addRegion\('eu-west-1', \.\.\.\) licenseConfigurationArns\[0\] is a license configuration of us-east-1, but this entry distributes to eu-west-1/,
   },
   {
+    rule: 'LicenseConfigurationRegion',
+    about: 'an ARN with ${AWS::Region}, the stack\'s Region, in the entry of another Region',
+    broken: cfn([{ region: 'eu-west-1', amiDistributionConfiguration: {}, licenseConfigurationArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:license-manager:${AWS::Region}:${AWS::AccountId}:license-configuration:lic-0123456789abcdef0123456789abcdef' }] }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: {}, licenseConfigurationArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:license-manager:${AWS::Region}:${AWS::AccountId}:license-configuration:lic-0123456789abcdef0123456789abcdef' }] }]),
+    message: /\[LicenseConfigurationRegion\] Region eu-west-1: LicenseConfigurationArns\[0\] is a license configuration of us-east-1, but this entry distributes to eu-west-1/,
+  },
+  {
     rule: 'ContainerRepository',
     broken: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'DockerHub', RepositoryName: 'golden' } } }]),
     fixed: cfn([{ region: 'us-east-1', containerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'golden' } } }]),

@@ -1,4 +1,4 @@
-import { Rule, at } from './context';
+import { Rule, at, pseudoOf } from './context';
 import { Finding, field, t } from './finding';
 import { Entry, entriesOf, fields, isIntrinsic, isNum, isObj, isStr, items, literalText, show, UNKNOWN } from './shape';
 
@@ -194,14 +194,15 @@ function fastLaunchTemplate(e: Entry, template: Record<string, unknown>, path: A
  *
  * @see https://docs.aws.amazon.com/license-manager/latest/userguide/license-configurations.html
  */
-export const licenseConfigurations: Rule = config => entriesOf(config).entries.flatMap(e => items(e.d.LicenseConfigurationArns).values
+export const licenseConfigurations: Rule = (config, context) => entriesOf(config).entries.flatMap(e => items(e.d.LicenseConfigurationArns).values
   .flatMap((v, i): Finding[] => {
     const path = ['LicenseConfigurationArns', i];
     if (isStr(v) && !LICENSE_ARN.test(v)) {
       return [at('LicenseConfigurationArn', e, path,
         t`is ${show(v)}: expected arn:aws:license-manager:<region>:<account>:license-configuration:lic-<32 characters>.`, t`copy the ARN from License Manager.`)];
     }
-    const region = literalText(v)?.split(':')[3];
+    // ${AWS::Region} (Aws.REGION) in the ARN is the Region of the configuration's stack, whatever entry it stands in.
+    const region = literalText(v, pseudoOf(context))?.split(':')[3];
     return e.region && region && !region.includes(UNKNOWN) && region !== e.region
       ? [at('LicenseConfigurationRegion', e, path, t`is a license configuration of ${region}, but this entry distributes to ${e.region}.`,
         t`use a license configuration of ${e.region}.`)]
