@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
+import { Annotations, Arn, Aspects, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { constructionError } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
@@ -168,6 +168,9 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       callOf: index => (this.entryAt(index)?.ami ? 'addRegion' : 'addContainerRegion'),
     });
     this.node.addValidation({ validate: () => this.warnAboutImportedKeys() });
+    // Before aws-cdk-lib resolves cross-stack references (aspects run first), so that a value of this stack in
+    // another stack's key policy is the library's error, not aws-cdk-lib's cyclic reference.
+    Aspects.of(this).add({ visit: node => (node === this ? this.keys.checkDeployTimeValues() : undefined) });
     // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).
     resource.node.addMetadata(PREFLIGHT_METADATA, Lazy.any({ produce: () => this.preflightRecord(resource) }));
   }

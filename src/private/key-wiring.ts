@@ -1,4 +1,4 @@
-import { IResolveContext, Lazy, Reference, Resource, Stack, Tokenization, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Lazy, Reference, Resource, Stack, StringConcat, Token, Tokenization, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { KEY_POLICY_MAX_BYTES } from './key-actions';
 import { KeyNeed, isListToken, keyPolicyStatements, keyPolicyStatementsJson } from './key-policy';
@@ -61,6 +61,25 @@ export class KeyWiring {
     }
     if (this.model.sourceKey) {
       this.checkReach(entry, this.model.sourceKey, sourceValues(entry, entry.region === this.buildRegion));
+    }
+  }
+
+  /**
+   * The same check as `wireRegion()`, with every token looked into (a parameter inside `Fn.join`, `Fn.select`,
+   * `Fn.sub` or a `Lazy`): run when the app is synthesized, before aws-cdk-lib resolves cross-stack references,
+   * where a value of this stack in another stack's key policy would be its "cyclic reference" error.
+   */
+  public checkDeployTimeValues() {
+    for (const entry of this.model.entries()) {
+      if (!entry.ami) {
+        continue;
+      }
+      if (entry.kmsKey) {
+        this.checkReach(entry, entry.kmsKey, regionValues(entry), true);
+      }
+      if (this.model.sourceKey) {
+        this.checkReach(entry, this.model.sourceKey, sourceValues(entry, entry.region === this.buildRegion), true);
+      }
     }
   }
 
@@ -249,7 +268,7 @@ export class KeyWiring {
    * read a value of a stack that deploys after it (aws-cdk-lib stops with "cyclic reference"), or an export
    * of another Region or account.
    */
-  private checkReach(entry: RegionDistribution, key: kms.IKey, values: Array<{ path: string; value: string }>) {
+  private checkReach(entry: RegionDistribution, key: kms.IKey, values: Array<{ path: string; value: string }>, deep = false) {
     if (!canEditPolicy(key)) {
       return;
     }
@@ -259,7 +278,7 @@ export class KeyWiring {
       return;
     }
     for (const { path, value } of values) {
-      const origin = foreignOrigin(value, here, keyStack);
+      const origin = foreignOrigin(value, here, keyStack, deep);
       if (origin) {
         throw constructionError('DeployTimeValueInKeyPolicy', `Region ${entry.region}: ${settingLabel(entry, path)} is ${origin}, but it goes into the policy of the key ${describeKey(key)}, which stack ${keyStack.node.path} deploys before this distribution's stack; CloudFormation cannot pass the value there. Fix: pass a plain value (e.g. the account ID as a string), or a value of the key's own stack, or create the key in this distribution's stack.`, this.model.scope);
       }
@@ -297,9 +316,12 @@ function settingLabel(entry: RegionDistribution, path: string): string {
  * What makes `value` unusable in `keyStack`: a reference to a construct of another stack, or an import
  * (`Fn.importValue`) written in a stack of another Region or account. Undefined when it can be used.
  */
-function foreignOrigin(value: string, here: Stack, keyStack: Stack): string | undefined {
+function foreignOrigin(value: string, here: Stack, keyStack: Stack, deep: boolean): string | undefined {
   const reversed = Tokenization.reverseList([value]);
-  const tokens = reversed ? [reversed] : Tokenization.reverseString(value).tokens;
+  if (!reversed && !Token.isUnresolved(value)) {
+    return undefined;
+  }
+  const tokens = deep ? tokensIn(value, here) : reversed ? [reversed] : Tokenization.reverseString(value).tokens;
   for (const token of tokens) {
     if (Reference.isReference(token)) {
       const stack = Stack.of(token.target);
@@ -312,6 +334,19 @@ function foreignOrigin(value: string, here: Stack, keyStack: Stack): string | un
     }
   }
   return undefined;
+}
+
+/** Every token `value` holds, at any depth (inside intrinsic functions and lazy values), as `stack` resolves it. */
+function tokensIn(value: string, stack: Stack): IResolvable[] {
+  const found: IResolvable[] = [];
+  class Finder extends DefaultTokenResolver {
+    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor) {
+      found.push(t);
+      return super.resolveToken(t, context, postProcessor);
+    }
+  }
+  Tokenization.resolve(value, { scope: stack, resolver: new Finder(new StringConcat()), preparing: true });
+  return found;
 }
 
 /**
