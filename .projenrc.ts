@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { ReleasableCommits, awscdk, github, javascript, release } from 'projen';
 
 /**
  * The lowest aws-cdk-lib the library supports, and the one the tests run against.
@@ -8,13 +8,28 @@ import { awscdk, javascript } from 'projen';
 const CDK_VERSION = '2.270.0';
 const CONSTRUCTS_VERSION = '10.5.1';
 
-const project = new awscdk.AwsCdkConstructLibrary({
+/**
+ * Who and where the project is: the only place that names them. The repository is not public yet, so the README
+ * shows no clone command (it says "clone this repository"); when it is, change REPOSITORY_OWNER (and the author)
+ * here and run `npx projen`: the npm repository field, the Go module path and the changelog's links follow.
+ */
+const REPOSITORY_OWNER = 'maintainers';
+const IDENTITY = {
+  name: 'cdk-imagebuilder-distribution',
   author: 'cdk-imagebuilder-distribution maintainers',
   authorAddress: 'maintainers@users.noreply.r-seed-73cc3156.example',
+  repositoryUrl: `https://github.com/${REPOSITORY_OWNER}/cdk-imagebuilder-distribution.git`,
+  pypiDistName: 'cdk-imagebuilder-distribution',
+  pythonModule: 'cdk_imagebuilder_distribution',
+};
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: IDENTITY.author,
+  authorAddress: IDENTITY.authorAddress,
   cdkVersion: CDK_VERSION,
   constructsVersion: CONSTRUCTS_VERSION,
   jsiiVersion: '~6.0.0',
-  name: 'cdk-imagebuilder-distribution',
+  name: IDENTITY.name,
   description: 'Safe EC2 Image Builder AMI distribution for the AWS CDK: typed per-Region settings, KMS keys across Regions and accounts, least-privilege key policies, and synth-time validation.',
   keywords: ['cdk', 'awscdk', 'imagebuilder', 'ami', 'kms', 'distribution', 'cross-account'],
   packageManager: javascript.NodePackageManager.NPM,
@@ -36,14 +51,35 @@ const project = new awscdk.AwsCdkConstructLibrary({
     commandOptions: { fix: false, extraArgs: ['--max-warnings', '0'] },
   },
   projenrcTs: true,
-  repositoryUrl: 'https://github.com/maintainers/cdk-imagebuilder-distribution.git',
+  repositoryUrl: IDENTITY.repositoryUrl,
   defaultReleaseBranch: 'main',
-  github: false,
-  release: false,
+
+  // projen's release: every push to main that has a feature or a fix (conventional commits) is released; the
+  // version comes from those commits (`npx projen bump`), the packages are built and tested by `npx projen release`
+  // (bump, build, unbump) and published by the release workflow's jobs, one per registry. The release's notes go
+  // to the GitHub release and, through the release_changelog job, into CHANGELOG.md. `npm test` rehearses the
+  // bump, build and packaging in a temporary clone (test/release/dry-run.sh).
+  github: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.continuous(),
+  // The commit that records a release in CHANGELOG.md (a chore) is not a release of its own.
+  releasableCommits: ReleasableCommits.featuresAndFixes(),
+  // The first release is 0.1.0 (projen would publish the 0.0.0 of package.json); later ones follow the commits.
+  nextVersionCommand: "node -e \"process.stdout.write(process.env.LATEST_TAG ? '' : '0.1.0')\"",
+  // The build and release jobs run `npm test`: its Python suite and the Go test need these.
+  workflowBootstrapSteps: [
+    { uses: 'actions/setup-python@v5', with: { 'python-version': '3.11' } },
+    { uses: 'actions/setup-go@v5', with: { 'go-version': '1.26.x' } },
+  ],
+  // Pull requests are reviewed and merged by people; no bot merges or closes anything.
+  depsUpgrade: false,
+  stale: false,
+  githubOptions: { mergify: false },
+  pullRequestTemplate: false,
 
   publishToPypi: {
-    distName: 'cdk-imagebuilder-distribution',
-    module: 'cdk_imagebuilder_distribution',
+    distName: IDENTITY.pypiDistName,
+    module: IDENTITY.pythonModule,
   },
 
   // The preflight command (src/preflight) calls AWS with the SDK for JavaScript v3. The compile task bundles the
@@ -92,8 +128,37 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out*', '/.venv-test/', '__pycache__', '.jsii.tabl.json', '/python-tests/.out/', 'bench/results/'],
 });
 
-// A 0.x version until the API settles (see CHANGELOG.md); projen would otherwise write 0.0.0.
-project.package.addVersion('0.1.0');
+// CHANGELOG.md records each release: after the GitHub release, this job puts the release's notes (dist/changelog.md,
+// from the bump) into it with projenrc/record-release.js and pushes that commit to main (a chore: not releasable, and
+// a push with the workflow's token starts no workflow).
+project.release!.addJobs({
+  release_changelog: {
+    name: 'Record the release in CHANGELOG.md',
+    needs: ['release', 'release_github'],
+    runsOn: ['ubuntu-latest'],
+    permissions: { contents: github.workflows.JobPermission.WRITE },
+    if: "needs.release.outputs.tag_exists != 'true' && needs.release.outputs.latest_commit == github.sha",
+    steps: [
+      { uses: 'actions/checkout@v5', with: { ref: 'main' } },
+      { uses: 'actions/setup-node@v5', with: { 'node-version': 'lts/*' } },
+      { uses: 'actions/download-artifact@v5', with: { name: 'build-artifact', path: 'dist' } },
+      { name: 'Record the release', run: 'node projenrc/record-release.js dist/changelog.md dist/version.txt' },
+      {
+        name: 'Commit and push',
+        run: [
+          'git config user.name github-actions[bot]',
+          'git config user.email 41898282+github-actions[bot]@users.noreply.github.com',
+          'git add CHANGELOG.md',
+          'git diff --cached --quiet || git commit -m "chore(release): record v$(cat dist/version.txt) in CHANGELOG.md"',
+          'git push origin HEAD:main',
+        ].join('\n'),
+      },
+    ],
+  },
+});
+
+// The version is the release's: package.json says 0.0.0 between releases, and `npx projen bump` writes the next one
+// (0.x until the API settles: a breaking change bumps the minor version).
 
 // The preflight command as the package runs it: jsii compiles src/preflight like the rest of src, then one esbuild
 // run replaces lib/preflight/cli.js with the command and everything it imports (projenrc/bundle-preflight.js).
@@ -206,6 +271,10 @@ const testPackageSize = project.addTask('test:package-size', {
   description: 'Fail when the npm tarball or the wheel is 2 MB or more, or the tarball carries a dependency tree',
   exec: 'bash test/package-size.sh',
 });
+const testRelease = project.addTask('test:release', {
+  description: 'Rehearse a release in a temporary clone (bump, build, every package, unbump; nothing published) and check the versions',
+  exec: 'bash test/release/dry-run.sh',
+});
 /** Runs projen tasks at once: on 2 cores one step's I/O overlaps another's CPU. */
 const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh ${tasks.map(t => t.name).join(' ')}`;
 // The steps run with a temporary folder of their own, which must be empty at the end (test/tmp-check.sh): a run
@@ -218,7 +287,7 @@ testSteps.spawn(testVenv);
 testSteps.exec('jest --passWithNoTests --ci', { receiveArgs: true });
 testSteps.spawn(project.compileTask);
 testSteps.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
-testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize));
+testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize, testRelease));
 project.testTask.reset();
 project.testTask.exec(`bash test/tmp-check.sh npx projen ${testSteps.name}`, { receiveArgs: true });
 

@@ -12,6 +12,8 @@ const outfile = path.join(root, 'lib/preflight/cli.js');
 
 const result = esbuild.buildSync({
   absWorkingDir: root,
+  // A clone whose node_modules is a link (test/release/dry-run.sh) bundles from its own paths.
+  preserveSymlinks: true,
   entryPoints: [path.join(root, 'src/preflight/cli.ts')],
   bundle: true,
   platform: 'node',
