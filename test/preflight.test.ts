@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Fn, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
-import { DistributionConfiguration, SsmParameterDataType } from '../src';
+import { CrossAccountDistributionRole, DistributionConfiguration, SsmParameterDataType } from '../src';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
+import { readOwnedResources } from '../src/preflight/assembly';
 import { main } from '../src/preflight/cli';
 
 /*
@@ -251,7 +252,7 @@ test('without --assume-role-name, other accounts are not checkable (with the fix
   expect(code).toBe(3);
 });
 
-test('keys of the app and deploy-time values are reported as not checkable, never guessed', async () => {
+test('deploy-time values are reported as not checkable, never guessed; a key of the app not deployed yet is "created by this app"', async () => {
   const app = synth(stack => {
     const keyStack = new Stack(stack.node.root as App, 'Keys', { env: { account: DIST, region: 'eu-west-1' } });
     new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME })
@@ -260,12 +261,51 @@ test('keys of the app and deploy-time values are reported as not checkable, neve
 
   const { code, checks } = await preflightJson(['preflight', '--app', app]);
 
-  expect(checks.map(c => [c.status, c.message])).toEqual(expect.arrayContaining([
-    ['unchecked', 'not checkable: a key of this app: the library writes its policy, deployed with the app'],
+  expect(checks.map(c => [c.status, c.message]).sort()).toEqual([
+    ['deploys', 'created by this app, stack Keys: it does not exist yet; checked live once that stack is deployed'],
     ['unchecked', 'not checkable: its ID or account is known only at deploy time'],
-  ]));
-  expect(checks.every(c => c.status === 'unchecked')).toBe(true);
+  ]);
   expect(code).toBe(3);
+});
+
+describe('what the app deploys: "created by this app, stack X" before the first deploy, checked live once it exists', () => {
+  function firstDeployApp() {
+    return synth(stack => {
+      const root = stack.node.root as App;
+      const keyStack = new Stack(root, 'Keys', { env: { account: DIST, region: 'eu-west-1' } });
+      const roleStack = new Stack(root, 'TargetRole', { env: { account: TARGET, region: 'us-east-1' } });
+      const key = new kms.Key(keyStack, 'Key');
+      new CrossAccountDistributionRole(roleStack, 'Role', { sourceAccounts: [DIST], keys: [key] });
+      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] }).addRegion('eu-west-1', { kmsKey: key });
+    });
+  }
+
+  test('first deploy: nothing exists yet, every resource of the app is named with its stack, and the run exits 0', async () => {
+    const app = firstDeployApp();
+
+    const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+    expect(checks.map(c => [c.check, c.status, c.message]).sort()).toEqual([
+      ['cross-account-role', 'deploys', 'created by this app, stack TargetRole: it does not exist yet; checked live once that stack is deployed'],
+      ['key', 'deploys', 'created by this app, stack Keys: it does not exist yet; checked live once that stack is deployed'],
+    ]);
+    expect(code).toBe(0);
+  });
+
+  test('once deployed, they are checked live: a disabled key of the app fails, the role is checked', async () => {
+    const app = firstDeployApp();
+    const alias = readOwnedResources(app).find(o => o.kind === 'alias' && o.stack === 'Keys')!.name;
+    const keyArn = await seed.createKey(DIST, 'eu-west-1', [], { disabled: true, alias });
+    await seed.createCrossAccountRole(TARGET, DIST);
+
+    const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+    expect(resultOf(checks, 'key', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/is Disabled/) });
+    // The live role lacks the KMS permissions the app's role would have: a finding, not "created by this app".
+    expect(resultOf(checks, 'cross-account-role', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/but cannot use the key of eu-west-1 \(arn:aws:kms:eu-west-1:\d+:alias\/.*\): lacks kms:Decrypt/) });
+    expect(keyArn).toMatch(/^arn:aws:kms:eu-west-1:/);
+    expect(code).toBe(1);
+  });
 });
 
 describe('the target role: its trust policy with Deny and conditions, its KMS permissions on the keys of its Regions', () => {

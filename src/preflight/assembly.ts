@@ -61,8 +61,22 @@ function environmentOf(environment: unknown): { account?: string; region?: strin
   };
 }
 
-/** Every distribution configuration of the assembly in `dir`, stages included. */
-export function readAssembly(dir: string, seen = new Set<string>()): FoundDistribution[] {
+/** Something this app deploys that a check may find missing before the first deploy. */
+export interface OwnedResource {
+  readonly kind: 'role' | 'repository' | 'alias';
+  /** The role name, the repository name, or the alias name (`alias/...`), as the template writes it. */
+  readonly name: string;
+  /** The stack's display name. */
+  readonly stack: string;
+  /** The stack's account and Region, when the stack has an explicit environment. */
+  readonly account?: string;
+  readonly region?: string;
+}
+
+type StackVisitor = (dir: string, id: string, artifact: Json, properties: Json) => void;
+
+/** Calls `visit` for every stack of the assembly in `dir`, stages included. */
+function walkAssembly(dir: string, visit: StackVisitor, seen = new Set<string>()) {
   // A manifest that names its own directory (or an ancestor) as a stage would never end.
   const real = fs.existsSync(dir) ? fs.realpathSync(dir) : dir;
   if (seen.has(real)) {
@@ -77,7 +91,6 @@ export function readAssembly(dir: string, seen = new Set<string>()): FoundDistri
   if (manifest.artifacts !== undefined && !isObj(manifest.artifacts)) {
     throw new AssemblyError(`the manifest ${manifestFile} has no valid "artifacts" object. Fix: run 'cdk synth' again`);
   }
-  const found: FoundDistribution[] = [];
   for (const [id, artifact] of Object.entries<unknown>(manifest.artifacts ?? {})) {
     if (!isObj(artifact)) {
       throw new AssemblyError(`the manifest ${manifestFile} has an artifact ${id} that is not an object. Fix: run 'cdk synth' again`);
@@ -85,12 +98,43 @@ export function readAssembly(dir: string, seen = new Set<string>()): FoundDistri
     const properties = isObj(artifact.properties) ? artifact.properties : {};
     if (artifact.type === 'cdk:cloud-assembly') {
       // A stage: its own assembly in a subdirectory.
-      found.push(...readAssembly(fileIn(dir, properties.directoryName, `the nested assembly ${id}`), seen));
+      walkAssembly(fileIn(dir, properties.directoryName, `the nested assembly ${id}`), visit, seen);
     } else if (artifact.type === 'aws:cloudformation:stack') {
-      found.push(...distributionsOfStack(dir, id, artifact, properties));
+      visit(dir, id, artifact, properties);
     }
   }
+}
+
+/** Every distribution configuration of the assembly in `dir`, stages included. */
+export function readAssembly(dir: string): FoundDistribution[] {
+  const found: FoundDistribution[] = [];
+  walkAssembly(dir, (d, id, artifact, properties) => found.push(...distributionsOfStack(d, id, artifact, properties)));
   return found;
+}
+
+/**
+ * What the app deploys that the checks look for: IAM roles, ECR repositories and KMS aliases with a literal name,
+ * each with its stack. Before the first deploy they do not exist, and that is no finding.
+ */
+export function readOwnedResources(dir: string): OwnedResource[] {
+  const owned: OwnedResource[] = [];
+  const kinds: Record<string, [OwnedResource['kind'], string]> = {
+    'AWS::IAM::Role': ['role', 'RoleName'],
+    'AWS::ECR::Repository': ['repository', 'RepositoryName'],
+    'AWS::KMS::Alias': ['alias', 'AliasName'],
+  };
+  walkAssembly(dir, (d, id, artifact, properties) => {
+    const template = readJson(fileIn(d, properties.templateFile, `the template of stack ${id}`), `the template of stack ${id}`);
+    const stack = String(artifact.displayName ?? properties.stackName ?? id);
+    for (const resource of Object.values<unknown>(isObj(template.Resources) ? template.Resources : {})) {
+      const kind = isObj(resource) && typeof resource.Type === 'string' ? kinds[resource.Type] : undefined;
+      const name = kind && isObj(resource) && isObj(resource.Properties) ? resource.Properties[kind[1]] : undefined;
+      if (kind && typeof name === 'string') {
+        owned.push({ kind: kind[0], name, stack, ...environmentOf(artifact.environment) });
+      }
+    }
+  });
+  return owned;
 }
 
 function distributionsOfStack(dir: string, id: string, artifact: Json, properties: Json): FoundDistribution[] {

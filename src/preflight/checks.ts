@@ -4,6 +4,7 @@ import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolic
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { OwnedResource } from './assembly';
 import { AwsSession, NoAccess, classify, errorCode } from './aws';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
@@ -38,7 +39,10 @@ export interface Result {
   readonly distributions: string[];
 }
 
-type Outcome = Omit<Result, 'check' | 'account' | 'region' | 'resource' | 'distributions'>;
+type Outcome = Omit<Result, 'check' | 'account' | 'region' | 'resource' | 'distributions'> & {
+  /** The resource does not exist (a finding, unless this app deploys it). */
+  readonly notFound?: boolean;
+};
 
 const pass = (message: string): Outcome => ({ status: 'pass', message });
 const fail = (message: string, fix: string, extra: Partial<Outcome> = {}): Outcome => ({ status: 'fail', message, fix, ...extra });
@@ -47,7 +51,7 @@ const fail = (message: string, fix: string, extra: Partial<Outcome> = {}): Outco
 const code = errorCode;
 
 /** Runs one planned check. */
-export async function runCheck(aws: AwsSession, planned: PlannedCheck): Promise<Result> {
+export async function runCheck(aws: AwsSession, planned: PlannedCheck, owned: OwnedResource[] = []): Promise<Result> {
   const { check } = planned;
   const base = { check: check.kind, account: check.account, region: check.region, resource: resourceOf(check), distributions: planned.distributions };
   if (aws.budgetSpent) {
@@ -55,7 +59,8 @@ export async function runCheck(aws: AwsSession, planned: PlannedCheck): Promise<
     return { ...base, status: 'unchecked', message: `could not check ${base.resource}: ${why.message}`, fix: why.fix };
   }
   try {
-    return { ...base, ...await outcomeOf(aws, check) };
+    const { notFound, ...outcome } = await outcomeOf(aws, check, owned);
+    return { ...base, ...outcome };
   } catch (e) {
     const why = classify(e, aws.settings, e instanceof NoAccess ? undefined : await endpointOfCall(aws, check));
     return { ...base, status: 'unchecked', message: `could not check ${base.resource}: ${why.message}`, fix: why.fix };
@@ -64,7 +69,7 @@ export async function runCheck(aws: AwsSession, planned: PlannedCheck): Promise<
 
 /** The endpoint of the service a failed call went to, for messages (connection refused, no answer). */
 async function endpointOfCall(aws: AwsSession, check: Check): Promise<string | undefined> {
-  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined }[check.kind];
+  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined, 'deployed-by-app': undefined }[check.kind];
   try {
     return service ? await aws.endpointOf(await aws.client(service as any, check.account!, check.kind === 'key' ? check.keyRegion : check.region)) : undefined;
   } catch {
@@ -82,15 +87,38 @@ function resourceOf(check: Check): string {
     case 'organization': return check.organizationArn;
     case 'organizational-unit': return check.organizationalUnitArn;
     case 'not-checkable': return check.resource;
+    case 'deployed-by-app': return check.resource;
   }
 }
 
-async function outcomeOf(aws: AwsSession, check: Check): Promise<Outcome> {
+async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]): Promise<Outcome> {
+  const identity = await aws.identity();
+  // A resource of this app, in the account and Region the check looks in (stacks without an environment: the caller's).
+  const ownedOne = (kind: OwnedResource['kind'], name: string, region?: string) => owned.find(o => o.kind === kind && o.name === name
+    && (o.account ?? identity.account) === check.account && (region === undefined || (o.region ?? identity.region) === region));
+  const deploys = (resource: OwnedResource): Outcome => ({
+    status: 'deploys',
+    message: `created by this app, stack ${resource.stack}: it does not exist yet; checked live once that stack is deployed`,
+  });
   switch (check.kind) {
-    case 'key': return keyOutcome(aws, check);
-    case 'cross-account-role': return roleOutcome(aws, check);
+    case 'key': {
+      const outcome = await keyOutcome(aws, check);
+      const alias = /:(alias\/.+)$/.exec(check.keyId)?.[1];
+      const resource = alias && ownedOne('alias', alias, check.keyRegion);
+      return outcome.notFound && check.ownedByApp && resource ? deploys(resource) : outcome;
+    }
+    case 'cross-account-role': {
+      const outcome = await roleOutcome(aws, check);
+      const resource = ownedOne('role', CROSS_ACCOUNT_ROLE);
+      return outcome.notFound && resource ? deploys(resource) : outcome;
+    }
+    case 'ecr-repository': {
+      const outcome = await repositoryOutcome(aws, check);
+      const resource = ownedOne('repository', check.repositoryName, check.region);
+      return outcome.notFound && resource ? deploys(resource) : outcome;
+    }
+    case 'deployed-by-app': return { status: 'deploys', message: `created by this app, stack ${check.stack}: ${check.reason}` };
     case 'launch-template': return launchTemplateOutcome(aws, check);
-    case 'ecr-repository': return repositoryOutcome(aws, check);
     case 'ssm-parameter': return parameterOutcome(aws, check);
     case 'organization': return organizationOutcome(aws, check);
     case 'organizational-unit': return organizationalUnitOutcome(aws, check);
@@ -111,7 +139,7 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   } catch (e) {
     if (code(e) === 'NotFoundException') {
       return fail(`does not exist in account ${check.account}, Region ${check.keyRegion} (${check.uses.join(', ')}): "The specified keyId is invalid" at distribution.`,
-        `create the key (or the alias) in ${check.keyRegion}, or pass the ARN of a key of that Region`);
+        `create the key (or the alias) in ${check.keyRegion}, or pass the ARN of a key of that Region`, { notFound: true });
     }
     throw e;
   }
@@ -130,6 +158,9 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   }
   if (metadata.KeyManager === 'AWS' && check.sharedOutsideOwner) {
     return fail('is an AWS managed key, which cannot be shared with other accounts, but other accounts use the AMI it encrypts.', 'use a customer managed key');
+  }
+  if (check.ownedByApp) {
+    return pass(`${metadata.KeyState} symmetric key of ${keyRegion}, deployed by this app (its policy is the library's)`);
   }
   if (check.required.length === 0) {
     return pass(`${metadata.KeyState} symmetric key; only its own account uses it`);
@@ -182,7 +213,7 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
     role = (await aws.send<any>(iam, new GetRoleCommand({ RoleName: CROSS_ACCOUNT_ROLE }))).Role!;
   } catch (e) {
     if (code(e) === 'NoSuchEntity' || code(e) === 'NoSuchEntityException') {
-      return fail(`does not exist in target account ${check.account}: the copy fails with AccessDenied on sts:AssumeRole.`, deploy);
+      return fail(`does not exist in target account ${check.account}: the copy fails with AccessDenied on sts:AssumeRole.`, deploy, { notFound: true });
     }
     throw e;
   }
@@ -328,7 +359,7 @@ async function repositoryOutcome(aws: AwsSession, check: Extract<Check, { kind: 
     return pass('exists');
   } catch (e) {
     if (code(e) === 'RepositoryNotFoundException') {
-      return fail(`does not exist in account ${check.account}, Region ${check.region}.`, `create the repository in ${check.region} (ecr.Repository in a stack of that Region)`);
+      return fail(`does not exist in account ${check.account}, Region ${check.region}.`, `create the repository in ${check.region} (ecr.Repository in a stack of that Region)`, { notFound: true });
     }
     throw e;
   }

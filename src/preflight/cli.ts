@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'util';
-import { AssemblyError, FoundDistribution, readAssembly } from './assembly';
+import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from './assembly';
 import { AwsSession, Identity, SessionSettings, classify, mapLimit } from './aws';
 import { runCheck } from './checks';
 import { planChecks } from './plan';
@@ -116,8 +116,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 
   let distributions: FoundDistribution[];
+  let owned: OwnedResource[];
   try {
     distributions = readAssembly(values.app!);
+    owned = readOwnedResources(values.app!);
   } catch (e) {
     // A malformed assembly is the user's to fix: one line, no stack trace.
     const message = e instanceof AssemblyError ? e.message : `cannot read the cloud assembly in ${values.app}: ${String((e as Error)?.message ?? e).split('\n')[0]}`;
@@ -148,7 +150,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     // Said first, before any check runs.
     notices.forEach(n => io.err(`preflight: ${n}`));
 
-    const results = await mapLimit(planned, concurrency, check => runCheck(aws, check));
+    const results = await mapLimit(planned, concurrency, check => runCheck(aws, check, owned));
     const code = exitCodeOf(results, { allowUnchecked: values['allow-unchecked'] });
     const header = `preflight: ${distributions.length} distribution configuration${distributions.length === 1 ? '' : 's'} in ${values.app}; caller ${identity.arn}, Region ${identity.region}`;
     io.out(values.json ? formatJson(results, identity, notices, code) : formatText(results, header, notices));

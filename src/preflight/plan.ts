@@ -18,7 +18,17 @@ interface Where {
 }
 
 export type Check =
-  | Where & { readonly kind: 'key'; readonly keyId: string; readonly keyRegion: string; readonly uses: string[]; readonly required: unknown[]; readonly sharedOutsideOwner: boolean }
+  | Where & {
+    readonly kind: 'key';
+    readonly keyId: string;
+    readonly keyRegion: string;
+    readonly uses: string[];
+    readonly required: unknown[];
+    readonly sharedOutsideOwner: boolean;
+    /** A key of this app: its policy is the library's; before the first deploy it does not exist. */
+    readonly ownedByApp?: boolean;
+  }
+  | Where & { readonly kind: 'deployed-by-app'; readonly resource: string; readonly stack: string; readonly reason: string }
   | Where & { readonly kind: 'cross-account-role'; readonly sourceAccount: string; readonly keys: RoleKey[] }
   | Where & { readonly kind: 'launch-template'; readonly launchTemplateId: string }
   | Where & { readonly kind: 'ecr-repository'; readonly repositoryName: string }
@@ -252,7 +262,7 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     }
   }
   checks.push(...(distribution.library
-    ? libraryKeyChecks(distribution.library.keys, entries, account, env)
+    ? libraryKeyChecks(distribution.library.keys, entries, account, env, distribution.stack)
     : templateKeyChecks(entries, account, env)));
   return checks;
 }
@@ -314,7 +324,7 @@ function templateKeyChecks(entries: EntryView[], account: string, env: Env): Che
 }
 
 /** Keys of a `DistributionConfiguration`: what the library recorded, with the statements `requiredKeyPolicy()` returns. */
-function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: string, env: Env): Check[] {
+function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: string, env: Env, stack: string): Check[] {
   const regions = new Set(entries.map(e => e.region));
   return keys.filter(k => k.source || k.regions.some(r => regions.has(r))).flatMap((k): Check[] => {
     const uses = [...k.regions.map(r => `the key of Region ${r}`), ...(k.source ? ['the source key'] : [])];
@@ -322,7 +332,19 @@ function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: stri
     // A Region's copy uses the key as its entry names it (an imported alias is an ARN of that Region).
     const keyId = entry ? literal(entry.ami.KmsKeyId, env) : literal(k.keyArn, env);
     if (k.managedByApp) {
-      return [{ kind: 'not-checkable', account, region: entry?.region, resource: `KMS key of ${uses.join(', ')}`, reason: 'a key of this app: the library writes its policy, deployed with the app' }];
+      if (keyId === undefined) {
+        // A key of the distribution's own stack (or one it imports): it deploys with the distribution.
+        return [{
+          kind: 'deployed-by-app',
+          account,
+          region: entry?.region,
+          resource: `KMS key of ${uses.join(', ')}`,
+          stack,
+          reason: `deployed with the distribution (${JSON.stringify(entry?.ami.KmsKeyId ?? k.keyArn)}), with the library's key policy`,
+        }];
+      }
+      const keyRegion = arnRegion(keyId) ?? entry?.region ?? env.region ?? '';
+      return [{ kind: 'key', account: arnAccount(keyId) ?? account, region: keyRegion, keyId, keyRegion, uses, required: [], sharedOutsideOwner: false, ownedByApp: true }];
     }
     if (keyId === undefined) {
       return [{ kind: 'not-checkable', account, region: entry?.region, resource: `KMS key of ${uses.join(', ')}`, reason: `its ARN ${JSON.stringify(k.keyArn)} is known only at deploy time` }];

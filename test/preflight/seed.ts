@@ -1,7 +1,7 @@
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateOrganizationCommand, CreateOrganizationalUnitCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -23,7 +23,9 @@ async function client<T>(service: ClientClass<T>, account: string, region = 'us-
 }
 
 /** A customer managed key whose policy is the account's own statement plus `statements`; returns its ARN. */
-export async function createKey(account: string, region: string, statements: object[], options: { disabled?: boolean } = {}): Promise<string> {
+export async function createKey(
+  account: string, region: string, statements: object[], options: { disabled?: boolean; alias?: string } = {},
+): Promise<string> {
   const kms = await client(KMSClient, account, region);
   const policy = {
     Version: '2012-10-17',
@@ -32,6 +34,9 @@ export async function createKey(account: string, region: string, statements: obj
   const key = (await kms.send(new CreateKeyCommand({ Policy: JSON.stringify(policy) }))).KeyMetadata!;
   if (options.disabled) {
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
+  }
+  if (options.alias) {
+    await kms.send(new CreateAliasCommand({ AliasName: options.alias, TargetKeyId: key.KeyId }));
   }
   return key.Arn!;
 }
