@@ -81,6 +81,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     distName: IDENTITY.pypiDistName,
     module: IDENTITY.pythonModule,
   },
+  // The Go module (package `cdkimagebuilderdistribution`), published to a repository of its own, as jsii
+  // publishes Go modules. Java and .NET are not configured: neither can be built and tested here (Maven Central
+  // does not serve aws-cdk-lib's jar to this machine; there is no .NET SDK), and nothing untested is published.
+  publishToGo: {
+    moduleName: `github.com/${REPOSITORY_OWNER}/cdk-imagebuilder-distribution-go`,
+  },
 
   // The preflight command (src/preflight) calls AWS with the SDK for JavaScript v3. The compile task bundles the
   // command and the SDK clients into one file (lib/preflight/cli.js, see projenrc/bundle-preflight.js), so the packages
@@ -105,6 +111,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-organizations@^3.1164.0',
     '@aws-sdk/client-ssm@^3.1164.0',
     '@aws-sdk/client-sts@^3.1164.0',
+    // jsii-pacmak writes the Go module's go.mod from the installed packages and checks it with `go mod tidy`. The
+    // Go module of the cloud assembly schema exists for the version aws-cdk-go v2.270.0 itself requires (54.11.0,
+    // the lowest aws-cdk-lib 2.270.0 accepts), not for every npm release (54.26.0 is missing from the Go proxy
+    // here): installing that version makes the Go module name the same versions as aws-cdk-go at the lowest peer.
+    '@aws-cdk/cloud-assembly-schema@54.11.0',
   ],
 
   jestOptions: {
@@ -168,7 +179,7 @@ project.addPackageIgnore('/lib/preflight/*');
 project.addPackageIgnore('!/lib/preflight/cli.js');
 project.addPackageIgnore('!/lib/preflight/THIRD-PARTY-LICENSES.txt');
 
-for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
+for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/go-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -229,11 +240,11 @@ project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 
 // `npm test` proves every published package, building each thing once and changing no tracked file: the
 // Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python); jest; the jsii
-// assembly; then at once the npm and PyPI packages, eslint (no --fix), the type check of tests, examples and
-// benchmark, and the API docs compared with a fresh generation; then at once the README and doc-comment
+// assembly; then at once the npm, PyPI and Go packages, eslint (no --fix), the type check of tests, examples
+// and benchmark, and the API docs compared with a fresh generation; then at once the README and doc-comment
 // examples compiled by jsii-rosetta, the Python suite against the built wheel with cfn-lint over every
-// synthesized template, and the packed tarball installed into a new TypeScript app, as the README's "Install"
-// says. Steps in one group read only what earlier groups wrote (test/parallel.sh runs a group).
+// synthesized template, the packed tarball installed into a new TypeScript app, as the README's "Install"
+// says, and the README's Go quick start built against dist/go with the real aws-cdk-go. Steps in one group read only what earlier groups wrote (test/parallel.sh runs a group).
 const testVenv = project.addTask('test:venv', {
   description: 'The Python environment of the tests (.venv-test): aws-cdk-lib, cfn-lint, pytest and moto, at pinned versions',
   exec: 'bash python-tests/venv.sh',
@@ -242,13 +253,13 @@ const typecheck = project.addTask('typecheck', {
   description: 'Type-check the tests, examples and benchmark (tsconfig.dev.json)',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
-// One jsii-pacmak run for both targets packs the npm tarball once (npm pack is most of package:js).
+// One jsii-pacmak run for every target packs the npm tarball once (npm pack is most of package:js).
 const packageBindings = project.addTask('package:bindings', {
-  description: 'Create the npm and PyPI packages in one jsii-pacmak run (needs compile first)',
-  exec: 'jsii-pacmak -v --target js --target python',
+  description: 'Create the npm, PyPI and Go packages in one jsii-pacmak run (needs compile first)',
+  exec: 'jsii-pacmak -v --target js --target python --target go',
 });
 project.addTask('test:packages', {
-  description: 'Build the jsii assembly and the npm and PyPI packages',
+  description: 'Build the jsii assembly and the npm, PyPI and Go packages',
   steps: [{ spawn: 'compile' }, { spawn: packageBindings.name }],
 });
 const testRosetta = project.addTask('test:rosetta', {
@@ -262,6 +273,10 @@ const testPython = project.addTask('test:python', {
 const testApiDocs = project.addTask('test:api-docs', {
   description: 'Fail when API.md or API.python.md is not the one jsii-docgen generates from the built assembly',
   exec: 'bash test/api-docs.sh',
+});
+const testGo = project.addTask('test:go', {
+  description: "Synthesize the README's Go quick start with the Go module in dist/go and the real aws-cdk-go (go-tests/)",
+  exec: 'bash go-tests/run.sh',
 });
 const testInstall = project.addTask('test:install', {
   description: "Install the packed npm tarball into a new TypeScript app, as the README's Install says, and synthesize it",
@@ -287,7 +302,7 @@ testSteps.spawn(testVenv);
 testSteps.exec('jest --passWithNoTests --ci', { receiveArgs: true });
 testSteps.spawn(project.compileTask);
 testSteps.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
-testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize, testRelease));
+testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize, testRelease, testGo));
 project.testTask.reset();
 project.testTask.exec(`bash test/tmp-check.sh npx projen ${testSteps.name}`, { receiveArgs: true });
 
