@@ -4,6 +4,7 @@ import { constructionError } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
+import { registerDistribution } from './private/pipeline-checks';
 import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';
 import { RegionDistribution } from './private/region-distribution';
 import { renderRegion } from './private/render';
@@ -171,6 +172,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     // Before aws-cdk-lib resolves cross-stack references (aspects run first), so that a value of this stack in
     // another stack's key policy is the library's error, not aws-cdk-lib's cyclic reference.
     Aspects.of(this).add({ visit: node => (node === this ? this.keys.checkDeployTimeValues() : undefined) });
+    // The image pipelines that distribute with it compare their recipe's key with the source key (DistributionChecks).
+    registerDistribution(resource, { path: this.node.path, sourceKey: props.sourceKey });
     // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).
     resource.node.addMetadata(PREFLIGHT_METADATA, Lazy.any({ produce: () => this.preflightRecord(resource) }));
   }

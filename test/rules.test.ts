@@ -24,11 +24,51 @@ const l2 = (options: RegionDistributionOptions & { region?: string } = {}, props
   new DistributionConfiguration(stack, 'Dist', { amiName: NAME, ...props }).addRegion(region, rest);
 };
 
+/** A hand-written CfnDistributionConfiguration in us-east-1 that gives launch permission to `accounts`. */
+const cfnDist = (stack: Stack, accounts: string[]) => {
+  const resource = new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', {
+    name: 'golden',
+    distributions: [{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, LaunchPermissionConfiguration: { UserIds: accounts } } }],
+  });
+  return { distributionConfigurationArn: resource.attrArn };
+};
+
 /** A hand-written CfnDistributionConfiguration, checked by the aspect. */
 const cfn = (distributions: any, name: any = 'golden'): Build => stack => {
   Aspects.of(stack.node.root).add(new DistributionChecks());
   new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', { name, distributions });
 };
+
+/**
+ * An image pipeline whose recipe's root volume has `ebs`, distributing with what `dist` makes; the
+ * DistributionChecks aspect follows the pipeline to both.
+ */
+const pipelineWith = (
+  ebs: (stack: Stack) => imagebuilder.CfnImageRecipe.EbsInstanceBlockDeviceSpecificationProperty,
+  dist: (stack: Stack) => { readonly distributionConfigurationArn: string },
+): Build => stack => {
+  Aspects.of(stack.node.root).add(new DistributionChecks());
+  const recipe = new imagebuilder.CfnImageRecipe(stack, 'Recipe', {
+    name: 'golden',
+    version: '1.0.0',
+    parentImage: 'ami-0123456789abcdef0',
+    components: [{ componentArn: 'arn:aws:imagebuilder:us-east-1:aws:component/update-linux/x.x.x' }],
+    blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: ebs(stack) }],
+  });
+  const infrastructure = new imagebuilder.CfnInfrastructureConfiguration(stack, 'Infra', { name: 'golden', instanceProfileName: 'ImageBuilderInstanceProfile' });
+  new imagebuilder.CfnImagePipeline(stack, 'Pipeline', {
+    name: 'golden',
+    imageRecipeArn: recipe.attrArn,
+    infrastructureConfigurationArn: infrastructure.attrArn,
+    distributionConfigurationArn: dist(stack).distributionConfigurationArn,
+  });
+};
+/** The key a test stack's recipe encrypts with (made once per stack). */
+const recipeKey = (stack: Stack) => (stack.node.tryFindChild('RecipeKey') as kms.Key | undefined) ?? new kms.Key(stack, 'RecipeKey');
+/** A DistributionConfiguration that shares with account 222222222222, with or without a source key. */
+const sharedDist = (sourceKey?: (stack: Stack) => kms.IKey) => (stack: Stack) =>
+  new DistributionConfiguration(stack, 'Dist', { amiName: NAME, sourceKey: sourceKey?.(stack), launchPermission: { accounts: ['222222222222'] } })
+    .addRegion('us-east-1', { kmsKey: recipeKey(stack) });
 
 const lt = (stack: Stack, attrs: ec2.LaunchTemplateAttributes, id = 'LT') => ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, id, attrs);
 const importedKey = (region: string, account = ACCOUNT) => (stack: Stack) => kms.Key.fromKeyArn(stack, 'Key', KEY_ARN(region, account));
@@ -347,6 +387,38 @@ const CASES: Case[] = [
     fixed: stack => new DistributionConfiguration(stack, 'Dist', { amiName: NAME, sourceKey: new kms.Key(stack, 'Source') })
       .addRegion('eu-west-1', { kmsKey: importedKey('eu-west-1')(stack), launchPermission: { accounts: [ACCOUNT] } }),
     message: /\[SourceKeyDefaultEncryption\] addRegion\('eu-west-1', \.\.\.\) kmsKey is not set, so the copy of the AMI \(encrypted with the source key Stack\/Source\)/,
+  },
+  {
+    rule: 'RecipeSourceKey',
+    broken: pipelineWith(stack => ({ encrypted: true, kmsKeyId: new kms.Key(stack, 'Other').keyArn }), sharedDist(recipeKey)),
+    fixed: pipelineWith(stack => ({ encrypted: true, kmsKeyId: recipeKey(stack).keyArn }), sharedDist(recipeKey)),
+    message: /\[RecipeSourceKey\] The image pipeline Stack\/Pipeline builds with the recipe Stack\/Recipe and distributes with Stack\/Dist: Stack\/Recipe BlockDeviceMappings\[0\]\.Ebs\.KmsKeyId is Stack\/Other, but Stack\/Dist has sourceKey Stack\/RecipeKey.*Fix: encrypt the recipe's block devices with Stack\/RecipeKey/,
+  },
+  {
+    rule: 'RecipeSourceKey',
+    about: 'no sourceKey',
+    broken: pipelineWith(stack => ({ encrypted: true, kmsKeyId: recipeKey(stack).keyArn }), sharedDist()),
+    fixed: pipelineWith(stack => ({ encrypted: true, kmsKeyId: recipeKey(stack).keyArn }), sharedDist(recipeKey)),
+    message: /\[RecipeSourceKey\] .*Stack\/Recipe BlockDeviceMappings\[0\]\.Ebs\.KmsKeyId encrypts the AMI with Stack\/RecipeKey, but Stack\/Dist has no sourceKey, so no key policy lets account 222222222222 use the key.*Fix: pass the recipe's key as sourceKey/,
+  },
+  {
+    rule: 'RecipeSourceKey',
+    about: 'the key ID, or an alias of the key, is the same key',
+    broken: pipelineWith(() => ({ encrypted: true }), sharedDist(recipeKey)),
+    fixed: pipelineWith(stack => ({ encrypted: true, kmsKeyId: recipeKey(stack).addAlias('alias/golden').aliasArn }), sharedDist(stack => recipeKey(stack))),
+    message: /\[RecipeSourceKey\] .*Stack\/Recipe BlockDeviceMappings\[0\]\.Ebs\.Encrypted is true without a KmsKeyId \(the account's default EBS key\), but Stack\/Dist has sourceKey Stack\/RecipeKey/,
+  },
+  {
+    rule: 'RecipeAwsManagedKey',
+    broken: pipelineWith(() => ({ encrypted: true, kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/aws/ebs' }), stack => cfnDist(stack, ['222222222222'])),
+    fixed: pipelineWith(() => ({ encrypted: true, kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/aws/ebs' }), stack => cfnDist(stack, [ACCOUNT])),
+    message: /\[RecipeAwsManagedKey\] The image pipeline Stack\/Pipeline builds with the recipe Stack\/Recipe and distributes with Stack\/Cfn: Stack\/Recipe BlockDeviceMappings\[0\]\.Ebs\.KmsKeyId is arn:aws:kms:us-east-1:111111111111:alias\/aws\/ebs, an AWS managed key, .* shares the AMI with account 222222222222\. Fix: encrypt the recipe's block devices with a customer managed key/,
+  },
+  {
+    rule: 'RecipeDefaultEbsKey',
+    broken: pipelineWith(() => ({ encrypted: true }), stack => cfnDist(stack, ['222222222222'])),
+    fixed: pipelineWith(stack => ({ encrypted: true, kmsKeyId: recipeKey(stack).keyArn }), stack => cfnDist(stack, ['222222222222'])),
+    message: /\[RecipeDefaultEbsKey\] .*Stack\/Recipe BlockDeviceMappings\[0\]\.Ebs\.Encrypted is true without a KmsKeyId, so EBS encrypts with the account's default EBS key, the AWS managed key aws\/ebs unless the build account set another default/,
   },
   {
     rule: 'ImportedKeyPolicy',

@@ -5,6 +5,7 @@ import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
 import { afterAlpha, afterCfn, beforeAlpha, beforeCfn } from '../examples/guides/migrate/apps';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
+import { buildPipelineApp } from '../examples/pipeline/app';
 import { CrossAccountDistributionRole, DistributionConfiguration, SsmParameterDataType } from '../src';
 
 /*
@@ -126,6 +127,7 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'central-key-account': centralKeyAccount,
   'example-basic': app => { buildBasicApp(app); },
   'example-multi-account': app => { buildMultiAccountApp(app); },
+  'example-pipeline': app => { buildPipelineApp(app); },
   'every-option': everyOption,
   'guide-keys': app => { buildKeysApp(app); },
   'guide-inheritance': app => { buildInheritanceApp(app); },

@@ -46,6 +46,9 @@ const PAGE = {
   pseudoParameters: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html',
   crossAccountSample: 'https://github.com/aws-samples/amazon-ec2-image-builder-samples/blob/main/distribution/cross-account-amis/README.md',
   iamQuotas: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
+  recipeEbs: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-ebsinstanceblockdevicespecification.html',
+  encryptedAmiErrors: 'https://aws.amazon.com/premiumsupport/knowledge-center/image-builder-distr-error-encrypted-ami/',
+  ebsEncryption: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html',
 };
 
 export const CATALOG = {
@@ -137,6 +140,26 @@ export const CATALOG = {
   },
   ImportedKeyPolicy: { level: 'warning', phase: 'synth', source: `[cross-account distribution](${PAGE.crossAccount})`, prevents: 'consumers missing from a key policy the app cannot change' },
   KeyPolicySize: { level: 'error', phase: 'synth', source: `[KMS quotas](${PAGE.kmsQuotas}) (32,768 bytes)`, prevents: 'the key\'s stack fails to deploy' },
+
+  // The image pipeline around the distribution (DistributionChecks follows CfnImagePipeline to its recipe).
+  RecipeSourceKey: {
+    level: 'error',
+    phase: 'synth',
+    source: `[recipe block device mappings](${PAGE.recipeEbs}) (\`KmsKeyId\` encrypts the AMI the build creates); [cross-account distribution](${PAGE.crossAccount})`,
+    prevents: 'consumers given access to a key that does not encrypt the AMI, or to none: copies and launches fail',
+  },
+  RecipeAwsManagedKey: {
+    level: 'error',
+    phase: 'synth',
+    source: `[recipe block device mappings](${PAGE.recipeEbs}); [EC2: share an AMI](${PAGE.shareAmi}); [Image Builder encrypted AMI errors](${PAGE.encryptedAmiErrors})`,
+    prevents: 'an AMI encrypted with `alias/aws/ebs` cannot be shared or copied into other accounts',
+  },
+  RecipeDefaultEbsKey: {
+    level: 'warning',
+    phase: 'synth',
+    source: `[EBS encryption](${PAGE.ebsEncryption}) (the default KMS key); [EC2: share an AMI](${PAGE.shareAmi})`,
+    prevents: '`Encrypted` without a key uses the account\'s default EBS key, `aws/ebs` unless the account changed it, whose snapshots cannot be shared',
+  },
 
   // Launch templates.
   LaunchTemplateId: { level: 'error', phase: 'synth', source: API('LaunchTemplateId'), prevents: 'the launch template update fails' },
