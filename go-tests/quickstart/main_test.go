@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 // TestMain runs the program itself when the test starts it as a child process, as `cdk synth` runs a Go app:
@@ -22,7 +24,11 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	// The jsii runtime of the packages this test links starts with the test process: stop it, so that its
+	// temporary folder goes too.
+	jsii.Close()
+	os.Exit(code)
 }
 
 type resource struct {
