@@ -217,3 +217,26 @@ describe('DistributionChecks and the pipeline around the distribution', () => {
     }), { numRuns: propertyRuns(0.1) });
   });
 });
+
+test('a pipeline whose properties aws-cdk-lib refuses to render fails with aws-cdk-lib\'s own error, not from inside the checks', () => {
+  const { stack, dist } = setup();
+  Aspects.of(stack.node.root).add(new DistributionChecks());
+  const pipeline = new cfn.CfnImagePipeline(stack, 'ImagePipeline', {
+    name: 'golden',
+    imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0',
+    infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden',
+    distributionConfigurationArn: dist.distributionConfigurationArn,
+  });
+  (pipeline as any).schedule = 'not an object';
+  let message = '';
+  let trace = '';
+  try {
+    (stack.node.root as App).synth();
+  } catch (e) {
+    message = (e as Error).message;
+    trace = (e as Error).stack ?? '';
+  }
+  expect(message).not.toMatch(/Validation failed|\[Recipe/);
+  expect(trace).not.toMatch(/pipeline-checks/);
+  expect(message).toMatch(/schedule/i);
+});

@@ -226,14 +226,20 @@ function referencedResource(from: IConstruct, rendered: unknown, raw: unknown): 
 
 /**
  * A resource's `Properties` as CloudFormation receives them (escape-hatch overrides included), tokens resolved to
- * intrinsic functions. `_toCloudFormation()` is how aws-cdk-lib renders every resource.
+ * intrinsic functions. `_toCloudFormation()` is how aws-cdk-lib renders every resource; none when it cannot.
  */
 function renderedProperties(resource: CfnResource): Obj {
   const toCloudFormation = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
   if (typeof toCloudFormation !== 'function') {
     return {};
   }
-  const template = Stack.of(resource).resolve(toCloudFormation.call(resource)) as { Resources?: Record<string, { Properties?: Obj }> };
+  let template: { Resources?: Record<string, { Properties?: Obj }> };
+  try {
+    template = Stack.of(resource).resolve(toCloudFormation.call(resource));
+  } catch {
+    // A resource aws-cdk-lib refuses to render fails the synthesis by itself; the pipeline is not followed through it.
+    return {};
+  }
   const [rendered] = Object.values(template.Resources ?? {});
   return fields(rendered?.Properties);
 }
