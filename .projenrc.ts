@@ -174,6 +174,12 @@ project.release!.addJobs({
 // The preflight command as the package runs it: jsii compiles src/preflight like the rest of src, then one esbuild
 // run replaces lib/preflight/cli.js with the command and everything it imports (projenrc/bundle-preflight.js).
 project.compileTask.exec('node projenrc/bundle-preflight.js');
+// The command's SDK clients are devDependencies: esbuild copies them into lib/preflight/cli.js, so the package
+// depends on none of them at run time.
+project.eslint?.addOverride({
+  files: ['src/preflight/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
 // The package ships the bundle only; the other compiled files of the command would need the SDK clients.
 project.addPackageIgnore('/lib/preflight/*');
 project.addPackageIgnore('!/lib/preflight/cli.js');
