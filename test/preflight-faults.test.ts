@@ -149,6 +149,26 @@ test('access denied to a read call: unchecked with the permission to add, exit 3
   expect(code).toBe(3);
 });
 
+test('cloudformation:DescribeStackResource denied: a resource of the app is unchecked (never "created by this app"), with the permission to add, exit 3', async () => {
+  faults.setRules([{ service: 'cloudformation', operation: 'DescribeStackResource', fault: 'access-denied' }]);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-faults-'));
+  tempDirs.push(outdir);
+  const cdkApp = new App({ outdir });
+  const stack = new Stack(cdkApp, 'Golden', { env: { account: DIST, region: 'us-east-1' } });
+  new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME }).addRegion('us-east-1', { kmsKey: new kms.Key(stack, 'Key') });
+  cdkApp.synth();
+
+  const { code, of } = await checksOf(FAST, outdir);
+
+  expect(of('key')).toMatchObject({
+    status: 'unchecked',
+    message: expect.stringMatching(/^could not check KMS key Key\w+ of stack Golden: access denied to cloudformation:DescribeStackResource \(AccessDenied\)$/),
+    fix: 'give the credentials the read-only permission cloudformation:DescribeStackResource (see README, "Preflight")',
+  });
+  expect(faults.seen.get('cloudformation:DescribeStackResource')).toBeGreaterThan(0);
+  expect(code).toBe(3);
+});
+
 test('sts:AssumeRole denied for --assume-role-name: the checks of that account are unchecked, with both causes and fixes', async () => {
   faults.setRules([{ service: 'sts', operation: 'AssumeRole', fault: 'access-denied' }]);
 

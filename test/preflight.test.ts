@@ -5,7 +5,6 @@ import { App, Fn, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as ima
 import { CrossAccountDistributionRole, DistributionConfiguration, SsmParameterDataType } from '../src';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
-import { readOwnedResources } from '../src/preflight/assembly';
 import { main } from '../src/preflight/cli';
 
 /*
@@ -262,49 +261,106 @@ test('deploy-time values are reported as not checkable, never guessed; a key of 
   const { code, checks } = await preflightJson(['preflight', '--app', app]);
 
   expect(checks.map(c => [c.status, c.message]).sort()).toEqual([
-    ['deploys', 'created by this app, stack Keys: it does not exist yet; checked live once that stack is deployed'],
+    ['deploys', expect.stringMatching(/^created by this app, stack Keys: not deployed yet \(CloudFormation has no Key\w+ in stack Keys of \d{12} in eu-west-1\)/)],
     ['unchecked', 'not checkable: its ID or account is known only at deploy time'],
   ]);
   expect(code).toBe(3);
 });
 
-describe('what the app deploys: "created by this app, stack X" before the first deploy, checked live once it exists', () => {
+describe('what the app deploys: "created by this app, stack X" until CloudFormation has its stack, then checked live', () => {
+  /**
+   * The app of a first deploy: a key of the distribution's own stack (Fn::GetAtt Key.Arn), a repository of another
+   * stack (a cross-stack reference, Fn::ImportValue), the target account's role in a stack of that account.
+   */
   function firstDeployApp() {
     return synth(stack => {
       const root = stack.node.root as App;
-      const keyStack = new Stack(root, 'Keys', { env: { account: DIST, region: 'eu-west-1' } });
+      const repoStack = new Stack(root, 'Repos', { env: { account: DIST, region: 'us-east-1' } });
       const roleStack = new Stack(root, 'TargetRole', { env: { account: TARGET, region: 'us-east-1' } });
-      const key = new kms.Key(keyStack, 'Key');
-      new CrossAccountDistributionRole(roleStack, 'Role', { sourceAccounts: [DIST], keys: [key] });
-      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] }).addRegion('eu-west-1', { kmsKey: key });
+      const repository = new ecr.Repository(repoStack, 'Repo');
+      new CrossAccountDistributionRole(roleStack, 'Role', { sourceAccounts: [DIST] });
+      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] })
+        .addRegion('us-east-1', { kmsKey: new kms.Key(stack, 'Key') });
+      new DistributionConfiguration(stack, 'Containers').addContainerRegion('us-east-1', { repository });
     });
   }
 
-  test('first deploy: nothing exists yet, every resource of the app is named with its stack, and the run exits 0', async () => {
+  /** The logical ID of the only resource of `type` in the synthesized template of `stack`. */
+  function logicalIdOf(app: string, stack: string, type: string): string {
+    const template = JSON.parse(fs.readFileSync(path.join(app, `${stack}.template.json`), 'utf-8'));
+    const ids = Object.keys(template.Resources).filter(id => template.Resources[id].Type === type);
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  }
+
+  // As a JSON string: moto's CloudFormation stores an object KeyPolicy so that kms:DescribeKey then fails (HTTP 500).
+  const ownerPolicy = (account: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] });
+
+  test('first deploy: no stack exists yet, every resource of the app is "created by this app, stack X", and the run exits 0', async () => {
     const app = firstDeployApp();
 
     const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
 
-    expect(checks.map(c => [c.check, c.status, c.message]).sort()).toEqual([
-      ['cross-account-role', 'deploys', 'created by this app, stack TargetRole: it does not exist yet; checked live once that stack is deployed'],
-      ['key', 'deploys', 'created by this app, stack Keys: it does not exist yet; checked live once that stack is deployed'],
+    const key = logicalIdOf(app, 'Golden', 'AWS::KMS::Key');
+    const repo = logicalIdOf(app, 'Repos', 'AWS::ECR::Repository');
+    const role = logicalIdOf(app, 'TargetRole', 'AWS::IAM::Role');
+    expect(checks.map(c => [c.check, c.status, c.resource, c.message]).sort()).toEqual([
+      ['cross-account-role', 'deploys', 'EC2ImageBuilderDistributionCrossAccountRole', `created by this app, stack TargetRole: not deployed yet (CloudFormation has no ${role} in stack TargetRole of ${TARGET} in us-east-1); checked live once that stack is deployed`],
+      ['ecr-repository', 'deploys', `ECR repository ${repo} of stack Repos`, `created by this app, stack Repos: not deployed yet (CloudFormation has no ${repo} in stack Repos of ${DIST} in us-east-1); checked live once that stack is deployed`],
+      ['key', 'deploys', `KMS key ${key} of stack Golden`, `created by this app, stack Golden: not deployed yet (CloudFormation has no ${key} in stack Golden of ${DIST} in us-east-1); checked live once that stack is deployed`],
     ]);
     expect(code).toBe(0);
   });
 
-  test('once deployed, they are checked live: a disabled key of the app fails, the role is checked', async () => {
+  test('a resource of the app that exists outside its stack (made by hand) is not the app\'s deployed resource: still "created by this app"', async () => {
     const app = firstDeployApp();
-    const alias = readOwnedResources(app).find(o => o.kind === 'alias' && o.stack === 'Keys')!.name;
-    const keyArn = await seed.createKey(DIST, 'eu-west-1', [], { disabled: true, alias });
+    // The same role name in the target account, but no stack TargetRole: CloudFormation, not the probe, decides.
     await seed.createCrossAccountRole(TARGET, DIST);
 
     const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
 
-    expect(resultOf(checks, 'key', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/is Disabled/) });
-    // The live role lacks the KMS permissions the app's role would have: a finding, not "created by this app".
-    expect(resultOf(checks, 'cross-account-role', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/but cannot use the key of eu-west-1 \(arn:aws:kms:eu-west-1:\d+:alias\/.*\): lacks kms:Decrypt/) });
-    expect(keyArn).toMatch(/^arn:aws:kms:eu-west-1:/);
+    expect(resultOf(checks, 'cross-account-role', {}).status).toBe('deploys');
+    expect(code).toBe(0);
+  });
+
+  test('once the stacks exist, their resources are checked live by their physical IDs: a disabled key of the app fails', async () => {
+    const app = firstDeployApp();
+    const key = logicalIdOf(app, 'Golden', 'AWS::KMS::Key');
+    const repo = logicalIdOf(app, 'Repos', 'AWS::ECR::Repository');
+    const role = logicalIdOf(app, 'TargetRole', 'AWS::IAM::Role');
+    const golden = await seed.deployStack(DIST, 'us-east-1', 'Golden', { [key]: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: ownerPolicy(DIST) } } });
+    await seed.disableKey(DIST, 'us-east-1', golden[key]);
+    await seed.deployStack(DIST, 'us-east-1', 'Repos', { [repo]: { Type: 'AWS::ECR::Repository', Properties: { RepositoryName: 'golden-containers' } } });
+    await seed.deployStack(TARGET, 'us-east-1', 'TargetRole', {
+      [role]: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
+          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DIST}:root` }, Action: 'sts:AssumeRole' }] },
+        },
+      },
+    });
+
+    const { code, checks } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+    expect(resultOf(checks, 'key', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/is Disabled, so EBS cannot encrypt with it/) });
+    expect(resultOf(checks, 'ecr-repository', {})).toMatchObject({ status: 'pass', message: 'exists' });
+    // The deployed role is checked live: it lacks its managed policy and the KMS permissions.
+    expect(resultOf(checks, 'cross-account-role', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/lacks the AWS managed policy/) });
     expect(code).toBe(1);
+  });
+
+  test('an enabled key of the app\'s stack, deployed, passes (enabled, symmetric, in its Region)', async () => {
+    const app = synth(stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME }).addRegion('us-east-1', { kmsKey: new kms.Key(stack, 'Key') });
+    });
+    const key = logicalIdOf(app, 'Golden', 'AWS::KMS::Key');
+    await seed.deployStack(DIST, 'us-east-1', 'Golden', { [key]: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: ownerPolicy(DIST) } } });
+
+    const { code, checks } = await preflightJson(['preflight', '--app', app]);
+
+    expect(checks).toEqual([expect.objectContaining({ check: 'key', status: 'pass', message: 'Enabled symmetric key of us-east-1, deployed by this app (its policy is the library\'s)' })]);
+    expect(code).toBe(0);
   });
 });
 

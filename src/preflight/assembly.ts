@@ -21,6 +21,25 @@ export interface FoundDistribution {
   readonly properties: Record<string, unknown>;
   /** What the library recorded; absent for hand-written `CfnDistributionConfiguration` resources. */
   readonly library?: LibraryRecord;
+  /**
+   * The resource of this app a template value names (`Ref`, `Fn::GetAtt` in the stack's template, `Fn::ImportValue`
+   * of an export of another stack of the assembly), if any.
+   */
+  readonly appResource?: (value: unknown) => AppResource | undefined;
+}
+
+/** A resource of this app: its stack, logical ID and type. */
+export interface AppResource {
+  /** The stack's display name. */
+  readonly stack: string;
+  /** The stack's name in CloudFormation. */
+  readonly stackName: string;
+  readonly logicalId: string;
+  /** Its CloudFormation type, e.g. `AWS::KMS::Key`. */
+  readonly type: string;
+  /** The stack's account and Region, when the stack has an explicit environment. */
+  readonly account?: string;
+  readonly region?: string;
 }
 
 /** A problem with the assembly itself: the command cannot run (exit code 2). */
@@ -61,16 +80,85 @@ function environmentOf(environment: unknown): { account?: string; region?: strin
   };
 }
 
-/** Something this app deploys that a check may find missing before the first deploy. */
-export interface OwnedResource {
+/** Something this app deploys with a literal name, that a check looks for by that name. */
+export interface OwnedResource extends AppResource {
   readonly kind: 'role' | 'repository' | 'alias';
   /** The role name, the repository name, or the alias name (`alias/...`), as the template writes it. */
   readonly name: string;
-  /** The stack's display name. */
+}
+
+/** A stack of the assembly, read. */
+interface StackInfo {
+  readonly dir: string;
+  readonly id: string;
+  readonly artifact: Json;
+  readonly template: Json;
+  readonly resources: Json;
+  /** Display name and name in CloudFormation. */
   readonly stack: string;
-  /** The stack's account and Region, when the stack has an explicit environment. */
+  readonly stackName: string;
   readonly account?: string;
   readonly region?: string;
+}
+
+function stackInfo(dir: string, id: string, artifact: Json, properties: Json): StackInfo {
+  const template = readJson(fileIn(dir, properties.templateFile, `the template of stack ${id}`), `the template of stack ${id}`);
+  return {
+    dir,
+    id,
+    artifact,
+    template,
+    resources: isObj(template.Resources) ? template.Resources : {},
+    stack: String(artifact.displayName ?? properties.stackName ?? id),
+    stackName: String(properties.stackName ?? id),
+    ...environmentOf(artifact.environment),
+  };
+}
+
+function readStacks(dir: string): StackInfo[] {
+  const stacks: StackInfo[] = [];
+  walkAssembly(dir, (d, id, artifact, properties) => stacks.push(stackInfo(d, id, artifact, properties)));
+  return stacks;
+}
+
+/**
+ * Resolves a template value of `stack` to the app's resource it names: `Ref` and `Fn::GetAtt` of a resource of
+ * the same template; `Fn::ImportValue` of an export of another stack of the assembly in the same environment
+ * (aws-cdk-lib's cross-stack references), followed to the resource the exporting stack's output names.
+ */
+function resolverOf(stacks: StackInfo[]): (stack: StackInfo) => (value: unknown) => AppResource | undefined {
+  const exports = new Map<string, Array<{ stack: StackInfo; value: unknown }>>();
+  for (const stack of stacks) {
+    for (const output of Object.values<unknown>(isObj(stack.template.Outputs) ? stack.template.Outputs : {})) {
+      const name = isObj(output) && isObj(output.Export) ? output.Export.Name : undefined;
+      if (typeof name === 'string' && isObj(output)) {
+        exports.set(name, [...(exports.get(name) ?? []), { stack, value: output.Value }]);
+      }
+    }
+  }
+  const same = (a?: string, b?: string) => a === undefined || b === undefined || a === b;
+  const resolve = (stack: StackInfo, value: unknown, depth: number): AppResource | undefined => {
+    if (!isObj(value) || depth > 3) {
+      return undefined;
+    }
+    const getAtt = value['Fn::GetAtt'];
+    const logicalId = typeof value.Ref === 'string' ? value.Ref
+      : Array.isArray(getAtt) ? getAtt[0]
+        : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+    if (typeof logicalId === 'string') {
+      const resource = stack.resources[logicalId];
+      return isObj(resource) && typeof resource.Type === 'string'
+        ? { stack: stack.stack, stackName: stack.stackName, logicalId, type: resource.Type, account: stack.account, region: stack.region }
+        : undefined;
+    }
+    const imported = value['Fn::ImportValue'];
+    if (typeof imported === 'string') {
+      const exporters = (exports.get(imported) ?? []).filter(e => same(e.stack.account, stack.account) && same(e.stack.region, stack.region));
+      return exporters.length === 1 ? resolve(exporters[0].stack, exporters[0].value, depth + 1) : undefined;
+    }
+    return undefined;
+  };
+  return stack => value => resolve(stack, value, 0);
 }
 
 type StackVisitor = (dir: string, id: string, artifact: Json, properties: Json) => void;
@@ -107,9 +195,9 @@ function walkAssembly(dir: string, visit: StackVisitor, seen = new Set<string>()
 
 /** Every distribution configuration of the assembly in `dir`, stages included. */
 export function readAssembly(dir: string): FoundDistribution[] {
-  const found: FoundDistribution[] = [];
-  walkAssembly(dir, (d, id, artifact, properties) => found.push(...distributionsOfStack(d, id, artifact, properties)));
-  return found;
+  const stacks = readStacks(dir);
+  const resolver = resolverOf(stacks);
+  return stacks.flatMap(stack => distributionsOfStack(stack, resolver(stack)));
 }
 
 /**
@@ -123,22 +211,22 @@ export function readOwnedResources(dir: string): OwnedResource[] {
     'AWS::ECR::Repository': ['repository', 'RepositoryName'],
     'AWS::KMS::Alias': ['alias', 'AliasName'],
   };
-  walkAssembly(dir, (d, id, artifact, properties) => {
-    const template = readJson(fileIn(d, properties.templateFile, `the template of stack ${id}`), `the template of stack ${id}`);
-    const stack = String(artifact.displayName ?? properties.stackName ?? id);
-    for (const resource of Object.values<unknown>(isObj(template.Resources) ? template.Resources : {})) {
+  for (const stack of readStacks(dir)) {
+    for (const [logicalId, resource] of Object.entries<unknown>(stack.resources)) {
       const kind = isObj(resource) && typeof resource.Type === 'string' ? kinds[resource.Type] : undefined;
       const name = kind && isObj(resource) && isObj(resource.Properties) ? resource.Properties[kind[1]] : undefined;
       if (kind && typeof name === 'string') {
-        owned.push({ kind: kind[0], name, stack, ...environmentOf(artifact.environment) });
+        const type = String((resource as Json).Type);
+        const { account, region, stackName } = stack;
+        owned.push({ kind: kind[0], name, stack: stack.stack, stackName, logicalId, type, account, region });
       }
     }
-  });
+  }
   return owned;
 }
 
-function distributionsOfStack(dir: string, id: string, artifact: Json, properties: Json): FoundDistribution[] {
-  const template = readJson(fileIn(dir, properties.templateFile, `the template of stack ${id}`), `the template of stack ${id}`);
+function distributionsOfStack(stack: StackInfo, appResource: (value: unknown) => AppResource | undefined): FoundDistribution[] {
+  const { dir, id, artifact } = stack;
   const metadata: Record<string, unknown> = {
     ...(isObj(artifact.metadata) ? artifact.metadata : {}),
     ...(artifact.additionalMetadataFile ? readJson(fileIn(dir, artifact.additionalMetadataFile, `the metadata of stack ${id}`), `the metadata of stack ${id}`) : {}),
@@ -154,15 +242,16 @@ function distributionsOfStack(dir: string, id: string, artifact: Json, propertie
       }
     }
   }
-  const env = environmentOf(artifact.environment);
-  return Object.entries<unknown>(isObj(template.Resources) ? template.Resources : {})
+  const env = { account: stack.account, region: stack.region };
+  return Object.entries<unknown>(stack.resources)
     .filter((e): e is [string, Json] => isObj(e[1]) && e[1].Type === 'AWS::ImageBuilder::DistributionConfiguration')
     .map(([logicalId, resource]) => ({
-      stack: String(artifact.displayName ?? properties.stackName ?? id),
+      stack: stack.stack,
       logicalId,
       constructPath: paths.get(logicalId) ?? (isObj(resource.Metadata) && typeof resource.Metadata['aws:cdk:path'] === 'string' ? resource.Metadata['aws:cdk:path'] : undefined),
       ...env,
       properties: isObj(resource.Properties) ? resource.Properties : {},
       library: records.get(logicalId),
+      appResource,
     }));
 }

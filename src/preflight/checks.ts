@@ -1,10 +1,11 @@
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeLaunchTemplatesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { OwnedResource } from './assembly';
+import { AppResource, OwnedResource } from './assembly';
 import { AwsSession, NoAccess, classify, errorCode } from './aws';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
@@ -91,31 +92,74 @@ function resourceOf(check: Check): string {
   }
 }
 
+/**
+ * The physical ID of a resource of this app, asked of CloudFormation in its stack's account and Region (stacks
+ * without an environment: the caller's); undefined while its stack, or the resource in it, is not deployed.
+ * Whether it exists is the stack's answer, not a probe of the resource (which cannot tell "not deployed yet" from
+ * "deleted by hand"). A call that gives no answer is a `NoAccess`: the check is unchecked, never passed.
+ */
+async function deployedId(aws: AwsSession, app: AppResource): Promise<string | undefined> {
+  const identity = await aws.identity();
+  const cfn = await aws.client(CloudFormationClient, app.account ?? identity.account, app.region ?? identity.region);
+  try {
+    const command = new DescribeStackResourceCommand({ StackName: app.stackName, LogicalResourceId: app.logicalId });
+    const { StackResourceDetail: detail } = await aws.send<any>(cfn, command);
+    // A resource whose creation failed, or that was deleted with its stack's rollback, is not deployed.
+    return detail?.PhysicalResourceId && !/^(CREATE_FAILED|DELETE_COMPLETE)$/.test(String(detail.ResourceStatus ?? ''))
+      ? detail.PhysicalResourceId : undefined;
+  } catch (e) {
+    // CloudFormation answers ValidationError "Stack with id X does not exist" / "Resource X does not exist for stack Y".
+    if (code(e) === 'ValidationError' && /does not exist/i.test(String((e as Error).message))) {
+      return undefined;
+    }
+    throw classify(e, aws.settings, await aws.endpointOf(cfn));
+  }
+}
+
+/** A resource of this app whose stack is not deployed yet: nothing to check before the deploy. */
+const deploys = (app: AppResource): Outcome => ({
+  status: 'deploys',
+  message: `created by this app, stack ${app.stack}: not deployed yet (CloudFormation has no ${app.logicalId} in stack ${app.stackName}${app.account ? ` of ${app.account}` : ''}${app.region ? ` in ${app.region}` : ''}); checked live once that stack is deployed`,
+});
+
 async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]): Promise<Outcome> {
   const identity = await aws.identity();
   // A resource of this app, in the account and Region the check looks in (stacks without an environment: the caller's).
   const ownedOne = (kind: OwnedResource['kind'], name: string, region?: string) => owned.find(o => o.kind === kind && o.name === name
     && (o.account ?? identity.account) === check.account && (region === undefined || (o.region ?? identity.region) === region));
-  const deploys = (resource: OwnedResource): Outcome => ({
-    status: 'deploys',
-    message: `created by this app, stack ${resource.stack}: it does not exist yet; checked live once that stack is deployed`,
-  });
   switch (check.kind) {
     case 'key': {
-      const outcome = await keyOutcome(aws, check);
       const alias = /:(alias\/.+)$/.exec(check.keyId)?.[1];
-      const resource = alias && ownedOne('alias', alias, check.keyRegion);
-      return outcome.notFound && check.ownedByApp && resource ? deploys(resource) : outcome;
+      const app = check.app ?? (check.ownedByApp && alias ? ownedOne('alias', alias, check.keyRegion) : undefined);
+      if (!app) {
+        return keyOutcome(aws, check);
+      }
+      const id = await deployedId(aws, app);
+      if (id === undefined) {
+        return deploys(app);
+      }
+      const appRegion = app.region ?? identity.region;
+      if (appRegion !== check.keyRegion) {
+        return fail(`is a key of stack ${app.stack} in ${appRegion}, but it encrypts copies in ${check.keyRegion}.`, `pass a key of a stack of ${check.keyRegion}`);
+      }
+      // The physical ID of a key is its key ID, that of an alias its name.
+      return keyOutcome(aws, { ...check, keyId: check.app ? id : check.keyId });
     }
     case 'cross-account-role': {
-      const outcome = await roleOutcome(aws, check);
-      const resource = ownedOne('role', CROSS_ACCOUNT_ROLE);
-      return outcome.notFound && resource ? deploys(resource) : outcome;
+      const app = ownedOne('role', CROSS_ACCOUNT_ROLE);
+      if (app && await deployedId(aws, app) === undefined) {
+        return deploys(app);
+      }
+      return roleOutcome(aws, check);
     }
     case 'ecr-repository': {
-      const outcome = await repositoryOutcome(aws, check);
-      const resource = ownedOne('repository', check.repositoryName, check.region);
-      return outcome.notFound && resource ? deploys(resource) : outcome;
+      const app = check.app ?? ownedOne('repository', check.repositoryName, check.region);
+      if (!app) {
+        return repositoryOutcome(aws, check);
+      }
+      const name = await deployedId(aws, app);
+      // The physical ID of a repository is its name.
+      return name === undefined ? deploys(app) : repositoryOutcome(aws, { ...check, repositoryName: name });
     }
     case 'deployed-by-app': return { status: 'deploys', message: `created by this app, stack ${check.stack}: ${check.reason}` };
     case 'launch-template': return launchTemplateOutcome(aws, check);
@@ -254,7 +298,17 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
   const boundary = boundaryArn ? await managedPolicy(aws, iam, boundaryArn) : undefined;
   const missing: Array<{ key: RoleKey; actions: string[]; deniedBy: string[] }> = [];
   const unsure: string[] = [];
-  for (const key of keys) {
+  for (const listed of keys) {
+    let key = listed;
+    // A key of this app (by Ref or a cross-stack reference): its ARN once its stack is deployed; before that,
+    // the role must allow the actions whatever the key's ID, or the check cannot confirm them.
+    let pending: AppResource | undefined;
+    if (key.arn === undefined && key.app) {
+      const id = await deployedId(aws, key.app);
+      const prefix = `arn:${identity.partition}:kms:${key.app.region ?? identity.region}:${key.app.account ?? check.sourceAccount}:`;
+      pending = id === undefined ? key.app : undefined;
+      key = { ...key, arn: id === undefined ? `${prefix}key/${UNKNOWN_KEY_ID}` : `${prefix}${key.app.type === 'AWS::KMS::Alias' ? id : `key/${id}`}` };
+    }
     if (key.arn === undefined) {
       unsure.push(`the key of ${key.region} (${key.unknown}) is known only at deploy time`);
       continue;
@@ -276,7 +330,9 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
         },
       };
       const verdicts = [evaluate(policies, request), ...(boundary !== undefined ? [evaluate([boundary], request)] : [])];
-      if (verdicts.some(v => v.verdict === 'denied')) {
+      if (pending && verdicts.some(v => v.verdict !== 'allowed')) {
+        unsure.push(`${action} on the key of ${key.region} (${pending.logicalId} of stack ${pending.stack}, not deployed yet): its policies do not allow it for every key ID, and the key's ARN is known once it is deployed`);
+      } else if (verdicts.some(v => v.verdict === 'denied')) {
         lacking.push(action);
         verdicts.forEach(v => v.because.forEach(b => deniedBy.add(b)));
       } else if (verdicts.some(v => v.verdict === 'unknown')) {

@@ -1,4 +1,4 @@
-import { FoundDistribution } from './assembly';
+import { AppResource, FoundDistribution } from './assembly';
 import { KeyNeed, keyPolicyStatementsJson, organizationIdFromArn, organizationalUnitPathFromArn } from '../private/key-statements';
 import { KeyRecord } from '../private/preflight-record';
 
@@ -27,11 +27,18 @@ export type Check =
     readonly sharedOutsideOwner: boolean;
     /** A key of this app: its policy is the library's; before the first deploy it does not exist. */
     readonly ownedByApp?: boolean;
+    /** The key (or alias) resource of this app that `keyId` describes: its key ID is known once its stack is deployed. */
+    readonly app?: AppResource;
   }
   | Where & { readonly kind: 'deployed-by-app'; readonly resource: string; readonly stack: string; readonly reason: string }
   | Where & { readonly kind: 'cross-account-role'; readonly sourceAccount: string; readonly keys: RoleKey[] }
   | Where & { readonly kind: 'launch-template'; readonly launchTemplateId: string }
-  | Where & { readonly kind: 'ecr-repository'; readonly repositoryName: string }
+  | Where & {
+    readonly kind: 'ecr-repository';
+    readonly repositoryName: string;
+    /** The repository resource of this app that the entry names: its name is known once its stack is deployed. */
+    readonly app?: AppResource;
+  }
   | Where & { readonly kind: 'ssm-parameter'; readonly parameterName: string; readonly dataType: string }
   | Where & { readonly kind: 'organization'; readonly organizationArn: string }
   | Where & { readonly kind: 'organizational-unit'; readonly organizationalUnitArn: string }
@@ -45,6 +52,8 @@ export interface RoleKey {
   readonly region: string;
   readonly arn?: string;
   readonly unknown?: string;
+  /** The key (or alias) resource of this app the Region's `KmsKeyId` names, when it is not a literal. */
+  readonly app?: AppResource;
 }
 
 /** A check, with the distribution configurations that need it. */
@@ -218,8 +227,9 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     const keys: RoleKey[] = [];
     if (e.ami.KmsKeyId !== undefined) {
       const text = value(e.ami.KmsKeyId);
+      const app = text === undefined ? appKey(distribution, e.ami.KmsKeyId) : undefined;
       keys.push(text === undefined
-        ? { region, unknown: JSON.stringify(e.ami.KmsKeyId) }
+        ? { region, unknown: JSON.stringify(e.ami.KmsKeyId), ...(app ? { app } : {}) }
         : { region, arn: kmsArnOf(text, env.partition, region, account) });
     }
     for (const target of targets.filter(t => t !== account)) {
@@ -238,7 +248,11 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     const repository = container && isObj(container.TargetRepository) ? container.TargetRepository : undefined;
     if (repository) {
       const name = value(repository.RepositoryName);
-      if (name === undefined) {
+      const app = name === undefined ? distribution.appResource?.(repository.RepositoryName) : undefined;
+      if (app?.type === 'AWS::ECR::Repository') {
+        // A repository of this app, by Ref or a cross-stack reference: its name is known once its stack is deployed.
+        checks.push({ kind: 'ecr-repository', account: app.account ?? account, region, repositoryName: `${app.logicalId} of stack ${app.stack}`, app });
+      } else if (name === undefined) {
         checks.push({ kind: 'not-checkable', account, region, resource: 'ECR repository', reason: `its name ${JSON.stringify(repository.RepositoryName)} is known only at deploy time` });
       } else {
         checks.push({ kind: 'ecr-repository', account, region, repositoryName: name });
@@ -262,10 +276,19 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     }
   }
   checks.push(...(distribution.library
-    ? libraryKeyChecks(distribution.library.keys, entries, account, env, distribution.stack)
-    : templateKeyChecks(entries, account, env)));
+    ? libraryKeyChecks(distribution.library.keys, entries, account, env, distribution)
+    : templateKeyChecks(entries, account, env, distribution)));
   return checks;
 }
+
+/** The KMS key or alias resource of this app a template value names, if any. */
+function appKey(distribution: FoundDistribution, value: unknown): AppResource | undefined {
+  const app = distribution.appResource?.(value);
+  return app && (app.type === 'AWS::KMS::Key' || app.type === 'AWS::KMS::Alias') ? app : undefined;
+}
+
+/** How a key of this app is named in messages before its key ID is known. */
+const appKeyName = (app: AppResource) => `KMS ${app.type === 'AWS::KMS::Alias' ? 'alias' : 'key'} ${app.logicalId} of stack ${app.stack}`;
 
 /** Who outside the key's owner uses an entry's AMI. */
 function consumersOf(e: EntryView, env: Env) {
@@ -282,14 +305,21 @@ function consumersOf(e: EntryView, env: Env) {
  * Keys of a hand-written configuration: each literal `KmsKeyId`, with the statements its Regions need, as the
  * library computes them for its own keys (key-statements.ts).
  */
-function templateKeyChecks(entries: EntryView[], account: string, env: Env): Check[] {
+function templateKeyChecks(entries: EntryView[], account: string, env: Env, distribution: FoundDistribution): Check[] {
   const checks: Check[] = [];
   const byKey = new Map<string, EntryView[]>();
+  const apps = new Map<string, AppResource>();
   for (const e of entries) {
     if (e.ami.KmsKeyId === undefined) {
       continue;
     }
-    const keyId = literal(e.ami.KmsKeyId, env);
+    let keyId = literal(e.ami.KmsKeyId, env);
+    const app = keyId === undefined ? appKey(distribution, e.ami.KmsKeyId) : undefined;
+    if (app) {
+      // A key of this app, by Ref or a cross-stack reference: checked by its key ID once its stack is deployed.
+      keyId = appKeyName(app);
+      apps.set(keyId, app);
+    }
     if (keyId === undefined) {
       checks.push({ kind: 'not-checkable', account, region: e.region, resource: `KMS key ${JSON.stringify(e.ami.KmsKeyId)}`, reason: 'it is known only at deploy time (a key of this app: its policy is deployed with it)' });
     } else {
@@ -297,7 +327,8 @@ function templateKeyChecks(entries: EntryView[], account: string, env: Env): Che
     }
   }
   for (const [keyId, users] of byKey) {
-    const owner = arnAccount(keyId) ?? account;
+    const app = apps.get(keyId);
+    const owner = app?.account ?? arnAccount(keyId) ?? account;
     const needs: KeyNeed[] = users.map(e => {
       const c = consumersOf(e, env);
       return {
@@ -318,13 +349,15 @@ function templateKeyChecks(entries: EntryView[], account: string, env: Env): Che
       required: keyPolicyStatementsJson(needs, owner, env.partition),
       sharedOutsideOwner: needs.some(n => [...n.copyAccounts, ...n.launchAccounts].some(a => a !== owner)
         || n.organizationIds.length + n.organizationalUnitPaths.length > 0),
+      ...(app ? { app } : {}),
     });
   }
   return checks;
 }
 
 /** Keys of a `DistributionConfiguration`: what the library recorded, with the statements `requiredKeyPolicy()` returns. */
-function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: string, env: Env, stack: string): Check[] {
+function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: string, env: Env, distribution: FoundDistribution): Check[] {
+  const stack = distribution.stack;
   const regions = new Set(entries.map(e => e.region));
   return keys.filter(k => k.source || k.regions.some(r => regions.has(r))).flatMap((k): Check[] => {
     const uses = [...k.regions.map(r => `the key of Region ${r}`), ...(k.source ? ['the source key'] : [])];
@@ -332,6 +365,13 @@ function libraryKeyChecks(keys: KeyRecord[], entries: EntryView[], account: stri
     // A Region's copy uses the key as its entry names it (an imported alias is an ARN of that Region).
     const keyId = entry ? literal(entry.ami.KmsKeyId, env) : literal(k.keyArn, env);
     if (k.managedByApp) {
+      const app = keyId === undefined ? appKey(distribution, entry ? entry.ami.KmsKeyId : k.keyArn) : undefined;
+      if (app) {
+        // A key of the app's stacks (`Fn::GetAtt Key.Arn`, or imported from another stack): CloudFormation tells
+        // whether its stack is deployed, and its key ID when it is.
+        const keyRegion = entry?.region ?? app.region ?? env.region ?? '';
+        return [{ kind: 'key', account: app.account ?? account, region: keyRegion, keyId: appKeyName(app), keyRegion, uses, required: [], sharedOutsideOwner: false, ownedByApp: true, app }];
+      }
       if (keyId === undefined) {
         // A key of the distribution's own stack (or one it imports): it deploys with the distribution.
         return [{

@@ -1,3 +1,4 @@
+import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -104,4 +105,23 @@ export async function createOrganization(): Promise<{ organizationArn: string; o
   const root = (await organizations.send(new ListRootsCommand({}))).Roots![0];
   const ou = (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: root.Id, Name: 'workloads' }))).OrganizationalUnit!;
   return { organizationArn: organization.Arn!, ouArn: ou.Arn! };
+}
+
+/**
+ * Deploys `resources` (a template's Resources) as stack `stackName` in `account` and `region` through CloudFormation,
+ * so that "the app's stack exists" is true; returns the physical ID of each logical ID.
+ */
+export async function deployStack(
+  account: string, region: string, stackName: string, resources: Record<string, unknown>,
+): Promise<Record<string, string>> {
+  const cfn = await client(CloudFormationClient, account, region);
+  await cfn.send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify({ Resources: resources }) }));
+  const described = await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+  return Object.fromEntries((described.StackResources ?? []).map(r => [r.LogicalResourceId!, r.PhysicalResourceId!]));
+}
+
+/** Disables a key (of a deployed stack). */
+export async function disableKey(account: string, region: string, keyId: string) {
+  const kms = await client(KMSClient, account, region);
+  await kms.send(new DisableKeyCommand({ KeyId: keyId }));
 }
