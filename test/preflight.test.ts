@@ -350,6 +350,34 @@ describe('what the app deploys: "created by this app, stack X" until CloudFormat
     expect(code).toBe(1);
   });
 
+  test('a target role of another owner and a key of the app not deployed yet: the role must allow the key whatever its ID', async () => {
+    const app = synth(stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME, targetAccounts: [TARGET] }).addRegion('us-east-1', { kmsKey: new kms.Key(stack, 'Key') });
+    });
+    await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [`arn:aws:kms:us-east-1:${DIST}:key/*`] });
+
+    const wildcard = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+    expect(resultOf(wildcard.checks, 'cross-account-role', {}).status).toBe('pass');
+    expect(resultOf(wildcard.checks, 'key', {}).status).toBe('deploys');
+    expect(wildcard.code).toBe(0);
+
+    // Once the key's stack exists, the role is checked on the key's real ARN: a role naming another key fails.
+    const key = Object.keys(JSON.parse(fs.readFileSync(path.join(app, 'Golden.template.json'), 'utf-8')).Resources).find(id => id.startsWith('Key'))!;
+    await seed.deployStack(DIST, 'us-east-1', 'Golden', { [key]: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: ownerPolicy(DIST) } } });
+    await resetRole();
+    const deployed = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+    expect(resultOf(deployed.checks, 'cross-account-role', {})).toMatchObject({ status: 'fail', message: expect.stringMatching(/cannot use the key of us-east-1 \(arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]{36}\): lacks kms:Decrypt/) });
+    expect(resultOf(deployed.checks, 'key', {}).status).toBe('pass');
+    expect(deployed.code).toBe(1);
+
+    async function resetRole() {
+      await seed.deleteCrossAccountRole(TARGET);
+      await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [`arn:aws:kms:us-east-1:${DIST}:key/00000000-0000-0000-0000-000000000000`] });
+    }
+  });
+
   test('an enabled key of the app\'s stack, deployed, passes (enabled, symmetric, in its Region)', async () => {
     const app = synth(stack => {
       new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME }).addRegion('us-east-1', { kmsKey: new kms.Key(stack, 'Key') });

@@ -1,7 +1,7 @@
 import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateOrganizationCommand, CreateOrganizationalUnitCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -124,4 +124,13 @@ export async function deployStack(
 export async function disableKey(account: string, region: string, keyId: string) {
   const kms = await client(KMSClient, account, region);
   await kms.send(new DisableKeyCommand({ KeyId: keyId }));
+}
+
+/** Deletes the role createCrossAccountRole made with `keyArns` and its managed policy. */
+export async function deleteCrossAccountRole(account: string) {
+  const iam = await client(IAMClient, account);
+  const RoleName = 'EC2ImageBuilderDistributionCrossAccountRole';
+  await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: 'Keys' }));
+  await iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: 'arn:aws:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess' }));
+  await iam.send(new DeleteRoleCommand({ RoleName }));
 }
