@@ -66,7 +66,7 @@ export class GoldenAmiPipeline extends Construct {
       name: props.name,
       imageRecipeArn: recipe.attrArn,
       infrastructureConfigurationArn: infrastructure.attrArn,
-      distributionConfigurationArn: props.distribution.distributionConfigurationArn,
+      distributionConfigurationArn: props.distribution,
       schedule: { scheduleExpression: 'cron(0 4 ? * MON *)' },
     });
   }
