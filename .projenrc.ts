@@ -88,11 +88,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: `github.com/${REPOSITORY_OWNER}/cdk-imagebuilder-distribution-go`,
   },
 
-  // The preflight command (src/preflight) calls AWS with the SDK for JavaScript v3. The compile task bundles the
-  // command and the SDK clients into one file (lib/preflight/cli.js, see projenrc/bundle-preflight.js), so the packages
+  // The command (src/cli: preflight and the other verbs) calls AWS with the SDK for JavaScript v3. The compile task bundles the
+  // command and the SDK clients into one file (lib/cli/main.js, see projenrc/bundle-cli.js), so the packages
   // carry no dependency tree: the clients are devDependencies, used by the bundler and the tests only.
   // `npx cdk-imagebuilder-distribution preflight`, in TypeScript and Python projects alike.
-  bin: { 'cdk-imagebuilder-distribution': 'lib/preflight/cli.js' },
+  bin: { 'cdk-imagebuilder-distribution': 'lib/cli/main.js' },
 
   devDeps: [
     '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
@@ -172,19 +172,19 @@ project.release!.addJobs({
 // The version is the release's: package.json says 0.0.0 between releases, and `npx projen bump` writes the next one
 // (0.x until the API settles: a breaking change bumps the minor version).
 
-// The preflight command as the package runs it: jsii compiles src/preflight like the rest of src, then one esbuild
-// run replaces lib/preflight/cli.js with the command and everything it imports (projenrc/bundle-preflight.js).
-project.compileTask.exec('node projenrc/bundle-preflight.js');
-// The command's SDK clients are devDependencies: esbuild copies them into lib/preflight/cli.js, so the package
+// The command as the package runs it: jsii compiles src/cli like the rest of src, then one esbuild
+// run replaces lib/cli/main.js with the command and everything it imports (projenrc/bundle-cli.js).
+project.compileTask.exec('node projenrc/bundle-cli.js');
+// The command's SDK clients are devDependencies: esbuild copies them into lib/cli/main.js, so the package
 // depends on none of them at run time.
 project.eslint?.addOverride({
-  files: ['src/preflight/**/*.ts'],
+  files: ['src/cli/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 // The package ships the bundle only; the other compiled files of the command would need the SDK clients.
-project.addPackageIgnore('/lib/preflight/*');
-project.addPackageIgnore('!/lib/preflight/cli.js');
-project.addPackageIgnore('!/lib/preflight/THIRD-PARTY-LICENSES.txt');
+project.addPackageIgnore('/lib/cli/**');
+project.addPackageIgnore('!/lib/cli/main.js');
+project.addPackageIgnore('!/lib/cli/THIRD-PARTY-LICENSES.txt');
 
 for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/go-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
   project.addPackageIgnore(pattern);

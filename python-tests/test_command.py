@@ -1,5 +1,5 @@
 """The preflight command as a Python project runs it: the script the wheel installs, which runs the command bundled
-in the package (one file, lib/preflight/cli.js) with Node.js through jsii."""
+in the package (one file, lib/cli/main.js) with Node.js through jsii."""
 import subprocess
 import sys
 from pathlib import Path

@@ -303,7 +303,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     };
   }
 
-  /** The keys the preflight command checks in the live accounts, with the statements they need (see src/preflight). */
+  /** The keys the preflight command checks in the live accounts, with the statements they need (see src/cli/preflight). */
   private preflightRecord(resource: imagebuilder.CfnDistributionConfiguration): LibraryRecord {
     return {
       version: 1,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The packages stay small: the npm tarball and the wheel built in dist/ must each be under 2 MB (2,000,000 bytes),
-# and the tarball carries no dependency tree (the preflight command is one bundled file, lib/preflight/cli.js).
+# and the tarball carries no dependency tree (the preflight command is one bundled file, lib/cli/main.js).
 # Usage: test/package-size.sh [DIST_DIR] (default: dist).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,9 +33,9 @@ for tarball in "${tarballs[@]}"; do
     grep '^package/node_modules/' <<<"$listing" | cut -d/ -f3-4 | sort -u | head -20 >&2
     failed=1
   fi
-  if ! grep -qx 'package/lib/preflight/cli.js' <<<"$listing" || grep -q '^package/lib/preflight/[a-z-]*\.js$' <<<"$(grep -vx 'package/lib/preflight/cli.js' <<<"$listing")"; then
-    echo "$(basename "$tarball") must carry the preflight command as one file, lib/preflight/cli.js:" >&2
-    grep '^package/lib/preflight/' <<<"$listing" >&2 || true
+  if ! grep -qx 'package/lib/cli/main.js' <<<"$listing" || grep -q '^package/lib/cli/.*\.js$' <<<"$(grep -vx 'package/lib/cli/main.js' <<<"$listing")"; then
+    echo "$(basename "$tarball") must carry the command as one file, lib/cli/main.js:" >&2
+    grep '^package/lib/cli/' <<<"$listing" >&2 || true
     failed=1
   fi
 done

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { ALLOW_ALL, decide } from './authorization/evaluate';
 import { propertyRuns } from './property-runs';
-import { UNKNOWN_KEY_ID, actionMatches, evaluate, keyPolicyCoverage, trustRequest } from '../src/preflight/policy-coverage';
+import { UNKNOWN_KEY_ID, actionMatches, evaluate, keyPolicyCoverage, trustRequest } from '../src/cli/preflight/policy-coverage';
 import { KeyNeed, keyPolicyStatementsJson } from '../src/private/key-statements';
 
 /*

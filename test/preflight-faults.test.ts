@@ -6,7 +6,7 @@ import { DistributionConfiguration } from '../src';
 import { closedPort, FaultEndpoint, startFaultEndpoint } from './preflight/faults';
 import { DEFAULT_ACCOUNT, Moto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
-import { main } from '../src/preflight/cli';
+import { main } from '../src/cli/main';
 
 /*
  * The preflight command when AWS does not answer as hoped: a stalled endpoint, access denied, throttling past

@@ -5,7 +5,7 @@ import { App, Fn, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as ima
 import { CrossAccountDistributionRole, DistributionConfiguration, SsmParameterDataType } from '../src';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
-import { main } from '../src/preflight/cli';
+import { main } from '../src/cli/main';
 
 /*
  * The preflight command against moto in server mode: accounts seeded through the AWS API, apps synthesized
@@ -479,7 +479,7 @@ describe('usage errors exit with 2 and a message, never a stack trace', () => {
 
   test('an unknown option or command', async () => {
     expect((await preflight(['preflight', '--regions', 'eu-west-1'])).code).toBe(2);
-    expect((await preflight(['deploy'])).err).toMatch(/^Unknown command: deploy\.\n\nUsage: cdk-imagebuilder-distribution preflight/);
+    expect((await preflight(['deploy'])).err).toMatch(/^Unknown command: deploy\.\n\nUsage: cdk-imagebuilder-distribution <command>/);
     expect((await preflight(['preflight', '--concurrency', '0'])).err).toBe('--concurrency takes a whole number of at least 1, not 0.');
   });
 
@@ -497,6 +497,15 @@ describe('usage errors exit with 2 and a message, never a stack trace', () => {
     } finally {
       Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.secret });
     }
+  });
+
+  test('the command without a verb, or with --help, lists the verbs', async () => {
+    const none = await preflight([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/^No command given\.\n\nUsage: cdk-imagebuilder-distribution <command> \[options\]/);
+    const help = await preflight(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^ {2}preflight {4}/m);
   });
 
   test('--help prints the usage and exits with 0', async () => {

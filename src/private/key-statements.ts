@@ -6,7 +6,7 @@ export { organizationIdFromArn, organizationalUnitPathFromArn } from './identifi
 /*
  * The key-policy statements a key needs for the accounts, organizations and OUs that use it, as the JSON a
  * key policy holds. Pure (no aws-cdk-lib): needs in, statements out. The constructs render them through
- * key-policy.ts; the preflight command (src/preflight) computes the same statements from a synthesized template.
+ * key-policy.ts; the preflight command (src/cli/preflight) computes the same statements from a synthesized template.
  */
 
 /** Who uses a key for one purpose (a Region's copies, or the build Region's AMI as the source key). */

@@ -1,6 +1,6 @@
 /*
  * What a `DistributionConfiguration` records in the cloud assembly for `cdk-imagebuilder-distribution preflight`
- * (src/preflight): construct metadata of its resource, which only the command reads.
+ * (src/cli): construct metadata of its resource, which only the command reads.
  */
 
 /** The construct metadata type of the record. */

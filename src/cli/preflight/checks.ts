@@ -5,11 +5,12 @@ import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolic
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { AppResource, OwnedResource } from './assembly';
-import { AwsSession, NoAccess, classify, errorCode } from './aws';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
-import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../private/key-actions';
+import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
+import { AppResource, OwnedResource } from '../shared/assembly';
+import { AwsSession, NoAccess, classify, errorCode } from '../shared/aws';
+import { Result } from '../shared/report';
 
 /*
  * The read-only AWS calls of each check, and what their answers mean. A check never throws: an error of
@@ -22,24 +23,6 @@ import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../private/
  * `pass`: checked and fine; `fail`: checked and wrong (a finding); `unchecked`: could not be checked;
  * `deploys`: a resource this app deploys and that does not exist yet (nothing to check before the deploy).
  */
-export type Status = 'pass' | 'fail' | 'unchecked' | 'deploys';
-
-/** The outcome of one check, as the command prints it. */
-export interface Result {
-  readonly check: string;
-  readonly status: Status;
-  readonly account?: string;
-  /** The Region, or undefined for global services (IAM, Organizations). */
-  readonly region?: string;
-  readonly resource: string;
-  readonly message: string;
-  readonly fix?: string;
-  /** Key policy statements to add (the key check). */
-  readonly missingStatements?: unknown[];
-  /** The distribution configurations that need it (construct paths, or stack/logical ID). */
-  readonly distributions: string[];
-}
-
 type Outcome = Omit<Result, 'check' | 'account' | 'region' | 'resource' | 'distributions'> & {
   /** The resource does not exist (a finding, unless this app deploys it). */
   readonly notFound?: boolean;

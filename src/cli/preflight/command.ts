@@ -1,10 +1,10 @@
-#!/usr/bin/env node
 import { parseArgs } from 'util';
-import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from './assembly';
-import { AwsSession, Identity, SessionSettings, classify, mapLimit } from './aws';
 import { runCheck } from './checks';
 import { planChecks } from './plan';
-import { EXIT, exitCodeOf, formatJson, formatText } from './report';
+import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../shared/assembly';
+import { AwsSession, Identity, classify, mapLimit } from '../shared/aws';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../shared/options';
+import { EXIT, exitCodeOf, formatJson, formatText } from '../shared/report';
 
 /*
  * `cdk-imagebuilder-distribution preflight`: checks, read-only, what the live accounts must have for the
@@ -22,14 +22,9 @@ Run it after 'cdk synth', before 'cdk deploy' or the pipeline run. Credentials c
 
 Options:
   --app DIR                  the cloud assembly to read (default: cdk.out)
-  --assume-role-name NAME    role to assume in other accounts (e.g. OrganizationAccountAccessRole);
-                             without it, no check in another account can run
   --region-filter R1,R2      only the distribution Regions listed
   --json                     one JSON document on stdout, for CI
-  --concurrency N            checks run at once (default: 8)
-  --timeout SECONDS          the whole run's budget; calls still waiting then are aborted (default: 300)
-  --call-timeout SECONDS     deadline of one AWS call, its retries included (default: 30)
-  --max-attempts N           attempts of one AWS call when throttled or on transient errors (default: 5)
+${SESSION_USAGE}
   --allow-unchecked          exit 0 even when some checks could not run (they are still reported)
   -h, --help                 this text
 
@@ -42,43 +37,18 @@ Exit codes:
      expired credentials, no connection, no --assume-role-name, values known only at deploy time);
      --allow-unchecked turns this into 0`;
 
-/** Where the command writes; the tests capture it. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: Io = {
-  out: text => process.stdout.write(`${text}\n`),
-  err: text => process.stderr.write(`${text}\n`),
-};
-
-/** A whole positive number of seconds (or milliseconds for tests: `500ms`), or undefined. */
-function duration(text: string | undefined): number | undefined {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s)?$/.exec(text?.trim() ?? '');
-  if (!match) {
-    return undefined;
-  }
-  const ms = Number(match[1]) * (match[2] === 'ms' ? 1 : 1000);
-  return ms > 0 && Number.isFinite(ms) ? ms : undefined;
-}
-
-/** Runs the command with `argv` (without `node` and the script) and returns its exit code. */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+/** Runs `preflight` with `argv` (the arguments after the verb) and returns its exit code. */
+export async function preflight(argv: string[], io: Io): Promise<number> {
   let args;
   try {
     args = parseArgs({
       args: argv,
-      allowPositionals: true,
+      allowPositionals: false,
       options: {
+        ...SESSION_OPTIONS,
         'app': { type: 'string', default: 'cdk.out' },
-        'assume-role-name': { type: 'string' },
         'region-filter': { type: 'string' },
         'json': { type: 'boolean', default: false },
-        'concurrency': { type: 'string', default: '8' },
-        'timeout': { type: 'string', default: '300' },
-        'call-timeout': { type: 'string', default: '30' },
-        'max-attempts': { type: 'string', default: '5' },
         'allow-unchecked': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
@@ -87,33 +57,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.err(`${(e as Error).message}\n\n${USAGE}`);
     return EXIT.USAGE;
   }
-  const { values, positionals } = args;
+  const { values } = args;
   if (values.help) {
     io.out(USAGE);
     return EXIT.OK;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'preflight') {
-    io.err(`${positionals.length === 0 ? 'No command given.' : `Unknown command: ${positionals.join(' ')}.`}\n\n${USAGE}`);
+  const session = sessionSettings(values);
+  if ('error' in session) {
+    io.err(session.error);
     return EXIT.USAGE;
   }
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    io.err(`--concurrency takes a whole number of at least 1, not ${values.concurrency}.`);
-    return EXIT.USAGE;
-  }
-  const maxAttempts = Number(values['max-attempts']);
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
-    io.err(`--max-attempts takes a whole number from 1 to 20, not ${values['max-attempts']}.`);
-    return EXIT.USAGE;
-  }
-  const budgetMs = duration(values.timeout);
-  const callTimeoutMs = duration(values['call-timeout']);
-  for (const [option, value, ms] of [['--timeout', values.timeout, budgetMs], ['--call-timeout', values['call-timeout'], callTimeoutMs]] as const) {
-    if (ms === undefined) {
-      io.err(`${option} takes a number of seconds greater than 0, not ${value}.`);
-      return EXIT.USAGE;
-    }
-  }
+  const { settings, concurrency } = session;
 
   let distributions: FoundDistribution[];
   let owned: OwnedResource[];
@@ -127,7 +81,6 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return EXIT.USAGE;
   }
 
-  const settings: SessionSettings = { assumeRoleName: values['assume-role-name'], budgetMs: budgetMs!, callTimeoutMs: callTimeoutMs!, maxAttempts };
   const aws = new AwsSession(settings);
   try {
     let identity: Identity;
@@ -158,13 +111,4 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } finally {
     aws.close();
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(code => {
-    process.exitCode = code;
-  }, (e: Error) => {
-    process.stderr.write(`preflight: unexpected error: ${e.stack ?? e.message}\n`);
-    process.exitCode = EXIT.USAGE;
-  });
 }

@@ -1,20 +1,20 @@
-// The preflight command as the package runs it (run by the compile task, after jsii): esbuild replaces
-// lib/preflight/cli.js with the command, the AWS SDK clients and the library code it uses in one file, so the npm
+// The command (preflight and the other verbs) as the package runs it (run by the compile task, after jsii): esbuild replaces
+// lib/cli/main.js with the command, the AWS SDK clients and the library code it uses in one file, so the npm
 // tarball and the wheel carry no dependency tree. Whitespace and syntax are minified, names kept (a stack trace
 // still reads); the file still exports main(argv, io). The licenses of every bundled package go next to it in
-// lib/preflight/THIRD-PARTY-LICENSES.txt, as their licenses (Apache-2.0, MIT, ...) ask of a redistribution.
+// lib/cli/THIRD-PARTY-LICENSES.txt, as their licenses (Apache-2.0, MIT, ...) ask of a redistribution.
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const outfile = path.join(root, 'lib/preflight/cli.js');
+const outfile = path.join(root, 'lib/cli/main.js');
 
 const result = esbuild.buildSync({
   absWorkingDir: root,
   // A clone whose node_modules is a link (test/release/dry-run.sh) bundles from its own paths.
   preserveSymlinks: true,
-  entryPoints: [path.join(root, 'src/preflight/cli.ts')],
+  entryPoints: [path.join(root, 'src/cli/main.ts')],
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -51,5 +51,5 @@ for (const dir of [...dirs].sort()) {
   byText.set(text, [...byText.get(text) ?? [], `${pkg.name}@${pkg.version} (${pkg.license})`]);
 }
 const sections = [...byText].map(([text, packages]) => `${packages.join('\n')}\n\n${text}\n`);
-const header = 'lib/preflight/cli.js bundles the following packages, under these licenses.\n';
-fs.writeFileSync(path.join(root, 'lib/preflight/THIRD-PARTY-LICENSES.txt'), [header, ...sections].join(`\n${'-'.repeat(80)}\n\n`));
+const header = 'lib/cli/main.js bundles the following packages, under these licenses.\n';
+fs.writeFileSync(path.join(root, 'lib/cli/THIRD-PARTY-LICENSES.txt'), [header, ...sections].join(`\n${'-'.repeat(80)}\n\n`));

@@ -1,10 +1,26 @@
-import { Result } from './checks';
-
 /*
- * What the command prints: notices first (what cannot be checked at all, and why), one line per check
+ * What every verb prints: notices first (what cannot be checked at all, and why), one line per check
  * (result, check, account, Region, resource, what was found and the fix), the statements to add under a
  * failing key, and a summary line; or one JSON document for CI. And the exit code the results call for.
  */
+
+export type Status = 'pass' | 'fail' | 'unchecked' | 'deploys';
+
+/** The outcome of one check, as every verb prints it (a check of preflight, a finding of verify). */
+export interface Result {
+  readonly check: string;
+  readonly status: Status;
+  readonly account?: string;
+  /** The Region, or undefined for global services (IAM, Organizations). */
+  readonly region?: string;
+  readonly resource: string;
+  readonly message: string;
+  readonly fix?: string;
+  /** Key policy statements to add (the key check). */
+  readonly missingStatements?: unknown[];
+  /** The distribution configurations that need it (construct paths, or stack/logical ID). */
+  readonly distributions: string[];
+}
 
 export interface Summary {
   readonly passed: number;

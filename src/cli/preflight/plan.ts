@@ -1,6 +1,6 @@
-import { AppResource, FoundDistribution } from './assembly';
-import { KeyNeed, keyPolicyStatementsJson, organizationIdFromArn, organizationalUnitPathFromArn } from '../private/key-statements';
-import { KeyRecord } from '../private/preflight-record';
+import { KeyNeed, keyPolicyStatementsJson, organizationIdFromArn, organizationalUnitPathFromArn } from '../../private/key-statements';
+import { KeyRecord } from '../../private/preflight-record';
+import { AppResource, FoundDistribution } from '../shared/assembly';
 
 /*
  * What the live accounts must have for each distribution configuration of the assembly, as a list of

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LibraryRecord, PREFLIGHT_METADATA } from '../private/preflight-record';
+import { LibraryRecord, PREFLIGHT_METADATA } from '../../private/preflight-record';
 
 /*
  * Reading a synthesized cloud assembly (`cdk.out`) without aws-cdk-lib, so that the command also runs from a
