@@ -108,6 +108,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-ec2@^3.1164.0',
     '@aws-sdk/client-ecr@^3.1164.0',
     '@aws-sdk/client-iam@^3.1164.0',
+    '@aws-sdk/client-imagebuilder@^3.1046.0',
     '@aws-sdk/client-kms@^3.1164.0',
     '@aws-sdk/client-organizations@^3.1164.0',
     '@aws-sdk/client-ssm@^3.1164.0',
