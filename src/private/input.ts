@@ -70,12 +70,14 @@ export function isOfType(value: unknown, expected: Expected): boolean {
  * Throws `InvalidInput` when `value` is not of the expected type (undefined is fine unless `required`).
  * `where` names the argument as the user wrote it (`addRegion('eu-west-1', ...) targetAccounts`).
  */
-export function checkInput(scope: IConstruct, where: string, value: unknown, expected: Expected, required = false): void {
+export function checkInput(scope: IConstruct, where: string | (() => string), value: unknown, expected: Expected, required = false): void {
   if (value === undefined && !required) {
     return;
   }
   const problem = mismatch(value, expected);
   if (problem) {
+    // Named only when there is something to say: spelling a prop costs more than checking it.
+    where = typeof where === 'function' ? where() : where;
     const part = problem.at === '' ? value : partAt(value, problem.at);
     throw constructionError('InvalidInput',
       `${where}${problem.at} is ${describe(part)}, but it must be ${problem.what}. Fix: pass ${problem.what}${problem.at === '' ? '' : ', or leave the value out'}.`, scope);
@@ -123,51 +125,51 @@ export function callNaming(call: 'addRegion' | 'addContainerRegion', region: str
 
 /** The settings every Region inherits (construct props, or `addRegion()` options). */
 export function checkAmiSettings(scope: IConstruct, name: Naming, s: AmiDistributionSettings): void {
-  checkInput(scope, name('amiName'), s.amiName, 'string');
-  checkInput(scope, name('amiDescription'), s.amiDescription, 'string');
-  checkInput(scope, name('amiTags'), s.amiTags, 'string map');
-  checkInput(scope, name('targetAccounts'), s.targetAccounts, 'string list');
-  checkInput(scope, name('autoScalingGrants'), s.autoScalingGrants, 'boolean');
-  checkInput(scope, name('launchPermission'), s.launchPermission, 'object');
+  checkInput(scope, () => name('amiName'), s.amiName, 'string');
+  checkInput(scope, () => name('amiDescription'), s.amiDescription, 'string');
+  checkInput(scope, () => name('amiTags'), s.amiTags, 'string map');
+  checkInput(scope, () => name('targetAccounts'), s.targetAccounts, 'string list');
+  checkInput(scope, () => name('autoScalingGrants'), s.autoScalingGrants, 'boolean');
+  checkInput(scope, () => name('launchPermission'), s.launchPermission, 'object');
   const permission = s.launchPermission ?? {};
-  checkInput(scope, name('launchPermission.accounts'), permission.accounts, 'string list');
-  checkInput(scope, name('launchPermission.organizations'), permission.organizations, 'string list');
-  checkInput(scope, name('launchPermission.organizationalUnits'), permission.organizationalUnits, 'string list');
-  checkInput(scope, name('launchPermission.publicAccess'), permission.publicAccess, 'boolean');
+  checkInput(scope, () => name('launchPermission.accounts'), permission.accounts, 'string list');
+  checkInput(scope, () => name('launchPermission.organizations'), permission.organizations, 'string list');
+  checkInput(scope, () => name('launchPermission.organizationalUnits'), permission.organizationalUnits, 'string list');
+  checkInput(scope, () => name('launchPermission.publicAccess'), permission.publicAccess, 'boolean');
 }
 
 /** The options of `addRegion()`. */
 export function checkRegionOptions(scope: IConstruct, name: Naming, o: RegionDistributionOptions): void {
-  checkInput(scope, name('options'), o, 'object');
+  checkInput(scope, () => name('options'), o, 'object');
   checkAmiSettings(scope, name, o);
-  checkInput(scope, name('kmsKey'), o.kmsKey, 'construct');
-  checkInput(scope, name('licenseConfigurationArns'), o.licenseConfigurationArns, 'string list');
-  checkInput(scope, name('launchTemplates'), o.launchTemplates, 'object list');
+  checkInput(scope, () => name('kmsKey'), o.kmsKey, 'construct');
+  checkInput(scope, () => name('licenseConfigurationArns'), o.licenseConfigurationArns, 'string list');
+  checkInput(scope, () => name('launchTemplates'), o.launchTemplates, 'object list');
   (o.launchTemplates ?? []).forEach((lt, i) => {
-    checkInput(scope, name(`launchTemplates[${i}].launchTemplate`), lt.launchTemplate, 'construct', true);
-    checkInput(scope, name(`launchTemplates[${i}].accountId`), lt.accountId, 'string');
-    checkInput(scope, name(`launchTemplates[${i}].setDefaultVersion`), lt.setDefaultVersion, 'boolean');
+    checkInput(scope, () => name(`launchTemplates[${i}].launchTemplate`), lt.launchTemplate, 'construct', true);
+    checkInput(scope, () => name(`launchTemplates[${i}].accountId`), lt.accountId, 'string');
+    checkInput(scope, () => name(`launchTemplates[${i}].setDefaultVersion`), lt.setDefaultVersion, 'boolean');
   });
-  checkInput(scope, name('ssmParameters'), o.ssmParameters, 'object list');
+  checkInput(scope, () => name('ssmParameters'), o.ssmParameters, 'object list');
   (o.ssmParameters ?? []).forEach((p, i) => {
-    checkInput(scope, name(`ssmParameters[${i}].parameterName`), p.parameterName, 'string', true);
-    checkInput(scope, name(`ssmParameters[${i}].amiAccount`), p.amiAccount, 'string');
-    checkInput(scope, name(`ssmParameters[${i}].dataType`), p.dataType, 'string');
+    checkInput(scope, () => name(`ssmParameters[${i}].parameterName`), p.parameterName, 'string', true);
+    checkInput(scope, () => name(`ssmParameters[${i}].amiAccount`), p.amiAccount, 'string');
+    checkInput(scope, () => name(`ssmParameters[${i}].dataType`), p.dataType, 'string');
   });
-  checkInput(scope, name('fastLaunch'), o.fastLaunch, 'object list');
+  checkInput(scope, () => name('fastLaunch'), o.fastLaunch, 'object list');
   (o.fastLaunch ?? []).forEach((f, i) => {
-    checkInput(scope, name(`fastLaunch[${i}].enabled`), f.enabled, 'boolean');
-    checkInput(scope, name(`fastLaunch[${i}].maxParallelLaunches`), f.maxParallelLaunches, 'number');
-    checkInput(scope, name(`fastLaunch[${i}].targetSnapshotCount`), f.targetSnapshotCount, 'number');
-    checkInput(scope, name(`fastLaunch[${i}].launchTemplate`), f.launchTemplate, 'construct');
-    checkInput(scope, name(`fastLaunch[${i}].accountId`), f.accountId, 'string');
+    checkInput(scope, () => name(`fastLaunch[${i}].enabled`), f.enabled, 'boolean');
+    checkInput(scope, () => name(`fastLaunch[${i}].maxParallelLaunches`), f.maxParallelLaunches, 'number');
+    checkInput(scope, () => name(`fastLaunch[${i}].targetSnapshotCount`), f.targetSnapshotCount, 'number');
+    checkInput(scope, () => name(`fastLaunch[${i}].launchTemplate`), f.launchTemplate, 'construct');
+    checkInput(scope, () => name(`fastLaunch[${i}].accountId`), f.accountId, 'string');
   });
 }
 
 /** The options of `addContainerRegion()`. */
 export function checkContainerOptions(scope: IConstruct, name: Naming, o: ContainerDistributionOptions): void {
-  checkInput(scope, name('options'), o, 'object', true);
-  checkInput(scope, name('repository'), o.repository, 'construct', true);
-  checkInput(scope, name('tags'), o.tags, 'string list');
-  checkInput(scope, name('description'), o.description, 'string');
+  checkInput(scope, () => name('options'), o, 'object', true);
+  checkInput(scope, () => name('repository'), o.repository, 'construct', true);
+  checkInput(scope, () => name('tags'), o.tags, 'string list');
+  checkInput(scope, () => name('description'), o.description, 'string');
 }
