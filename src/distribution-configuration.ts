@@ -1,5 +1,6 @@
 import { Annotations, Arn, Aspects, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { distributeStatements, grantFingerprint } from './private/distribute-grant';
 import { constructionError } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
@@ -241,6 +242,58 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     this.checkNotSynthesized('grant');
     return super.grant(grantee, ...actions);
+  }
+
+  /**
+   * Grants the execution role of this distribution what Image Builder does with it: the role you pass to
+   * `DistributeImage` (distribute an existing AMI again), the role of the image a `RetryImage` retries, or the
+   * execution role of an image pipeline with custom workflows. The role must trust `imagebuilder.amazonaws.com`
+   * and belong to this distribution's account.
+   *
+   * The statements are limited to this distribution: `ec2:CopyImage` of the source AMI in the build Region into
+   * its Regions, tags on the copies (on creation, on images Image Builder tagged `CreatedBy: EC2 Image Builder`,
+   * or tagging them so), launch permissions (`ec2:ModifyImageAttribute`) on Image Builder's images in its Regions,
+   * the KMS copy actions through EC2 on its Regions' keys and the source key (`kms:CreateGrant` only for AWS
+   * resources), `sts:AssumeRole` on `EC2ImageBuilderDistributionCrossAccountRole` of its target accounts and of
+   * the accounts of its launch templates, parameters and fast launch settings, `ssm:PutParameter` on its SSM
+   * parameters of this account, new versions of its launch templates of this account, fast launch in the
+   * Regions that configure it, its license configurations, and Image Builder's log groups
+   * (`/aws/imagebuilder/*`) in the build Region. They are derived from the policies AWS wrote for the same work,
+   * limited to this distribution's resources.
+   *
+   * Call it after the last `addRegion()`: it grants what the distribution has then (synth fails when a Region or
+   * setting was added later). Copies of Regions without `kmsKey` use the account's default EBS key, which needs no
+   * grant when it is the AWS managed key. Container distributions (`addContainerRegion`) are not covered:
+   * `DistributeImage` and `RetryImage` distribute AMIs. An imported distribution configuration
+   * (`fromDistributionConfigurationArn`) has no `grantDistribute()`: its Regions and keys are not known.
+   *
+   * Whoever may pass the role (`iam:PassRole`) and call `imagebuilder:DistributeImage` can distribute any AMI of
+   * the account with this configuration's sharing: grant those to the people and pipelines that distribute.
+   *
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_DistributeImage.html
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/distribution-enhanced_functionality.html
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html
+   * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForImageBuilder.html
+   * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/EC2ImageBuilderExecutionPolicy.html
+   */
+  public grantDistribute(grantee: iam.IGrantable): iam.Grant {
+    this.checkNotSynthesized('grant');
+    const model = { scope: this, entries: [...this.entries.values()], sourceKey: this.sourceKey };
+    const principal = grantee.grantPrincipal;
+    const principalScope = Construct.isConstruct(principal) ? principal : this;
+    let grant: iam.Grant | undefined;
+    for (const statement of distributeStatements(model, principalScope)) {
+      const { actions, resources: resourceArns, conditions } = statement;
+      const added = iam.Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
+      grant = grant ? grant.combine(added) : added;
+    }
+    const granted = grantFingerprint(model);
+    this.node.addValidation({
+      validate: () => (grantFingerprint({ ...model, entries: [...this.entries.values()] }) === granted ? [] : [
+        `grantDistribute() was called before the last addRegion(): the execution role lacks what was added after it, so a distribution with it would fail. Fix: call ${spell('grantDistribute')}() after every ${spell('addRegion')}() call.`,
+      ]),
+    });
+    return grant!;
   }
 
   /**

@@ -2,7 +2,7 @@ import { Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { decide } from './authorization/evaluate';
 import { CatalogueRequest, KeyView, catalogue } from './authorization/requests';
 import { deploy, keyIdOf } from './authorization/resolve';
-import { ORG_A, ORG_B, OU_A1, OU_A2, Topology, buildTopology, importedKeyArn } from './authorization/topology';
+import { EXECUTION_ROLE, ORG_A, ORG_B, OU_A1, OU_A2, Topology, buildTopology, importedKeyArn } from './authorization/topology';
 
 /*
  * Every request of the copy and launch flow, decided by an IAM policy evaluator against the key policies
@@ -13,6 +13,7 @@ import { ORG_A, ORG_B, OU_A1, OU_A2, Topology, buildTopology, importedKeyArn } f
 
 const DIST = '111111111111';
 const KEY_ACCOUNT = '101010101010';
+const LICENSE = `arn:aws:license-manager:us-east-1:${DIST}:license-configuration:lic-0123456789abcdef0123456789abcdef`;
 
 const TOPOLOGIES: Topology[] = [
   {
@@ -106,6 +107,18 @@ const TOPOLOGIES: Topology[] = [
       { region: 'eu-west-1', key: 'euw1', targets: ['222222222222'], launchAccounts: ['333333333333'] },
     ],
     throughAliases: true,
+  },
+  {
+    name: 'an execution role\'s resources: SSM parameters, launch templates, fast launch and license configurations',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', ssmParameters: ['/golden/ami-id', 'golden-latest'], launchTemplates: ['lt-0123456789abcdef0'], licenses: [LICENSE] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222'], ssmParameters: ['/golden/ami-id'], fastLaunch: { launchTemplate: 'lt-0fedcba9876543210' } },
+      { region: 'ap-southeast-2', launchTemplates: ['lt-0123456789abcdef1'], fastLaunch: {} },
+    ],
   },
 ];
 
@@ -205,4 +218,42 @@ test('the suite can fail: with the tag statement of AWS\'s sample policy, the ro
   // Once tagged, the template takes new versions: the second step of the takeover.
   const version = catalogue(t, keyViews(t, built, deployment), deployment.roles).find(r => r.description.includes('adds a version to a launch template tagged for Image Builder'))!;
   expect((await decide(version)).allowed).toBe(true);
+});
+
+describe('the suite can fail: the execution role', () => {
+  const t = TOPOLOGIES.find(topology => topology.name.startsWith('an execution role'))!;
+
+  async function decided(replace: (policies: Array<{ name: string; policy: any }>) => Array<{ name: string; policy: any }>) {
+    const built = buildTopology(t);
+    const deployment = deploy(built.app.synth(), built.parameters);
+    const roles = deployment.roles.map(role => (role.name === EXECUTION_ROLE ? { ...role, identityPolicies: replace(role.identityPolicies) } : role));
+    const requests = catalogue(t, keyViews(t, built, deployment), roles).filter(r => r.description.startsWith('execution role: '));
+    return Promise.all(requests.map(async r => ({ request: r, allowed: (await decide(r)).allowed })));
+  }
+
+  test('without grantDistribute, nothing the distribution needs is allowed', async () => {
+    const results = await decided(() => []);
+    const needed = results.filter(r => r.request.expected === 'allow');
+    expect(needed.length).toBeGreaterThan(20);
+    expect(needed.filter(r => r.allowed).map(r => r.request.description)).toEqual([]);
+  });
+
+  test('AWS\'s managed execution policy allows what grantDistribute keeps to the distribution', async () => {
+    // Statements of EC2ImageBuilderExecutionPolicy (v2) as AWS publishes them: any Region, any template.
+    const managed = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['ec2:CopyImage'], Resource: '*' },
+        { Effect: 'Allow', Action: ['ec2:CreateLaunchTemplateVersion', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeLaunchTemplates', 'ec2:ModifyLaunchTemplate'], Resource: '*' },
+        { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ['arn:aws:iam::*:role/EC2ImageBuilderDistributionCrossAccountRole'] },
+      ],
+    };
+    const results = await decided(policies => [...policies, { name: 'EC2ImageBuilderExecutionPolicy', policy: managed }]);
+    const allowedOutside = results.filter(r => r.request.expected === 'deny' && r.allowed).map(r => r.request.description);
+    expect(allowedOutside).toEqual(expect.arrayContaining([
+      'execution role: creates a copy in sa-east-1, which the distribution does not name',
+      'execution role: adds a version to another launch template in us-east-1',
+      'execution role: assumes the distribution role of an account the distribution does not name (888888888888)',
+    ]));
+  });
 });

@@ -1,5 +1,6 @@
 import { AWS_SERVICE_ROLE_FOR_IMAGE_BUILDER_KMS_AND_STS } from './aws-managed-policies';
 import { ALLOW_ALL, Request } from './evaluate';
+import { executionRoleCatalogue } from './execution-role';
 import { DeployedRole } from './resolve';
 import { KeySpec, ORG_A, ORG_B, OU_A1, OU_A2, Topology, keysOfTarget, targetAccountsOf } from './topology';
 
@@ -276,5 +277,7 @@ export function catalogue(t: Topology, keys: Map<string, KeyView>, roles: Deploy
       }
     }
   }
+  // The distribution's execution role (grantDistribute), as DistributeImage and RetryImage use it.
+  requests.push(...executionRoleCatalogue(t, keys, roles));
   return requests;
 }

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { keyIdOf } from './resolve';
 import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
 
@@ -25,6 +25,14 @@ export interface RegionSpec {
   /** [organization ID, OU ID] pairs. */
   readonly organizationalUnits?: Array<[string, string]>;
   readonly autoScalingGrants?: boolean;
+  /** SSM parameters Image Builder sets in the distribution account (names). */
+  readonly ssmParameters?: string[];
+  /** Launch templates of the distribution account Image Builder updates (IDs). */
+  readonly launchTemplates?: string[];
+  /** Fast launch of the distribution account's copy, with a launch template of that ID when given. */
+  readonly fastLaunch?: { readonly launchTemplate?: string };
+  /** License configuration ARNs. */
+  readonly licenses?: string[];
 }
 
 export interface Topology {
@@ -53,6 +61,8 @@ export const OU_A2 = 'ou-aaaa-22222222';
 export const MANAGEMENT_ACCOUNT = '999999999999';
 export const orgArn = (org: string) => `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:organization/${org}`;
 export const ouArn = (org: string, ou: string) => `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:ou/${org}/${ou}`;
+/** The name of the execution role the distribution grants itself to (`grantDistribute`), in the distribution account. */
+export const EXECUTION_ROLE = 'ImageBuilderExecution';
 export const importedKeyArn = (k: KeySpec) => `arn:aws:kms:${k.region}:${k.account}:key/${keyIdOf('imported', k.id)}`;
 
 /** The app of a topology, and how to reach each key's construct and the distribution. */
@@ -127,8 +137,20 @@ export function buildTopology(t: Topology): BuiltTopology {
         organizationalUnits: r.organizationalUnits?.map(([org, ou]) => ouArn(org, ou)),
       },
       autoScalingGrants: r.autoScalingGrants,
+      ssmParameters: r.ssmParameters?.map(parameterName => ({ parameterName })),
+      launchTemplates: r.launchTemplates?.map(id => ({ launchTemplate: ec2.LaunchTemplate.fromLaunchTemplateAttributes(distributionStack, `${r.region}-` + `Template-${id}`, { launchTemplateId: id }) })),
+      fastLaunch: r.fastLaunch && [{
+        enabled: true,
+        launchTemplate: r.fastLaunch.launchTemplate
+          ? ec2.LaunchTemplate.fromLaunchTemplateAttributes(distributionStack, `${r.region}-` + `FastLaunch-${r.fastLaunch.launchTemplate}`, { launchTemplateId: r.fastLaunch.launchTemplate })
+          : undefined,
+      }],
+      licenseConfigurationArns: r.licenses,
     });
   });
+  // The role Image Builder assumes to run the distribution (DistributeImage, RetryImage), after the last addRegion().
+  const executionRole = new iam.Role(distributionStack, 'ExecutionRole', { roleName: EXECUTION_ROLE, assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
+  distribution.grantDistribute(executionRole);
 
   for (const account of targetAccountsOf(t)) {
     const stack = new Stack(app, `Target-${account}`, { env: { account, region: t.buildRegion } });
