@@ -259,6 +259,7 @@ const mutators: Array<[string, (dist: DistributionConfiguration, stack: Stack) =
   ['addContainerRegion', (dist, stack) => dist.addContainerRegion('us-west-2', { repository: ecr.Repository.fromRepositoryName(stack, `R${stack.node.children.length}`, 'golden') })],
   ['grant', (dist, stack) => dist.grant(iam.Role.fromRoleName(stack, `G${stack.node.children.length}`, 'pipeline'), 'imagebuilder:GetDistributionConfiguration')],
   ['grantRead', (dist, stack) => dist.grantRead(iam.Role.fromRoleName(stack, `G${stack.node.children.length}`, 'pipeline'))],
+  ['grantDistribute', (dist, stack) => dist.grantDistribute(iam.Role.fromRoleName(stack, `G${stack.node.children.length}`, 'execution'))],
 ];
 
 test(`every mutator after the app was synthesized is the library's error, however the app was synthesized (${propertyRuns(0.2)} runs)`, () => {
