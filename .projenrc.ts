@@ -223,6 +223,13 @@ project.addTask('bench', {
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
 });
 
+project.addTask('bench:preflight', {
+  description: 'Preflight of 1,000 accounts x 5 Regions against moto: time and memory (see docs/benchmarks.md); not part of npm test',
+  // BENCH_ACCOUNTS, BENCH_REGIONS and BENCH_CONCURRENCY change the size and --concurrency.
+  exec: 'node -r ts-node/register/transpile-only bench/preflight-scale.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+});
+
 project.addTask('docs:rules', {
   description: "Write the README's rule table from the rule catalog (src/private/rules/catalog.ts)",
   exec: `${TS_NODE} test/rule-table.ts --write`,

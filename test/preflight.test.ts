@@ -216,7 +216,7 @@ test('each seeded defect fails with its fix, none hides another, and the exit co
   expect(code).toBe(1);
 });
 
-test('the text report: failures first, each with its fix, the statements to add, and a summary line', async () => {
+test('the text report: a line per check as it completes, then the failures again with their fixes and statements, and a summary line', async () => {
   const euKeyArn = await seed.createKey(DIST, 'eu-west-1', []);
   await seed.createCrossAccountRole(TARGET, DIST, { keyArns: [euKeyArn] });
   const app = synth(stack => {
@@ -227,12 +227,26 @@ test('the text report: failures first, each with its fix, the statements to add,
   const { code, out } = await preflight(['preflight', '--app', app, '--assume-role-name', ROLE]);
 
   const lines = out.split('\n');
+  const fail = new RegExp(`^FAIL {6}key {17}${DIST}  eu-west-1  ${euKeyArn}: its policy does not grant 2 of the 2 statements .* Fix: add the missing statements`);
+  const copy = `          + {"Sid":"ImageBuilderCopy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${TARGET}:root"},"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKeyWithoutPlaintext","kms:ReEncrypt*"],"Resource":"*"}`;
+  const grant = /^ {10}\+ \{"Sid":"ImageBuilderCreateGrantForAccounts"/;
+  const pass = new RegExp(`^PASS {6}cross-account-role  ${TARGET}  global  EC2ImageBuilderDistributionCrossAccountRole: trusts ${DIST}`);
   expect(lines[0]).toMatch(/^preflight: 1 distribution configuration in .*; caller arn:aws:sts::123456789012:user\/moto, Region us-east-1$/);
-  expect(lines[1]).toMatch(new RegExp(`^FAIL {6}key {17}${DIST}  eu-west-1  ${euKeyArn}: its policy does not grant 2 of the 2 statements .* Fix: add the missing statements`));
-  expect(lines[2]).toBe(`          + {"Sid":"ImageBuilderCopy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${TARGET}:root"},"Action":["kms:Decrypt","kms:DescribeKey","kms:Encrypt","kms:GenerateDataKeyWithoutPlaintext","kms:ReEncrypt*"],"Resource":"*"}`);
-  expect(lines[3]).toMatch(/^ {10}\+ \{"Sid":"ImageBuilderCreateGrantForAccounts"/);
-  expect(lines[4]).toMatch(new RegExp(`^PASS {6}cross-account-role  ${TARGET}  global  EC2ImageBuilderDistributionCrossAccountRole: trusts ${DIST}`));
-  expect(lines[5]).toBe('2 checks: 1 passed, 1 failed, 0 unchecked, 0 deployed by this app');
+  // Streamed in the order the checks completed: each once, a key's statements under it.
+  const streamed = lines.slice(1, 5);
+  expect(streamed.filter(l => fail.test(l))).toHaveLength(1);
+  expect(streamed.filter(l => pass.test(l))).toHaveLength(1);
+  const at = streamed.findIndex(l => fail.test(l));
+  expect(streamed[at + 1]).toBe(copy);
+  expect(streamed[at + 2]).toMatch(grant);
+  // Then the failures again (failures first), and the summary.
+  expect(lines.slice(5)).toEqual([
+    'Again, 1 failed and 0 unchecked:',
+    expect.stringMatching(fail),
+    copy,
+    expect.stringMatching(grant),
+    '2 checks: 1 passed, 1 failed, 0 unchecked, 0 deployed by this app',
+  ]);
   expect(code).toBe(1);
 });
 

@@ -25,6 +25,8 @@ export interface FaultEndpoint {
   readonly seen: Map<string, number>;
   /** Stalled requests whose connection the client closed (the deadline really aborted them). */
   readonly abortedByClient: string[];
+  /** Requests received and not answered yet, now and at most (since the last `setRules`). */
+  readonly inFlight: { now: number; peak: number };
   /** The faults to inject from now on (replaces the previous rules). */
   setRules(rules: FaultRule[]): void;
   close(): Promise<void>;
@@ -82,10 +84,14 @@ export async function startFaultEndpoint(upstream: string): Promise<FaultEndpoin
   let rules: FaultRule[] = [];
   const seen = new Map<string, number>();
   const abortedByClient: string[] = [];
+  const inFlight = { now: 0, peak: 0 };
   const sockets = new Set<net.Socket>();
   const target = new URL(upstream);
 
   const server = http.createServer((req, res) => {
+    inFlight.now++;
+    inFlight.peak = Math.max(inFlight.peak, inFlight.now);
+    res.on('close', () => inFlight.now--);
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
@@ -137,9 +143,11 @@ export async function startFaultEndpoint(upstream: string): Promise<FaultEndpoin
       rules = r;
       seen.clear();
       abortedByClient.length = 0;
+      inFlight.peak = inFlight.now;
     },
     seen,
     abortedByClient,
+    inFlight,
     close: () => new Promise(resolve => {
       sockets.forEach(s => s.destroy());
       server.close(() => resolve());

@@ -1,7 +1,7 @@
 import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateOrganizationCommand, CreateOrganizationalUnitCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -49,6 +49,12 @@ export interface CrossAccountRoleOptions {
   readonly keyArns?: string[];
   /** The trust policy's statements, instead of one that trusts `trusts`. */
   readonly trustStatements?: object[];
+  /**
+   * Attach a customer managed policy of the account named like the AWS managed policy instead of it, for a moto
+   * started without its AWS managed policies (`startMoto({ managedPolicies: false })`); the preflight tells them apart
+   * only by name.
+   */
+  readonly managedPolicyStandIn?: boolean;
 }
 
 /** `EC2ImageBuilderDistributionCrossAccountRole` in `account`, trusting `trusts`, with or without its managed policy. */
@@ -74,7 +80,16 @@ export async function createCrossAccountRole(account: string, trusts: string, op
       }),
     }));
   }
-  if (options.managedPolicy ?? true) {
+  if ((options.managedPolicy ?? true) && options.managedPolicyStandIn) {
+    const created = await iam.send(new CreatePolicyCommand({
+      PolicyName: 'Ec2ImageBuilderCrossAccountDistributionAccess',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['ec2:CopyImage', 'ec2:CreateTags', 'ec2:DescribeImages', 'ec2:DescribeSnapshots', 'ec2:ModifyImageAttribute', 'ec2:ModifySnapshotAttribute'], Resource: '*' }],
+      }),
+    }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'EC2ImageBuilderDistributionCrossAccountRole', PolicyArn: created.Policy!.Arn }));
+  } else if (options.managedPolicy ?? true) {
     await iam.send(new AttachRolePolicyCommand({
       RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
       PolicyArn: 'arn:aws:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess',

@@ -4,7 +4,8 @@ import { planChecks } from './plan';
 import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../shared/assembly';
 import { AwsSession, Identity, classify, mapLimit } from '../shared/aws';
 import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../shared/options';
-import { EXIT, exitCodeOf, formatJson, formatText } from '../shared/report';
+import { Progress } from '../shared/progress';
+import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, summarize } from '../shared/report';
 
 /*
  * `cdk-imagebuilder-distribution preflight`: checks, read-only, what the live accounts must have for the
@@ -20,10 +21,16 @@ KMS permissions), launch templates, ECR repositories, existing SSM parameters, o
 Run it after 'cdk synth', before 'cdk deploy' or the pipeline run. Credentials come from the default chain
 (environment, profiles, SSO); AWS_ENDPOINT_URL points it at another endpoint.
 
+Accounts and Regions are checked at once, at most --concurrency AWS calls in flight. Each result is written
+to stdout as it completes (the failures again at the end, then the summary); progress goes to stderr (a bar
+on a terminal, a line every 10 seconds otherwise).
+
 Options:
   --app DIR                  the cloud assembly to read (default: cdk.out)
   --region-filter R1,R2      only the distribution Regions listed
-  --json                     one JSON document on stdout, for CI
+  --json                     one JSON document on stdout, for CI, written when every check is done
+  --json-lines               one JSON object a line on stdout as each check completes ({"type":"check",...}),
+                             notices first ({"type":"notice"}) and a summary last ({"type":"summary"})
 ${SESSION_USAGE}
   --allow-unchecked          exit 0 even when some checks could not run (they are still reported)
   -h, --help                 this text
@@ -49,6 +56,7 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
         'app': { type: 'string', default: 'cdk.out' },
         'region-filter': { type: 'string' },
         'json': { type: 'boolean', default: false },
+        'json-lines': { type: 'boolean', default: false },
         'allow-unchecked': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
       },
@@ -61,6 +69,10 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
   if (values.help) {
     io.out(USAGE);
     return EXIT.OK;
+  }
+  if (values.json && values['json-lines']) {
+    io.err('--json and --json-lines cannot be used together: --json writes one document at the end, --json-lines a line per check as it completes.');
+    return EXIT.USAGE;
   }
   const session = sessionSettings(values);
   if ('error' in session) {
@@ -103,10 +115,35 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
     // Said first, before any check runs.
     notices.forEach(n => io.err(`preflight: ${n}`));
 
-    const results = await mapLimit(planned, concurrency, check => runCheck(aws, check, owned));
-    const code = exitCodeOf(results, { allowUnchecked: values['allow-unchecked'] });
     const header = `preflight: ${distributions.length} distribution configuration${distributions.length === 1 ? '' : 's'} in ${values.app}; caller ${identity.arn}, Region ${identity.region}`;
-    io.out(values.json ? formatJson(results, identity, notices, code) : formatText(results, header, notices));
+    // Text and JSON lines stream each result as it completes; --json is one document at the end.
+    const mode = values.json ? 'json' : values['json-lines'] ? 'json-lines' : 'text';
+    if (mode === 'text') {
+      io.out(formatTextHead(header, notices));
+    } else if (mode === 'json-lines') {
+      notices.forEach(message => io.out(formatJsonLine({ type: 'notice', message })));
+    }
+    const progress = new Progress(io, planned.length, { unit: 'checks', label: 'preflight' });
+    const stream = (result: Result) => {
+      progress.add(result);
+      if (mode !== 'json') {
+        progress.around(() => io.out(mode === 'text' ? formatResult(result) : formatJsonLine({ type: 'check', ...result })));
+      }
+    };
+    let results: Result[];
+    try {
+      results = await mapLimit(planned, concurrency, check => runCheck(aws, check, owned), stream);
+    } finally {
+      progress.finish();
+    }
+    const code = exitCodeOf(results, { allowUnchecked: values['allow-unchecked'] });
+    if (mode === 'json') {
+      io.out(formatJson(results, identity, notices, code));
+    } else if (mode === 'json-lines') {
+      io.out(formatJsonLine({ type: 'summary', caller: identity, exitCode: code, summary: summarize(results) }));
+    } else {
+      io.out(formatTextTail(results));
+    }
     return code;
   } finally {
     aws.close();

@@ -1,3 +1,5 @@
+import * as http from 'http';
+import * as https from 'https';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
 /*
@@ -6,6 +8,20 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
  * client per service, account and Region, and for every call a deadline that really aborts it, bounded
  * retries with backoff, and the run's budget. Errors are classified (`classify`) into what the user can fix.
  * The SDK honours `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`, so the tool can run against an emulator.
+ *
+ * At organization scale (1,000 accounts x 5 Regions) the session stays bounded: at most `maxInFlight` calls are
+ * in flight at once, whatever the verb does; assumed-role credentials are cached per account (one sts:AssumeRole
+ * per account and hour, renewed before they expire, as AWS advises against throttling:
+ * https://repost.aws/knowledge-center/iam-sts-throttling-error); all clients share one pool of connections; and
+ * only the most recently used clients are kept (an SDK client holds about 17 KB: 6,000 of them, 100 MB).
+ *
+ * Throttling: each client retries in the SDK's `standard` mode, whose backoff is "full jitter" (a random delay up
+ * to 2^attempt x 100 ms, 500 ms base for throttling errors, at most 20 s) and whose retry quota (a token bucket)
+ * belongs to the client. A client is one service in one account and Region, which is the scope AWS throttles in
+ * (EC2: per account and Region, a token bucket per API, https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html;
+ * KMS: per account and Region, https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html;
+ * IAM and STS: token buckets per account, https://aws.amazon.com/blogs/security/how-to-monitor-and-query-iam-resources-at-scale-part-2/),
+ * so one throttled account's retries never spend another's quota, and the calls to one account share its quota.
  */
 
 /** How long calls may take, and how often they are tried. */
@@ -18,6 +34,10 @@ export interface SessionSettings {
   readonly budgetMs: number;
   /** The role to assume in accounts other than the caller's. */
   readonly assumeRoleName?: string;
+  /** Calls in flight at once, all accounts, Regions and services together; the others wait for a slot (default: no bound). */
+  readonly maxInFlight?: number;
+  /** Clients kept for reuse; the least recently used are let go beyond it (default 512). */
+  readonly maxClients?: number;
 }
 
 export const DEFAULT_SETTINGS: SessionSettings = { callTimeoutMs: 30_000, maxAttempts: 5, budgetMs: 300_000 };
@@ -160,13 +180,78 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, reason: () => Er
   });
 }
 
+/** At most `limit` holders at once; the others wait in order. */
+export class Slots {
+  private held = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** The most held at once. */
+  public peak = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves with the release function once a slot is free; rejects with `reason()` if `signal` aborts first. */
+  public acquire(signal: AbortSignal, reason: () => Error): Promise<() => void> {
+    if (signal.aborted) {
+      return Promise.reject(reason());
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.held++;
+        this.peak = Math.max(this.peak, this.held);
+        let released = false;
+        resolve(() => {
+          if (!released) {
+            released = true;
+            this.held--;
+            this.waiting.shift()?.();
+          }
+        });
+      };
+      const onAbort = () => {
+        const index = this.waiting.indexOf(grant);
+        if (index >= 0) {
+          this.waiting.splice(index, 1);
+        }
+        reject(reason());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (this.held < this.limit) {
+        grant();
+      } else {
+        this.waiting.push(grant);
+      }
+    });
+  }
+}
+
+/** What a session did, for the benchmark and the tests. */
+export interface SessionStats {
+  /** Calls sent (each with its retries). */
+  readonly calls: number;
+  /** The most calls in flight at once. */
+  readonly peakInFlight: number;
+  /** Clients made in all (clients let go and made again count again). */
+  readonly clientsMade: number;
+  /** Accounts whose role was assumed. */
+  readonly accountsAssumed: number;
+}
+
+/** Credentials are renewed this long before they expire (the SDK's own margin is 5 minutes). */
+const RENEW_BEFORE_MS = 10 * 60_000;
+
 export class AwsSession {
   public readonly settings: SessionSettings;
   private identityPromise?: Promise<Identity>;
   private readonly credentials = new Map<string, Promise<Credentials | undefined>>();
+  /** Clients by service, account and Region, least recently used first. */
   private readonly clients = new Map<string, unknown>();
-  /** Every client made, to close their connections at the end. */
-  private readonly made: unknown[] = [];
+  /** One pool of keep-alive connections for every client, bounded like the calls. */
+  private readonly agents: { httpAgent: http.Agent; httpsAgent: https.Agent };
+  private sts?: STSClient;
+  private readonly slots: Slots;
+  private calls = 0;
+  private clientsMade = 0;
   private readonly run = new AbortController();
   private readonly budgetTimer: NodeJS.Timeout;
 
@@ -174,6 +259,14 @@ export class AwsSession {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
     this.budgetTimer = setTimeout(() => this.run.abort(), this.settings.budgetMs);
     this.budgetTimer.unref();
+    const maxInFlight = this.settings.maxInFlight ?? Infinity;
+    this.slots = new Slots(maxInFlight);
+    const pool = { keepAlive: true, maxSockets: Number.isFinite(maxInFlight) ? maxInFlight : Infinity, maxFreeSockets: 16 };
+    this.agents = { httpAgent: new http.Agent(pool), httpsAgent: new https.Agent(pool) };
+  }
+
+  public get stats(): SessionStats {
+    return { calls: this.calls, peakInFlight: this.slots.peak, clientsMade: this.clientsMade, accountsAssumed: this.credentials.size };
   }
 
   /** Whether the run's budget is spent. */
@@ -181,18 +274,17 @@ export class AwsSession {
     return this.run.signal.aborted;
   }
 
-  /** Stops the budget's timer and closes the clients' connections. */
+  /** Stops the budget's timer and closes the connections (of every client: they share them). */
   public close() {
     clearTimeout(this.budgetTimer);
-    for (const client of this.made) {
-      (client as { destroy?: () => void }).destroy?.();
-    }
+    this.agents.httpAgent.destroy();
+    this.agents.httpsAgent.destroy();
   }
 
   /** The caller; throws (a `NoAccess`) when there are no usable credentials or no Region. */
   public identity(): Promise<Identity> {
     this.identityPromise ??= (async () => {
-      const sts = this.newClient(STSClient, {});
+      const sts = this.sts ??= this.newClient(STSClient, {});
       let region: string;
       try {
         region = await sts.config.region();
@@ -213,12 +305,26 @@ export class AwsSession {
   /** A client of `service` in `account` and `region` (the caller's Region for global services). */
   public async client<T>(service: ClientClass<T>, account: string, region?: string): Promise<T> {
     const identity = await this.identity();
+    // Fails here (a NoAccess) when the account's role cannot be assumed; the client renews the credentials itself.
     const credentials = await this.credentialsFor(account);
     const key = `${service.name}/${account}/${region ?? identity.region}`;
-    if (!this.clients.has(key)) {
-      this.clients.set(key, this.newClient(service, { region: region ?? identity.region, ...(credentials ? { credentials } : {}) }));
+    let client = this.clients.get(key);
+    if (client) {
+      // Most recently used last.
+      this.clients.delete(key);
+    } else {
+      client = this.newClient(service, { region: region ?? identity.region, ...(credentials ? { credentials: () => this.renewed(account) } : {}) });
+      const max = this.settings.maxClients ?? 512;
+      for (const oldest of this.clients.keys()) {
+        if (this.clients.size < max) {
+          break;
+        }
+        // Its calls in flight finish; its connections belong to the shared pool.
+        this.clients.delete(oldest);
+      }
     }
-    return this.clients.get(key) as T;
+    this.clients.set(key, client);
+    return client as T;
   }
 
   /**
@@ -229,12 +335,15 @@ export class AwsSession {
   public async send<O>(client: unknown, command: { constructor: { name: string } }, call?: string): Promise<O> {
     const c = client as Sendable;
     const name = call ?? `${String(c.config.serviceId ?? 'aws').toLowerCase().replace(/\s+/g, '')}:${command.constructor.name.replace(/Command$/, '')}`;
-    const deadline = AbortSignal.timeout(this.settings.callTimeoutMs);
-    const signal = AbortSignal.any([this.run.signal, deadline]);
     const reason = () => Object.assign(new Error(this.run.signal.aborted ? 'budget spent' : 'call deadline passed'), {
       name: this.run.signal.aborted ? 'BudgetSpent' : 'CallTimeout',
       $call: name,
     });
+    // Waiting for a slot counts against the run's budget, not against the call's deadline.
+    const release = await this.slots.acquire(this.run.signal, reason);
+    this.calls++;
+    const deadline = AbortSignal.timeout(this.settings.callTimeoutMs);
+    const signal = AbortSignal.any([this.run.signal, deadline]);
     try {
       return await raceAbort(c.send(command, { abortSignal: signal }) as Promise<O>, signal, reason);
     } catch (e) {
@@ -245,6 +354,8 @@ export class AwsSession {
         Object.defineProperty(e, '$call', { value: name, enumerable: false });
       }
       throw e;
+    } finally {
+      release();
     }
   }
 
@@ -276,11 +387,22 @@ export class AwsSession {
         connectionTimeout: Math.min(10_000, this.settings.callTimeoutMs),
         requestTimeout: this.settings.callTimeoutMs,
         throwOnRequestTimeout: true,
+        ...this.agents,
       },
       ...config,
     });
-    this.made.push(client);
+    this.clientsMade++;
     return client;
+  }
+
+  /** The account's assumed-role credentials, assumed again when they are about to expire. */
+  private async renewed(account: string): Promise<Credentials> {
+    let credentials = await this.credentialsFor(account);
+    if (credentials?.expiration && credentials.expiration.getTime() - Date.now() < RENEW_BEFORE_MS) {
+      this.credentials.delete(account);
+      credentials = await this.credentialsFor(account);
+    }
+    return credentials!;
   }
 
   /** The caller's own credentials (undefined) for its account; for another account, the assumed role's. */
@@ -297,7 +419,8 @@ export class AwsSession {
     if (!this.credentials.has(account)) {
       this.credentials.set(account, (async () => {
         const roleArn = `arn:${identity.partition}:iam::${account}:role/${roleName}`;
-        const sts = this.newClient(STSClient, {});
+        // One client for every sts:AssumeRole: they all count against the caller's account.
+        const sts = this.sts ??= this.newClient(STSClient, {});
         try {
           const assumed = await this.send<Json>(sts, new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cdk-imagebuilder-distribution-preflight' }), 'sts:AssumeRole');
           const c = assumed.Credentials;
@@ -317,14 +440,20 @@ export class AwsSession {
   }
 }
 
-/** Runs `work` on every item, at most `limit` at a time, in order of the items. */
-export async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs `work` on every item, at most `limit` at a time, started in order of the items; `done` hears of each
+ * result as it arrives (to stream it); the results come back in order of the items.
+ */
+export async function mapLimit<T, R>(
+  items: T[], limit: number, work: (item: T) => Promise<R>, done?: (result: R, index: number) => void,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
       results[index] = await work(items[index]);
+      done?.(results[index], index);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

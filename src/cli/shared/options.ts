@@ -7,19 +7,40 @@ import { SessionSettings } from './aws';
 
 /** Where a verb writes; the tests capture it. Results go to `out` (stdout), progress and notices to `err` (stderr). */
 export interface Io {
+  /** Whether `err` is a terminal (a progress bar redrawn in place), or a file or pipe (plain lines). */
+  readonly errIsTTY?: boolean;
   out(text: string): void;
   err(text: string): void;
+  /** Writes to `err` as it is, without a newline (the progress bar). */
+  errRaw?(text: string): void;
 }
 
 export const processIo: Io = {
   out: text => process.stdout.write(`${text}\n`),
   err: text => process.stderr.write(`${text}\n`),
+  errIsTTY: process.stderr.isTTY === true,
+  errRaw: text => process.stderr.write(text),
 };
+
+/**
+ * The default of --concurrency: calls in flight at once. AWS throttles per account and Region (EC2: a bucket of
+ * 100 tokens refilled at 20 a second for each non-mutating API such as DescribeImages,
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html; KMS: a quota per second for each
+ * operation, https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html; IAM and STS: token
+ * buckets per account whose rates AWS does not publish and does not raise,
+ * https://repost.aws/knowledge-center/iam-sts-throttling-error). A preflight spreads its calls over the target
+ * accounts, except sts:AssumeRole (once per account, counted in the caller's account) and the distribution
+ * account's keys. At the usual 50 to 200 ms of a call, 16 in flight make at most 80 to 320 calls a second over all
+ * accounts: a few a second in each, within every bucket above. Where they meet in one account (the caller's
+ * sts:AssumeRole, the distribution account's EC2 and KMS calls), bursts of 16 fit in EC2's bucket of 100, and a
+ * rate above a refill is throttled and retried with jittered backoff (aws.ts).
+ */
+export const DEFAULT_CONCURRENCY = 16;
 
 /** The options of the session, for `util.parseArgs`. */
 export const SESSION_OPTIONS = {
   'assume-role-name': { type: 'string' },
-  'concurrency': { type: 'string', default: '8' },
+  'concurrency': { type: 'string', default: String(DEFAULT_CONCURRENCY) },
   'timeout': { type: 'string', default: '300' },
   'call-timeout': { type: 'string', default: '30' },
   'max-attempts': { type: 'string', default: '5' },
@@ -28,7 +49,8 @@ export const SESSION_OPTIONS = {
 /** The usage lines of the session options, for each verb's --help. */
 export const SESSION_USAGE = `  --assume-role-name NAME    role to assume in other accounts (e.g. OrganizationAccountAccessRole);
                              without it, no check in another account can run
-  --concurrency N            checks run at once (default: 8)
+  --concurrency N            AWS calls in flight at once, over all accounts and Regions (default: 16, sized
+                             for AWS's per-account rate limits; lower it when other tools share them)
   --timeout SECONDS          the whole run's budget; calls still waiting then are aborted (default: 300)
   --call-timeout SECONDS     deadline of one AWS call, its retries included (default: 30)
   --max-attempts N           attempts of one AWS call when throttled or on transient errors (default: 5)`;
@@ -62,5 +84,5 @@ export function sessionSettings(values: Record<string, string | boolean | undefi
     }
   }
   const assumeRoleName = typeof values['assume-role-name'] === 'string' ? values['assume-role-name'] : undefined;
-  return { settings: { assumeRoleName, budgetMs: budgetMs!, callTimeoutMs: callTimeoutMs!, maxAttempts }, concurrency };
+  return { settings: { assumeRoleName, budgetMs: budgetMs!, callTimeoutMs: callTimeoutMs!, maxAttempts, maxInFlight: concurrency }, concurrency };
 }

@@ -1,7 +1,8 @@
 /*
  * What every verb prints: notices first (what cannot be checked at all, and why), one line per check
  * (result, check, account, Region, resource, what was found and the fix), the statements to add under a
- * failing key, and a summary line; or one JSON document for CI. And the exit code the results call for.
+ * failing key, and a summary line; or one JSON document for CI; or, streamed, one JSON object a line
+ * (`--json-lines`). And the exit code the results call for.
  */
 
 export type Status = 'pass' | 'fail' | 'unchecked' | 'deploys';
@@ -64,22 +65,52 @@ export function exitCodeOf(results: Result[], options: { allowUnchecked?: boolea
 const LABEL = { pass: 'PASS', fail: 'FAIL', unchecked: 'UNCHECKED', deploys: 'DEPLOYS' } as const;
 const ORDER = { fail: 0, unchecked: 1, deploys: 2, pass: 3 } as const;
 
+/** A result's line of the text report, and under it the statements to add. */
+export function formatResult(r: Result): string {
+  const where = [r.account ?? '-', r.region ?? 'global'].join('  ');
+  // "could not check <resource>: ..." names the resource already.
+  const what = r.message.startsWith(`could not check ${r.resource}:`) ? r.message : `${r.resource}: ${r.message}`;
+  const lines = [`${LABEL[r.status].padEnd(9)} ${r.check.padEnd(19)} ${where}  ${what}${r.fix && r.status !== 'pass' ? ` Fix: ${r.fix}.` : ''}`];
+  for (const statement of r.missingStatements ?? []) {
+    lines.push(`          + ${JSON.stringify(statement)}`);
+  }
+  return lines.join('\n');
+}
+
+/** The summary line of the text report. */
+export function formatSummary(results: Result[]): string {
+  const s = summarize(results);
+  return `${results.length} checks: ${s.passed} passed, ${s.failed} failed, ${s.unchecked} unchecked, ${s.deployedByApp} deployed by this app`;
+}
+
 /** The text report: notices, failures first, then what could not be checked, what the app deploys, what passed. */
 export function formatText(results: Result[], header: string, notices: string[] = []): string {
   const sorted = [...results].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
-  const lines = [header, ...notices.map(n => `NOTE  ${n}`)];
-  for (const r of sorted) {
-    const where = [r.account ?? '-', r.region ?? 'global'].join('  ');
-    // "could not check <resource>: ..." names the resource already.
-    const what = r.message.startsWith(`could not check ${r.resource}:`) ? r.message : `${r.resource}: ${r.message}`;
-    lines.push(`${LABEL[r.status].padEnd(9)} ${r.check.padEnd(19)} ${where}  ${what}${r.fix && r.status !== 'pass' ? ` Fix: ${r.fix}.` : ''}`);
-    for (const statement of r.missingStatements ?? []) {
-      lines.push(`          + ${JSON.stringify(statement)}`);
-    }
-  }
+  return [header, ...notices.map(n => `NOTE  ${n}`), ...sorted.map(formatResult), formatSummary(results)].join('\n');
+}
+
+/** The head of a streamed text report: the header and the notices, written before any check runs. */
+export function formatTextHead(header: string, notices: string[] = []): string {
+  return [header, ...notices.map(n => `NOTE  ${n}`)].join('\n');
+}
+
+/**
+ * The tail of a streamed text report, after a line per result in the order they completed: the failures and
+ * what could not be checked again, failures first (thousands of lines above them otherwise), and the summary.
+ */
+export function formatTextTail(results: Result[]): string {
+  const findings = results.filter(r => r.status === 'fail' || r.status === 'unchecked').sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   const s = summarize(results);
-  lines.push(`${results.length} checks: ${s.passed} passed, ${s.failed} failed, ${s.unchecked} unchecked, ${s.deployedByApp} deployed by this app`);
-  return lines.join('\n');
+  return [
+    ...(findings.length > 0 ? [`Again, ${s.failed} failed and ${s.unchecked} unchecked:`, ...findings.map(formatResult)] : []),
+    formatSummary(results),
+  ].join('\n');
+}
+
+/** One line of `--json-lines`: a notice, a result (as `formatJson` lists them), or the closing summary. */
+export function formatJsonLine(record: { type: 'notice'; message: string } | ({ type: 'check' } & Result)
+| { type: 'summary'; caller: unknown; exitCode: number; summary: Summary }): string {
+  return JSON.stringify(record);
 }
 
 export function formatJson(results: Result[], caller: unknown, notices: string[] = [], exitCode?: number): string {
