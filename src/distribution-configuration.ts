@@ -7,7 +7,7 @@ import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEn
 import { KeyWiring } from './private/key-wiring';
 import { registerDistribution } from './private/pipeline-checks';
 import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';
-import { RegionDistribution } from './private/region-distribution';
+import { RegionDistribution, targetAccessErrors } from './private/region-distribution';
 import { renderRegion } from './private/render';
 import { repositoryInfo, repositoryNameFor } from './private/repository-reference';
 import { RuleContext, ackId } from './private/rules';
@@ -170,6 +170,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       callOf: index => (this.entryAt(index)?.ami ? 'addRegion' : 'addContainerRegion'),
     });
     this.node.addValidation({ validate: () => this.warnAboutImportedKeys() });
+    this.node.addValidation({ validate: () => targetAccessErrors(this, props, [...this.entries.values()], `DistributionConfiguration '${id}' props ${spell('targetAccountKeyAccess')}`) });
     // Before aws-cdk-lib resolves cross-stack references (aspects run first), so that a value of this stack in
     // another stack's key policy is the library's error, not aws-cdk-lib's cyclic reference.
     Aspects.of(this).add({ visit: node => (node === this ? this.keys.checkDeployTimeValues() : undefined) });

@@ -3,3 +3,4 @@ export * from './region-options';
 export * from './launch-permission';
 export { DistributionChecks } from './distribution-checks';
 export * from './cross-account-distribution-role';
+export * from './target-account-key-access';

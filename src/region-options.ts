@@ -1,5 +1,6 @@
 import { aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms } from 'aws-cdk-lib';
 import { LaunchPermission } from './launch-permission';
+import { TargetAccountKeyAccess } from './target-account-key-access';
 
 /**
  * AMI settings that `DistributionConfigurationProps` sets as defaults for every Region and
@@ -48,6 +49,19 @@ export interface AmiDistributionSettings {
    * @default - no copies into other accounts
    */
   readonly targetAccounts?: string[];
+
+  /**
+   * How the policies of the keys this app owns (the Region's `kmsKey` and the `sourceKey`) let the target
+   * accounts copy the AMI: each account named (`TargetAccountKeyAccess.accounts()`), or the Image Builder role
+   * of any account of an organization or its OUs (`TargetAccountKeyAccess.organization(...)`), whose
+   * statements keep the same size however many target accounts there are. Switch to `organization(...)` when
+   * the target accounts are many (a few hundred reach KMS's 32 KB limit for a key policy, `KeyPolicySize`)
+   * or change often. `requiredKeyPolicy()` returns the same statements for keys managed elsewhere.
+   *
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit
+   * @default TargetAccountKeyAccess.accounts()
+   */
+  readonly targetAccountKeyAccess?: TargetAccountKeyAccess;
 
   /**
    * Let the Region's consumers (target accounts, launch-permission accounts, organizations and OUs) create

@@ -120,6 +120,41 @@ const TOPOLOGIES: Topology[] = [
       { region: 'ap-southeast-2', launchTemplates: ['lt-0123456789abcdef1'], fastLaunch: {} },
     ],
   },
+  {
+    name: 'organization-scoped access for target accounts, with owned keys',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }, { id: 'apse2', account: DIST, region: 'ap-southeast-2' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', targets: ['222222222222', '333333333333'] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222', '333333333333'], launchAccounts: ['444444444444'] },
+      { region: 'ap-southeast-2', key: 'apse2', launchAccounts: ['555555555555'] },
+    ],
+    organizationAccess: {},
+  },
+  {
+    name: 'organization-scoped access for target accounts of an OU, with a source key of its own',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'source', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: DIST, region: 'eu-west-1' }],
+    sourceKey: 'source',
+    regions: [{ region: 'eu-west-1', key: 'euw1', targets: ['222222222222', '333333333333'], launchAccounts: ['444444444444'] }],
+    organizationAccess: { organizationalUnits: [OU_A1] },
+  },
+  {
+    name: 'organization-scoped access for target accounts of an OU, with imported keys and requiredKeyPolicy() as their policy',
+    distributionAccount: DIST,
+    buildRegion: 'us-east-1',
+    keys: [{ id: 'use1', account: DIST, region: 'us-east-1' }, { id: 'euw1', account: KEY_ACCOUNT, region: 'eu-west-1' }],
+    sourceKey: 'use1',
+    regions: [
+      { region: 'us-east-1', key: 'use1', targets: ['222222222222'] },
+      { region: 'eu-west-1', key: 'euw1', targets: ['222222222222'], launchAccounts: ['444444444444'] },
+    ],
+    imported: true,
+    organizationAccess: { organizationalUnits: [OU_A1] },
+  },
 ];
 
 /** Runs the catalogue of a topology and returns the requests decided other than expected. */
@@ -256,4 +291,23 @@ describe('the suite can fail: the execution role', () => {
       'execution role: assumes the distribution role of an account the distribution does not name (888888888888)',
     ]));
   });
+});
+
+test('the suite can fail: organization-scoped statements without the role condition let any principal of a member account copy', async () => {
+  const t = TOPOLOGIES.find(topology => topology.organizationAccess && !topology.imported)!;
+  const built = buildTopology(t);
+  const deployment = deploy(built.app.synth(), built.parameters);
+  const views = keyViews(t, built, deployment);
+  for (const view of views.values()) {
+    for (const statement of view.policy.Statement) {
+      delete statement.Condition?.ArnLike;
+    }
+  }
+  const wrong: string[] = [];
+  for (const request of catalogue(t, views, deployment.roles)) {
+    if ((await decide(request)).allowed !== (request.expected === 'allow')) {
+      wrong.push(request.description);
+    }
+  }
+  expect(wrong).toEqual(expect.arrayContaining([expect.stringMatching(/^another role \(Admin\) of target account 222222222222: kms:Decrypt on use1/)]));
 });

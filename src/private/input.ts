@@ -1,7 +1,11 @@
+import { Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { constructionError } from './errors';
+import { ORGANIZATION_ARN, OU_ARN } from './identifiers';
+import { isListToken } from './key-policy';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from '../region-options';
-import { callText, spellPath } from './rules/messages';
+import { TargetAccountKeyAccess } from '../target-account-key-access';
+import { callText, spell, spellPath } from './rules/messages';
 import { show } from './rules/shape';
 
 /*
@@ -136,6 +140,54 @@ export function checkAmiSettings(scope: IConstruct, name: Naming, s: AmiDistribu
   checkInput(scope, () => name('launchPermission.organizations'), permission.organizations, 'string list');
   checkInput(scope, () => name('launchPermission.organizationalUnits'), permission.organizationalUnits, 'string list');
   checkInput(scope, () => name('launchPermission.publicAccess'), permission.publicAccess, 'boolean');
+  checkTargetAccountKeyAccess(scope, () => name('targetAccountKeyAccess'), s.targetAccountKeyAccess);
+}
+
+/**
+ * A `TargetAccountKeyAccess` made by its factories, with a valid organization ARN and OU ARNs of that
+ * organization. Tokens pass: they are checked when the app is synthesized (`targetAccessProblems`).
+ */
+function checkTargetAccountKeyAccess(scope: IConstruct, where: () => string, access: unknown): void {
+  if (access === undefined) {
+    return;
+  }
+  if (!(access instanceof TargetAccountKeyAccess)) {
+    throw constructionError('InvalidInput', `${where()} is ${describe(access)}, but it must be made by TargetAccountKeyAccess.${spell('accounts')}() or TargetAccountKeyAccess.${spell('organization')}(...). Fix: pass one of them.`, scope);
+  }
+  if (access._kind !== 'organization') {
+    return;
+  }
+  const call = `${where()} (TargetAccountKeyAccess.${spell('organization')}())`;
+  checkInput(scope, () => `${call} ${spell('organizationArn')}`, access._organizationArn, 'string', true);
+  checkInput(scope, () => `${call} ${spell('organizationalUnitArns')}`, access._organizationalUnitArns, 'string list');
+  for (const problem of targetAccessProblems(access, v => (Token.isUnresolved(v) || isListToken(v) ? undefined : v))) {
+    throw constructionError('InvalidInput', `${call} ${problem.text}`, scope);
+  }
+}
+
+/**
+ * What is wrong with the ARNs of an organization-scoped `TargetAccountKeyAccess`, for the values `concrete`
+ * knows (undefined: known only at deploy time): each problem with its fix.
+ */
+export function targetAccessProblems(access: TargetAccountKeyAccess, concrete: (value: string) => string | undefined): Array<{ rule: 'OrganizationArn' | 'OrganizationalUnitArn'; text: string }> {
+  const problems: Array<{ rule: 'OrganizationArn' | 'OrganizationalUnitArn'; text: string }> = [];
+  const organization = typeof access._organizationArn === 'string' ? concrete(access._organizationArn) : undefined;
+  if (organization !== undefined && !ORGANIZATION_ARN.test(organization)) {
+    problems.push({ rule: 'OrganizationArn', text: `${spell('organizationArn')} is ${JSON.stringify(organization)}, which is not an organization ARN (API model \`OrganizationArn\`: arn:aws:organizations::<management account>:organization/o-<10 to 32 letters and digits>). Fix: pass the organization's ARN, e.g. 'arn:aws:organizations::111122223333:organization/o-exampleorgid' (aws organizations describe-organization), not its ID.` });
+  }
+  const orgId = organization !== undefined && ORGANIZATION_ARN.test(organization) ? organization.split('/')[1] : undefined;
+  (access._organizationalUnitArns ?? []).forEach((ou, i) => {
+    const value = typeof ou === 'string' ? concrete(ou) : undefined;
+    if (value === undefined) {
+      return;
+    }
+    if (!OU_ARN.test(value)) {
+      problems.push({ rule: 'OrganizationalUnitArn', text: `${spell('organizationalUnitArns')}[${i}] is ${JSON.stringify(value)}, which is not an OU ARN (API model \`OrganizationalUnitArn\`: arn:aws:organizations::<management account>:ou/o-<id>/ou-<id>). Fix: pass the OU's ARN, e.g. 'arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-exam-exampleouid', not its ID.` });
+    } else if (orgId !== undefined && value.split('/')[1] !== orgId) {
+      problems.push({ rule: 'OrganizationalUnitArn', text: `${spell('organizationalUnitArns')}[${i}] is ${JSON.stringify(value)}, an OU of organization ${value.split('/')[1]}, not of ${orgId} (${spell('organizationArn')}): the key policies would allow no account. Fix: pass OUs of the organization given as ${spell('organizationArn')}.` });
+    }
+  });
+  return problems;
 }
 
 /** The options of `addRegion()`. */

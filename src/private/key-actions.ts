@@ -22,6 +22,14 @@ export const LAUNCH_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDa
  */
 export const COPY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*'];
 
+/**
+ * The name of the role Image Builder assumes in a target account (`CrossAccountDistributionRole.ROLE_NAME`),
+ * at the root path: Image Builder looks the role up by this name.
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/cross-account-dist.html
+ */
+export const TARGET_ACCOUNT_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
+
 /** Grants let EC2 and EBS use the key on the consumer's behalf. */
 export const GRANT_ACTIONS = ['kms:CreateGrant'];
 

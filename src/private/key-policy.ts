@@ -82,6 +82,9 @@ function statementsOf(spec: StatementSpec, partition: string): iam.PolicyStateme
 function addAudience(statement: iam.PolicyStatement, audience: Audience, members: string[], partition: string) {
   if (audience === 'accounts') {
     statement.addPrincipals(...members.map(account => accountRootPrincipal(account, partition)));
+  } else if (audience === 'targetRoles') {
+    // The spec's conditions name the organization, the OUs and the role.
+    statement.addAnyPrincipal();
   } else if (audience === 'organizations') {
     statement.addAnyPrincipal();
     statement.addCondition('StringEquals', { 'aws:PrincipalOrgID': members });

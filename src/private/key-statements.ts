@@ -1,5 +1,5 @@
 import { ACCOUNT_ID, ORGANIZATION_ID, OU_PATH, isString } from './identifiers';
-import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, LAUNCH_ACTIONS, autoScalingGrantConditions } from './key-actions';
+import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, LAUNCH_ACTIONS, TARGET_ACCOUNT_ROLE_NAME, autoScalingGrantConditions } from './key-actions';
 
 export { organizationIdFromArn, organizationalUnitPathFromArn } from './identifiers';
 
@@ -24,9 +24,28 @@ export interface KeyNeed {
   readonly organizationalUnitPaths: string[];
   /** Whether these consumers may create grants for their own EC2 Auto Scaling service-linked role. */
   readonly autoScalingGrants: boolean;
+  /**
+   * Target accounts reached as the Image Builder role of any account of an organization (and its OUs), not one
+   * by one (`TargetAccountKeyAccess.organization()`): their copies are encrypted with the key.
+   */
+  readonly copyRoleScopes?: RoleScope[];
+  /** The same, for copies that read the AMI the key encrypts (the source key). */
+  readonly readRoleScopes?: RoleScope[];
 }
 
-export type Audience = 'accounts' | 'organizations' | 'organizationalUnits';
+/** The target-account roles of an organization, or of OUs of it. */
+export interface RoleScope {
+  /** The organization ID (`o-...`). */
+  readonly organizationId: string;
+  /** `aws:PrincipalOrgPaths` patterns of OUs of that organization; empty for the whole organization. */
+  readonly organizationalUnitPaths: string[];
+}
+
+/**
+ * `targetRoles`: any principal (`"AWS": "*"`) whose ARN is the target-account role, in the organization and OUs
+ * the statement's conditions name; its one member stands for the scope.
+ */
+export type Audience = 'accounts' | 'organizations' | 'organizationalUnits' | 'targetRoles';
 
 export interface StatementSpec {
   readonly sid: string;
@@ -68,6 +87,9 @@ function rootArn(account: string, partition: string): string {
 
 /** The statement's conditions, with the organization condition of its audience. */
 function conditionsOf(spec: StatementSpec, members: string[]): Record<string, Record<string, unknown>> {
+  if (spec.audience === 'targetRoles') {
+    return { ...spec.conditions };
+  }
   const audience: Record<string, Record<string, unknown>> = spec.audience === 'organizations'
     ? { StringEquals: { 'aws:PrincipalOrgID': members } }
     : spec.audience === 'organizationalUnits' ? { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': members } } : {};
@@ -114,6 +136,18 @@ export function statementSpecs(
   const unitPaths = valid(OU_PATH);
   const organizations = organizationIds(needs.flatMap(n => n.organizationIds));
   const units = unitPaths(needs.flatMap(n => n.organizationalUnitPaths));
+  const roleScopes = validScopes(concreteOf);
+  const copyScopes = roleScopes(needs.flatMap(n => n.copyRoleScopes ?? []));
+  const copyKeys = copyScopes.map(scopeKey);
+  const readScopes = roleScopes(needs.flatMap(n => n.readRoleScopes ?? [])).filter(s => !copyKeys.includes(scopeKey(s)));
+  const roleSpecs = (sid: string, actions: string[], scopes: RoleScope[], extra?: Record<string, Record<string, unknown>>): StatementSpec[] =>
+    scopes.map((scope, i) => ({
+      sid: `${sid}${i === 0 ? '' : i + 1}`,
+      actions,
+      audience: 'targetRoles' as const,
+      members: ['*'],
+      conditions: { ...extra, ...roleScopeConditions(scope, partition) },
+    }));
   const scaling = needs.filter(n => n.autoScalingGrants);
   // Statements without members are dropped: the conditions are only built when some consumer needs them.
   const scalingConditions = scaling.length > 0 ? autoScalingGrantConditions(partition) : undefined;
@@ -123,6 +157,9 @@ export function statementSpecs(
     { sid: 'ImageBuilderLaunchByAccounts', actions: LAUNCH_ACTIONS, audience: 'accounts', members: launch },
     { sid: 'ImageBuilderLaunchByOrganizations', actions: LAUNCH_ACTIONS, audience: 'organizations', members: organizations },
     { sid: 'ImageBuilderLaunchByOrganizationalUnits', actions: LAUNCH_ACTIONS, audience: 'organizationalUnits', members: units },
+    ...roleSpecs('ImageBuilderCopyByTargetAccountRoles', COPY_ACTIONS, copyScopes),
+    ...roleSpecs('ImageBuilderReadByTargetAccountRoles', LAUNCH_ACTIONS, readScopes),
+    ...roleSpecs('ImageBuilderCreateGrantForTargetAccountRoles', GRANT_ACTIONS, [...copyScopes, ...readScopes], GRANT_FOR_AWS_RESOURCE),
     { sid: 'ImageBuilderCreateGrantForAccounts', actions: GRANT_ACTIONS, audience: 'accounts', members: [...copy, ...launch], conditions: GRANT_FOR_AWS_RESOURCE },
     { sid: 'ImageBuilderCreateGrantForOrganizations', actions: GRANT_ACTIONS, audience: 'organizations', members: organizations, conditions: GRANT_FOR_AWS_RESOURCE },
     { sid: 'ImageBuilderCreateGrantForOrganizationalUnits', actions: GRANT_ACTIONS, audience: 'organizationalUnits', members: units, conditions: GRANT_FOR_AWS_RESOURCE },
@@ -150,7 +187,63 @@ export function statementSpecs(
   ];
   return specs;
 }
+/**
+ * The conditions that keep a `targetRoles` statement to the role Image Builder assumes in target accounts of
+ * the organization (and OUs): `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` are the organization and OU path
+ * of the principal's account; `aws:PrincipalArn` is, for a role session, the ARN of the role (not of the
+ * session), so `ArnLike` on `role/<name>` in any account matches that role only, at the root path, as Image
+ * Builder names it.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+export function roleScopeConditions(scope: RoleScope, partition: string): Record<string, Record<string, unknown>> {
+  return {
+    StringEquals: { 'aws:PrincipalOrgID': scope.organizationId },
+    ...(scope.organizationalUnitPaths.length > 0 ? { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': scope.organizationalUnitPaths } } : {}),
+    ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::*:role/${TARGET_ACCOUNT_ROLE_NAME}` },
+  };
+}
 
+function scopeKey(scope: RoleScope): string {
+  return JSON.stringify([scope.organizationId, [...scope.organizationalUnitPaths].sort()]);
+}
+
+/**
+ * The scopes whose organization ID and OU paths are valid (or known only at deploy time), with every OU in the
+ * organization, each once. A scope with any invalid value is left out whole: it gets no access (a rule reports it).
+ */
+function validScopes(concreteOf: ConcreteOf): (scopes: RoleScope[]) => RoleScope[] {
+  const text = (v: unknown): string | undefined => {
+    if (!isString(v)) {
+      return '';
+    }
+    const c = concreteOf(v);
+    return Array.isArray(c) ? '' : c;
+  };
+  return scopes => {
+    const seen = new Set<string>();
+    return scopes.filter(scope => {
+      const org = text(scope.organizationId);
+      if (org !== undefined && !ORGANIZATION_ID.test(org)) {
+        return false;
+      }
+      if (!Array.isArray(scope.organizationalUnitPaths) || !scope.organizationalUnitPaths.every(p => {
+        const path = text(p);
+        return path === undefined || (OU_PATH.test(path) && (org === undefined || path.startsWith(`${org}/`)));
+      })) {
+        return false;
+      }
+      const key = scopeKey(scope);
+      if (seen.has(key)) {
+        return false;
+      }
+      seen.add(key);
+      return true;
+    });
+  };
+}
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];

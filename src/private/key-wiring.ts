@@ -133,12 +133,15 @@ export class KeyWiring {
    */
   public regionNeed(entry: RegionDistribution, owner: string | undefined): KeyNeed {
     const consumers = entry.consumers;
+    // Target accounts are named one by one, or reached as the Image Builder role of their organization.
+    const scope = entry.targetRoleScope;
     return {
-      copyAccounts: [...consumers.targetAccounts, ...this.distributionAccountIfNotOwner(owner)],
+      copyAccounts: [...(scope ? [] : consumers.targetAccounts), ...this.distributionAccountIfNotOwner(owner)],
       launchAccounts: consumers.launchAccounts,
       organizationIds: consumers.organizationIds,
       organizationalUnitPaths: consumers.organizationalUnitPaths,
       autoScalingGrants: entry.autoScalingGrants,
+      copyRoleScopes: scope && consumers.targetAccounts.length > 0 ? [scope] : [],
     };
   }
 
@@ -154,10 +157,11 @@ export class KeyWiring {
     const build = entries.find(e => e.region === this.buildRegion);
     const needs: KeyNeed[] = [{
       copyAccounts: this.distributionAccountIfNotOwner(owner),
-      launchAccounts: entries.flatMap(e => e.consumers.targetAccounts),
+      launchAccounts: entries.filter(e => !e.targetRoleScope).flatMap(e => e.consumers.targetAccounts),
       organizationIds: [],
       organizationalUnitPaths: [],
       autoScalingGrants: false,
+      readRoleScopes: entries.filter(e => e.copiesThroughOrganization).map(e => e.targetRoleScope!),
     }];
     if (build) {
       const consumers = build.consumers;
@@ -170,6 +174,15 @@ export class KeyWiring {
       });
     }
     return needs;
+  }
+
+  /** The Regions that use `key`: those it encrypts, and every Region when it is the source key (their copies read it). */
+  public entriesOn(key: kms.IKey): RegionDistribution[] {
+    const resolved = resolveKey(key);
+    if (this.model.sourceKey && resolveKey(this.model.sourceKey) === resolved) {
+      return this.model.entries();
+    }
+    return this.entriesUsing(resolved);
   }
 
   /** The Regions whose key is `resolved`; indexed once per state of the app, as every key of a large app asks. */
@@ -255,6 +268,10 @@ export class KeyWiring {
    * organization's ID: CloudFormation cannot take the IDs out of a list of ARNs known only at deploy time.
    */
   private rejectListTokens(entry: RegionDistribution) {
+    const units = entry.ami?.targetAccountKeyAccess?._organizationalUnitArns;
+    if (entry.targetRoleScope && Array.isArray(units) && units.some(isListToken)) {
+      throw constructionError('ListTokenOrganizations', `Region ${entry.region}: ${settingLabel(entry, 'targetAccountKeyAccess')} has OU ARNs that are a list known only at deploy time (such as a CommaDelimitedList parameter), but the key policies need the path of each OU, which CloudFormation cannot take out of such a list. Fix: give each ARN as its own value, e.g. one String parameter per ARN, or Fn.select(0, list), Fn.select(1, list) and so on.`, this.model.scope);
+    }
     const permission = entry.launchPermission;
     for (const field of ['organizations', 'organizationalUnits'] as const) {
       if ((permission[field] ?? []).some(isListToken)) {
@@ -290,7 +307,7 @@ export class KeyWiring {
 function regionValues(entry: RegionDistribution): Array<{ path: string; value: string }> {
   const permission = entry.launchPermission;
   return [
-    ...listed('targetAccounts', entry.ami?.targetAccounts),
+    ...targetValues(entry),
     ...listed('launchPermission.accounts', permission.accounts),
     ...listed('launchPermission.organizations', permission.organizations),
     ...listed('launchPermission.organizationalUnits', permission.organizationalUnits),
@@ -299,7 +316,22 @@ function regionValues(entry: RegionDistribution): Array<{ path: string; value: s
 
 /** The values of a Region that the source key's policy holds: target accounts, and launch consumers of the build Region. */
 function sourceValues(entry: RegionDistribution, isBuildRegion: boolean): Array<{ path: string; value: string }> {
-  return isBuildRegion ? regionValues(entry) : listed('targetAccounts', entry.ami?.targetAccounts);
+  return isBuildRegion ? regionValues(entry) : targetValues(entry);
+}
+
+/** What the key policies hold for a Region's target accounts: the accounts, or the organization and OUs of their roles. */
+function targetValues(entry: RegionDistribution): Array<{ path: string; value: string }> {
+  const access = entry.ami?.targetAccountKeyAccess;
+  if (!entry.targetRoleScope || !access) {
+    return listed('targetAccounts', entry.ami?.targetAccounts);
+  }
+  if ((entry.ami?.targetAccounts ?? []).length === 0) {
+    return [];
+  }
+  return [
+    ...(typeof access._organizationArn === 'string' ? [{ path: 'targetAccountKeyAccess', value: access._organizationArn }] : []),
+    ...(access._organizationalUnitArns ?? []).filter((v): v is string => typeof v === 'string').map(value => ({ path: 'targetAccountKeyAccess', value })),
+  ];
 }
 
 function listed(path: string, values: string[] | undefined): Array<{ path: string; value: string }> {
@@ -406,10 +438,17 @@ function keyPolicySizeErrors(key: kms.Key, wirings: Set<KeyWiring>): string[] {
     return [];
   }
   const sharing = `${spell('launchPermission')}.${spell('organizations')} or ${spell('organizationalUnits')}`;
+  // Which accounts fill the policy: target accounts named one by one (their copies need the key), or launch accounts.
+  const entries = [...wirings].flatMap(w => w.entriesOn(key));
+  const targets = new Set(entries.filter(e => !e.targetRoleScope).flatMap(e => e.ami?.targetAccounts ?? [])).size;
+  const launchers = new Set(entries.flatMap(e => e.launchPermission.accounts ?? [])).size;
+  const targetFix = `reach the target accounts as their organization's Image Builder role, whose statements keep the same size however many accounts there are (${spell('targetAccountKeyAccess')}: TargetAccountKeyAccess.${spell('organization')}(...), on the construct or the Regions using the key)`;
+  const launchFix = `share with organizations or OUs (${sharing}) instead of listing many launch accounts`;
+  const fixes = targets >= launchers ? [targetFix, ...(launchers > 0 ? [launchFix] : [])] : [launchFix, ...(targets > 0 ? [targetFix] : [])];
   return report(key, [{
     rule: 'KeyPolicySize',
     level: 'error',
-    text: `[KeyPolicySize] The policy of the key ${key.node.path} is about ${bytes} bytes once deployed; KMS accepts at most ${KEY_POLICY_MAX_BYTES}. Fix: share with organizations or OUs (${sharing}) instead of listing many accounts, or give some Regions or distributions a key of their own.`,
+    text: `[KeyPolicySize] The policy of the key ${key.node.path} is about ${bytes} bytes once deployed; KMS accepts at most ${KEY_POLICY_MAX_BYTES}. Fix: ${fixes.join('; or ')}; or give some Regions or distributions a key of their own. (The policy names ${targets} target account${targets === 1 ? '' : 's'} of ${spell('targetAccounts')} and ${launchers} launch account${launchers === 1 ? '' : 's'}.)`,
   }]);
 }
 

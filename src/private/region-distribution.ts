@@ -3,7 +3,9 @@ import { IConstruct } from 'constructs';
 import { organizationIdOf, organizationalUnitPathOf } from './launch-permission';
 import { LaunchPermission } from '../launch-permission';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from '../region-options';
-import { constructionError } from './errors';
+import { constructionError, report } from './errors';
+import { targetAccessProblems } from './input';
+import { RoleScope } from './key-statements';
 import { callText, spell } from './rules/messages';
 
 /**
@@ -17,6 +19,7 @@ const INHERITED: { readonly [K in keyof Required<AmiDistributionSettings>]: true
   launchPermission: true,
   targetAccounts: true,
   autoScalingGrants: true,
+  targetAccountKeyAccess: true,
 };
 export const INHERITED_SETTINGS = Object.keys(INHERITED) as Array<keyof AmiDistributionSettings>;
 
@@ -91,6 +94,29 @@ export class RegionDistribution {
     return this.ami?.autoScalingGrants ?? false;
   }
 
+  /**
+   * The organization (and OUs) whose target-account role copies with the keys, when the Region's target
+   * accounts are reached that way (`TargetAccountKeyAccess.organization()`); undefined when each account is
+   * named. An invalid ARN becomes a value no policy takes (its error is reported by `targetAccessErrors`).
+   */
+  public get targetRoleScope(): RoleScope | undefined {
+    const access = this.ami?.targetAccountKeyAccess;
+    if (access?._kind !== 'organization') {
+      return undefined;
+    }
+    const stack = Stack.of(this.scope);
+    const arn = access._organizationArn;
+    return {
+      organizationId: (typeof arn === 'string' ? organizationIdOf(arn, stack) : undefined) ?? '',
+      organizationalUnitPaths: (access._organizationalUnitArns ?? []).map(ou => (typeof ou === 'string' ? organizationalUnitPathOf(ou, stack) : undefined) ?? ''),
+    };
+  }
+
+  /** Whether the Region copies into target accounts whose keys' statements name the organization's roles, not the accounts. */
+  public get copiesThroughOrganization(): boolean {
+    return this.targetRoleScope !== undefined && (this.ami?.targetAccounts ?? []).length > 0;
+  }
+
   /** Who uses the Region's AMI, for key policies. */
   public get consumers(): RegionConsumers {
     const permission = this.launchPermission;
@@ -102,4 +128,36 @@ export class RegionDistribution {
       organizationalUnitPaths: (permission.organizationalUnits ?? []).flatMap(arn => organizationalUnitPathOf(arn, Stack.of(this.scope)) ?? []),
     };
   }
+}
+
+/**
+ * The organization-scoped key access of the construct's props and of each Region, checked once the tokens
+ * known at synth (such as `Lazy.string`) have their values; concrete values were checked by the call already.
+ * An invalid value gets no access to any key whether the error is acknowledged or not (key-statements.ts).
+ */
+export function targetAccessErrors(scope: IConstruct, defaults: AmiDistributionSettings, entries: RegionDistribution[], propsName: string): string[] {
+  const stack = Stack.of(scope);
+  const concrete = (value: string) => {
+    try {
+      const resolved: unknown = stack.resolve(value);
+      return typeof resolved === 'string' ? resolved : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found: Array<{ rule: 'OrganizationArn' | 'OrganizationalUnitArn'; text: string; level: 'error' }> = [];
+  const check = (access: AmiDistributionSettings['targetAccountKeyAccess'], where: string) => {
+    if (access?._kind === 'organization') {
+      for (const p of targetAccessProblems(access, concrete)) {
+        found.push({ rule: p.rule, level: 'error', text: `[${p.rule}] ${where} (TargetAccountKeyAccess.${spell('organization')}()) ${p.text}` });
+      }
+    }
+  };
+  check(defaults.targetAccountKeyAccess, propsName);
+  for (const entry of entries) {
+    if (entry.ami?.targetAccountKeyAccess && entry.originOf('targetAccountKeyAccess') === 'region') {
+      check(entry.ami.targetAccountKeyAccess, `${callText('addRegion', entry.region)} ${spell('targetAccountKeyAccess')}`);
+    }
+  }
+  return report(scope, found);
 }

@@ -2,7 +2,7 @@ import { AWS_SERVICE_ROLE_FOR_IMAGE_BUILDER_KMS_AND_STS } from './aws-managed-po
 import { ALLOW_ALL, Request } from './evaluate';
 import { executionRoleCatalogue } from './execution-role';
 import { DeployedRole } from './resolve';
-import { KeySpec, ORG_A, ORG_B, OU_A1, OU_A2, Topology, keysOfTarget, targetAccountsOf } from './topology';
+import { KeySpec, ORG_A, ORG_B, OU_A1, OU_A2, TARGET_ORG_PATH, Topology, keysOfTarget, targetAccountsOf } from './topology';
 
 /*
  * The request catalogue: the requests AWS makes when Image Builder copies an AMI into a target account,
@@ -36,6 +36,7 @@ const PAGES = {
   serviceLinkedRole: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-builder-service-linked-role.html',
   tagOnCreate: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html',
   grantIsForAwsResource: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource',
+  globalConditionKeys: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html',
 };
 
 /** Members of organizations and OUs, with the `aws:PrincipalOrgPaths` AWS sets for them. */
@@ -157,6 +158,8 @@ export function catalogue(t: Topology, keys: Map<string, KeyView>, roles: Deploy
       principal: `arn:aws:sts::${account}:assumed-role/${role.name}/ImageBuilderDistribution`,
       principalArn: role.arn,
       account,
+      // AWS sets the organization keys of every principal of a member account.
+      ...(t.organizationAccess ? { org: ORG_A, path: TARGET_ORG_PATH } : {}),
       identityPolicies: role.identityPolicies,
     };
     for (const region of t.regions.filter(r => (r.targets ?? []).includes(account))) {
@@ -199,6 +202,54 @@ export function catalogue(t: Topology, keys: Map<string, KeyView>, roles: Deploy
         ec2('ec2:CreateTags', { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'], 'aws:ResourceTag/CreatedBy': 'someone else' }));
       add(`target ${account}'s role then adds a version to that template, still untagged`, PAGES.crossAccount, 'deny', ec2('ec2:CreateLaunchTemplateVersion', {}));
       add(`target ${account}'s role then makes a version of that template the default`, PAGES.crossAccount, 'deny', ec2('ec2:ModifyLaunchTemplate', {}));
+    }
+  }
+
+  // Organization-scoped access: the keys the target accounts copy with allow the Image Builder role of any account
+  // of the organization (and OUs), and no other principal, whatever its account.
+  if (t.organizationAccess) {
+    const roleName = 'EC2ImageBuilderDistributionCrossAccountRole';
+    const roleSession = (account: string, org?: { org: string; path: string }): Caller => ({
+      principal: `arn:aws:sts::${account}:assumed-role/${roleName}/ImageBuilderDistribution`,
+      principalArn: `arn:aws:iam::${account}:role/${roleName}`,
+      account,
+      org: org?.org,
+      path: org?.path,
+      identityPolicies: [ALLOW_ALL],
+    });
+    const target = targetAccountsOf(t)[0];
+    const member = { org: ORG_A, path: TARGET_ORG_PATH };
+    const regionKeys = t.regions.filter(r => (r.targets ?? []).length > 0 && r.key).map(r => r.key!);
+    const copyKeys = [...new Set([...(t.sourceKey ? [t.sourceKey] : []), ...regionKeys])];
+    const ous = t.organizationAccess.organizationalUnits ?? [];
+    for (const keyId of copyKeys) {
+      const write = t.regions.some(r => r.key === keyId && (r.targets ?? []).length > 0);
+      const allowedActions = write ? ['kms:Decrypt', 'kms:Encrypt', 'kms:CreateGrant'] : ['kms:Decrypt', 'kms:CreateGrant'];
+      // An account of OU A1 that no distribution names: its role is in scope as well (the statements name no account).
+      for (const action of allowedActions) {
+        add(`the Image Builder role of ${ORG_MEMBERS.ouA1.account}, an account of the organization not named as a target, copies with ${keyId}: ${action}`,
+          PAGES.globalConditionKeys, 'allow', kmsRequest(roleSession(ORG_MEMBERS.ouA1.account, ORG_MEMBERS.ouA1), key(keyId), action));
+      }
+      const denied: Array<{ who: string; caller: Caller }> = [
+        { who: `a role of the same name in ${ORG_MEMBERS.orgB.account}, an account of organization ${ORG_B}`, caller: roleSession(ORG_MEMBERS.orgB.account, ORG_MEMBERS.orgB) },
+        { who: `a role of the same name in ${OUTSIDER}, an account of no organization`, caller: roleSession(OUTSIDER) },
+        { who: `another role (Admin) of target account ${target}`, caller: { ...roleSession(target, member), principal: `arn:aws:sts::${target}:assumed-role/Admin/s`, principalArn: `arn:aws:iam::${target}:role/Admin` } },
+        { who: `a user of target account ${target}`, caller: { ...roleSession(target, member), principal: `arn:aws:iam::${target}:user/alice`, principalArn: `arn:aws:iam::${target}:user/alice` } },
+        {
+          who: `a role of the same name under another path in target account ${target}`,
+          caller: { ...roleSession(target, member), principal: `arn:aws:sts::${target}:assumed-role/${roleName}/s`, principalArn: `arn:aws:iam::${target}:role/other/${roleName}` },
+        },
+        ...(ous.length > 0 && !ous.includes(OU_A2)
+          ? [{ who: `the Image Builder role of ${ORG_MEMBERS.belowOuA2.account}, an account of the organization outside the OUs`, caller: roleSession(ORG_MEMBERS.belowOuA2.account, ORG_MEMBERS.belowOuA2) }]
+          : []),
+      ];
+      for (const { who, caller } of denied) {
+        for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:CreateGrant']) {
+          add(`${who}: ${action} on ${keyId}`, PAGES.globalConditionKeys, 'deny', kmsRequest(caller, key(keyId), action));
+        }
+      }
+      add(`the Image Builder role of target account ${target} creates a grant on ${keyId} that is not for an AWS resource`, PAGES.grantIsForAwsResource, 'deny',
+        kmsRequest(roleSession(target, member), key(keyId), 'kms:CreateGrant', { 'kms:GrantIsForAWSResource': 'false' }));
     }
   }
 

@@ -1,6 +1,6 @@
 import { App, CfnParameter, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { keyIdOf } from './resolve';
-import { CrossAccountDistributionRole, DistributionConfiguration } from '../../src';
+import { CrossAccountDistributionRole, DistributionConfiguration, TargetAccountKeyAccess } from '../../src';
 
 /*
  * A distribution layout as plain data, and the app that builds it with the library's public API. The
@@ -52,7 +52,15 @@ export interface Topology {
   readonly parameters?: boolean;
   /** Target accounts' roles allow launch-template updates. */
   readonly launchTemplateUpdates?: boolean;
+  /**
+   * Target accounts reach the keys as the Image Builder role of organization A (`TargetAccountKeyAccess.organization()`),
+   * limited to these OUs of it when given. Every target account is then an account of OU A1 (`TARGET_ORG_PATH`).
+   */
+  readonly organizationAccess?: { readonly organizationalUnits?: string[] };
 }
+
+/** The `aws:PrincipalOrgPaths` of target accounts in topologies with `organizationAccess`: OU A1 of organization A. */
+export const TARGET_ORG_PATH = 'o-aaaaaaaaaa/r-ab12/ou-aaaa-11111111/';
 
 export const ORG_A = 'o-aaaaaaaaaa';
 export const ORG_B = 'o-bbbbbbbbbb';
@@ -126,6 +134,9 @@ export function buildTopology(t: Topology): BuiltTopology {
   const distribution = new DistributionConfiguration(distributionStack, 'Distribution', {
     amiName: 'golden-{{ imagebuilder:buildDate }}',
     sourceKey: t.sourceKey ? keys.get(t.sourceKey) : undefined,
+    targetAccountKeyAccess: t.organizationAccess
+      ? TargetAccountKeyAccess.organization(orgArn(ORG_A), t.organizationAccess.organizationalUnits?.map(ou => ouArn(ORG_A, ou)))
+      : undefined,
   });
   t.regions.forEach((r, i) => {
     distribution.addRegion(r.region, {
