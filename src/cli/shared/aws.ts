@@ -165,6 +165,8 @@ interface Sendable {
 /** Rejects with `reason()` when `signal` aborts, whatever `promise` does (a pending backoff cannot outlive the deadline). */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
   if (signal.aborted) {
+    // The SDK rejects the request it was handed with an aborted signal: handled here, or it is an unhandled rejection.
+    promise.catch(() => undefined);
     return Promise.reject(reason());
   }
   return new Promise<T>((resolve, reject) => {
