@@ -7,7 +7,7 @@ import { ImageBuilderEndpoint, ServiceError, imageArn, imageOf, startImageBuilde
 import { serveDistribution } from './endpoints/imagebuilder-distribute';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import { VerifyImage, VerifyOptions, distribute, retry } from '../src/cli/distribute/command';
-import { Io } from '../src/cli/shared/options';
+import { DEFAULT_CONCURRENCY, Io } from '../src/cli/shared/options';
 import { EXIT } from '../src/cli/shared/report';
 
 /*
@@ -116,7 +116,7 @@ describe('distribute', () => {
       expect(io.stdout[0]).toBe(`distribute: ${image}\ndistribute: console: https://${REGION}.console.aws.amazon.com/imagebuilder/home?region=${REGION}#/images/${encodeURIComponent(image)}/details`);
       // Each change of state once, on stderr.
       expect(io.stderr.filter(l => / after \d+ s$/.test(l)).map(l => l.split(': ')[2].split(' ')[0])).toEqual(['PENDING', 'DISTRIBUTING', 'AVAILABLE']);
-      expect(verify.calls).toEqual([{ image, app, settings: expect.objectContaining({ budgetMs: 300_000 }), concurrency: 8, json: false }]);
+      expect(verify.calls).toEqual([{ image, app, settings: expect.objectContaining({ budgetMs: 300_000 }), concurrency: DEFAULT_CONCURRENCY, json: false }]);
     }
   });
 

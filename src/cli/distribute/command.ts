@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { parseArgs } from 'util';
+import { ParseArgsConfig, parseArgs } from 'util';
 import { DistributeImageCommand, ImagebuilderClient, RetryImageCommand } from '@aws-sdk/client-imagebuilder';
 import { DeployedConfiguration, UsageError, chooseDistribution, configurationFromArn, findDeployed } from './configuration';
 import { Followed, ImageArn, consoleLink, follow, imageArnOf } from './follow';
@@ -105,7 +105,7 @@ const FOLLOW_OPTIONS = {
 } as const;
 
 /** The parsed common options of both verbs, or the exit code already decided (help, usage error). */
-function parse<T extends Record<string, unknown>>(verb: string, usage: string, argv: string[], io: Io, extra: T) {
+function parse(verb: string, usage: string, argv: string[], io: Io, extra: NonNullable<ParseArgsConfig['options']>) {
   let args;
   try {
     args = parseArgs({ args: argv, allowPositionals: false, options: { ...FOLLOW_OPTIONS, ...extra } });
