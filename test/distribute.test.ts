@@ -116,7 +116,8 @@ describe('distribute', () => {
       expect(io.stdout[0]).toBe(`distribute: ${image}\ndistribute: console: https://${REGION}.console.aws.amazon.com/imagebuilder/home?region=${REGION}#/images/${encodeURIComponent(image)}/details`);
       // Each change of state once, on stderr.
       expect(io.stderr.filter(l => / after \d+ s$/.test(l)).map(l => l.split(': ')[2].split(' ')[0])).toEqual(['PENDING', 'DISTRIBUTING', 'AVAILABLE']);
-      expect(verify.calls).toEqual([{ image, app, settings: expect.objectContaining({ budgetMs: 300_000 }), concurrency: DEFAULT_CONCURRENCY, json: false }]);
+      const settings = expect.objectContaining({ budgetMs: 300_000 });
+      expect(verify.calls).toEqual([{ image, app, settings, concurrency: DEFAULT_CONCURRENCY, json: false }]);
     }
   });
 
