@@ -71,6 +71,10 @@ test('the plan: one check per account, key and resource, however many distributi
 
   expect(plan.map(p => [p.check.kind, p.check.account, p.distributions])).toEqual([
     ['cross-account-role', '111111111111', ['Golden/A/Resource', 'Golden/B/Resource']],
+    // Account settings (account-settings.ts): each account's Regions, the build Region's EBS default key.
+    ['region-opt-in', '123456789012', ['Golden/A/Resource', 'Golden/B/Resource']],
+    ['region-opt-in', '111111111111', ['Golden/A/Resource', 'Golden/B/Resource']],
+    ['ebs-encryption-default', '123456789012', ['Golden/A/Resource', 'Golden/B/Resource']],
     ['key', '123456789012', ['Golden/A/Resource', 'Golden/B/Resource']],
   ]);
 });

@@ -105,10 +105,14 @@ interface JsonResult {
   missingStatements?: Array<Record<string, any>>;
 }
 
+/** The account-setting checks (test/preflight-account-settings.test.ts), which most tests here leave aside. */
+const SETTINGS = ['ami-block-public-access', 'ebs-encryption-default', 'region-opt-in', 'allowed-images', 'fast-launch-template'];
+
+/** The JSON report; `checks` without the account-setting checks, `all` with them (`summary` counts them all). */
 async function preflightJson(args: string[]) {
   const { code, out, err } = await preflight([...args, '--json']);
   const report = JSON.parse(out) as { summary: { passed: number; failed: number; unchecked: number; deployedByApp: number }; checks: JsonResult[] };
-  return { code, err, ...report };
+  return { code, err, summary: report.summary, all: report.checks, checks: report.checks.filter(c => !SETTINGS.includes(c.check)) };
 }
 
 /** The one result of a check on a resource (an account, for the role). */
@@ -138,10 +142,16 @@ test('a correct multi-account setup passes every check, and the exit code is 0',
     new DistributionConfiguration(stack, 'Containers').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden') });
   });
 
-  const { code, checks, summary } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
+  const { code, checks, all, summary } = await preflightJson(['preflight', '--app', app, '--assume-role-name', ROLE]);
 
-  expect(checks.filter(c => c.status !== 'pass')).toEqual([]);
-  expect(summary).toEqual({ passed: 7, failed: 0, unchecked: 0, deployedByApp: 0 });
+  expect(all.filter(c => c.status !== 'pass')).toEqual([]);
+  // 7 resources, and the account settings: the Regions of both accounts, EBS encryption by default (off in moto).
+  expect(summary).toEqual({ passed: 10, failed: 0, unchecked: 0, deployedByApp: 0 });
+  expect(all.filter(c => SETTINGS.includes(c.check)).map(c => [c.check, c.account, c.resource]).sort()).toEqual([
+    ['ebs-encryption-default', DIST, 'EBS encryption by default'],
+    ['region-opt-in', TARGET, 'Regions us-east-1, eu-west-1'],
+    ['region-opt-in', DIST, 'Regions us-east-1, eu-west-1'],
+  ]);
   expect(code).toBe(0);
   expect(resultOf(checks, 'key', { resource: euKeyArn }).message).toMatch(/grants the 4 statements its consumers need/);
   expect(resultOf(checks, 'cross-account-role', { account: TARGET }).message).toBe(`trusts ${DIST}, has Ec2ImageBuilderCrossAccountDistributionAccess, and may use the key of eu-west-1`);
@@ -232,20 +242,23 @@ test('the text report: a line per check as it completes, then the failures again
   const grant = /^ {10}\+ \{"Sid":"ImageBuilderCreateGrantForAccounts"/;
   const pass = new RegExp(`^PASS {6}cross-account-role  ${TARGET}  global  EC2ImageBuilderDistributionCrossAccountRole: trusts ${DIST}`);
   expect(lines[0]).toMatch(/^preflight: 1 distribution configuration in .*; caller arn:aws:sts::123456789012:user\/moto, Region us-east-1$/);
-  // Streamed in the order the checks completed: each once, a key's statements under it.
-  const streamed = lines.slice(1, 5);
+  // Streamed in the order the checks completed: each once, a key's statements under it (the role, the key, and
+  // the account settings: the Regions of both accounts, EBS encryption by default).
+  const again = lines.indexOf('Again, 1 failed and 0 unchecked:');
+  const streamed = lines.slice(1, again);
+  expect(streamed).toHaveLength(7);
   expect(streamed.filter(l => fail.test(l))).toHaveLength(1);
   expect(streamed.filter(l => pass.test(l))).toHaveLength(1);
+  expect(streamed.filter(l => /^PASS {6}(region-opt-in|ebs-encryption-default) /.test(l))).toHaveLength(3);
   const at = streamed.findIndex(l => fail.test(l));
   expect(streamed[at + 1]).toBe(copy);
   expect(streamed[at + 2]).toMatch(grant);
   // Then the failures again (failures first), and the summary.
-  expect(lines.slice(5)).toEqual([
-    'Again, 1 failed and 0 unchecked:',
+  expect(lines.slice(again + 1)).toEqual([
     expect.stringMatching(fail),
     copy,
     expect.stringMatching(grant),
-    '2 checks: 1 passed, 1 failed, 0 unchecked, 0 deployed by this app',
+    '5 checks: 4 passed, 1 failed, 0 unchecked, 0 deployed by this app',
   ]);
   expect(code).toBe(1);
 });

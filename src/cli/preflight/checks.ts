@@ -5,6 +5,7 @@ import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolic
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { accountSettingOutcome } from './account-settings';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
@@ -53,7 +54,7 @@ export async function runCheck(aws: AwsSession, planned: PlannedCheck, owned: Ow
 
 /** The endpoint of the service a failed call went to, for messages (connection refused, no answer). */
 async function endpointOfCall(aws: AwsSession, check: Check): Promise<string | undefined> {
-  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined, 'deployed-by-app': undefined }[check.kind];
+  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
   try {
     return service ? await aws.endpointOf(await aws.client(service as any, check.account!, check.kind === 'key' ? check.keyRegion : check.region)) : undefined;
   } catch {
@@ -72,6 +73,11 @@ function resourceOf(check: Check): string {
     case 'organizational-unit': return check.organizationalUnitArn;
     case 'not-checkable': return check.resource;
     case 'deployed-by-app': return check.resource;
+    case 'ami-block-public-access': return 'AMI block public access';
+    case 'ebs-encryption-default': return 'EBS encryption by default';
+    case 'region-opt-in': return `Regions ${check.regions.join(', ')}`;
+    case 'allowed-images': return `Allowed AMIs (AMIs of ${check.owner})`;
+    case 'fast-launch-template': return `fast launch template ${check.launchTemplateId ?? check.launchTemplateName}`;
   }
 }
 
@@ -150,6 +156,12 @@ async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]):
     case 'organization': return organizationOutcome(aws, check);
     case 'organizational-unit': return organizationalUnitOutcome(aws, check);
     case 'not-checkable': return { status: 'unchecked', message: `not checkable: ${check.reason}`, fix: check.fix };
+    case 'ami-block-public-access':
+    case 'ebs-encryption-default':
+    case 'region-opt-in':
+    case 'allowed-images':
+    case 'fast-launch-template':
+      return accountSettingOutcome(aws, check);
   }
 }
 

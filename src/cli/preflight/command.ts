@@ -17,7 +17,9 @@ export const USAGE = `Usage: cdk-imagebuilder-distribution preflight [options]
 
 Checks, read-only, what the AWS accounts must have for the Image Builder distribution configurations of a
 synthesized CDK app: keys (state, key policy), the cross-account role of every target account (trust policy,
-KMS permissions), launch templates, ECR repositories, existing SSM parameters, organizations and OUs.
+KMS permissions), launch templates, ECR repositories, existing SSM parameters, organizations and OUs; and
+the account settings that break distributions: AMI block public access, EBS encryption by default with the
+AWS managed key, opt-in Regions not enabled, Allowed AMIs, the launch template of fast launch.
 Run it after 'cdk synth', before 'cdk deploy' or the pipeline run. Credentials come from the default chain
 (environment, profiles, SSO); AWS_ENDPOINT_URL points it at another endpoint.
 

@@ -42,6 +42,12 @@ export type Check =
   | Where & { readonly kind: 'ssm-parameter'; readonly parameterName: string; readonly dataType: string }
   | Where & { readonly kind: 'organization'; readonly organizationArn: string }
   | Where & { readonly kind: 'organizational-unit'; readonly organizationalUnitArn: string }
+  // Account settings (account-settings.ts).
+  | Where & { readonly kind: 'ami-block-public-access'; readonly region: string }
+  | Where & { readonly kind: 'ebs-encryption-default'; readonly region: string }
+  | Where & { readonly kind: 'region-opt-in'; readonly regions: string[] }
+  | Where & { readonly kind: 'allowed-images'; readonly region: string; readonly owner: string; readonly amiName?: string }
+  | Where & { readonly kind: 'fast-launch-template'; readonly region: string; readonly launchTemplateId?: string; readonly launchTemplateName?: string; readonly version?: string }
   | { readonly kind: 'not-checkable'; readonly account?: string; readonly region?: string; readonly resource: string; readonly reason: string; readonly fix?: string };
 
 /**
@@ -139,7 +145,8 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
   const add = (check: Check, distribution: string) => {
     // A key is checked once, with the needs of every distribution that uses it merged.
     const key = JSON.stringify(check.kind === 'key' ? { kind: check.kind, account: check.account, keyId: check.keyId }
-      : check.kind === 'cross-account-role' ? { kind: check.kind, account: check.account, sourceAccount: check.sourceAccount } : check);
+      : check.kind === 'cross-account-role' ? { kind: check.kind, account: check.account, sourceAccount: check.sourceAccount }
+        : check.kind === 'region-opt-in' ? { kind: check.kind, account: check.account } : check);
     const existing = planned.get(key);
     if (existing) {
       existing.distributions.add(distribution);
@@ -150,6 +157,9 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
         const keys = [...existing.check.keys];
         check.keys.filter(k => !keys.some(e => JSON.stringify(e) === JSON.stringify(k))).forEach(k => keys.push(k));
         existing.check = { ...existing.check, keys };
+      }
+      if (check.kind === 'region-opt-in' && existing.check.kind === 'region-opt-in') {
+        existing.check = { ...existing.check, regions: [...new Set([...existing.check.regions, ...check.regions])] };
       }
     } else {
       planned.set(key, { check, distributions: new Set([distribution]) });
@@ -275,9 +285,70 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
       checks.push({ kind: 'organizational-unit', account: caller.account, organizationalUnitArn: arn });
     }
   }
+  checks.push(...accountSettingChecks(distribution, entries, account, env));
   checks.push(...(distribution.library
     ? libraryKeyChecks(distribution.library.keys, entries, account, env, distribution)
     : templateKeyChecks(entries, account, env, distribution)));
+  return checks;
+}
+
+/**
+ * The account settings each distribution needs (account-settings.ts): AMI block public access off where the AMI
+ * is made public; no AWS managed default EBS key in the build Region when other accounts use the AMI (unless the
+ * library records a sourceKey: the recipe's key, checked as a key); every Region enabled in the accounts that
+ * receive a copy; Allowed AMIs of the accounts an AMI is shared with allowing the distribution account; the launch
+ * template of fast launch.
+ */
+function accountSettingChecks(distribution: FoundDistribution, entries: EntryView[], account: string, env: Env): Check[] {
+  const checks: Check[] = [];
+  const value = (v: unknown) => literal(v, env);
+  const optIn = new Map<string, Set<string>>();
+  let sharedOutside = false;
+  for (const e of entries) {
+    const region = e.region!;
+    const c = consumersOf(e, env);
+    const userGroups = list(e.permission.UserGroups).map(value);
+    if (userGroups.includes('all')) {
+      checks.push({ kind: 'ami-block-public-access', account, region });
+    }
+    // Other accounts use the AMI: by literal IDs, organizations, OUs, public, or values known only at deploy time.
+    const lists = [e.ami.TargetAccountIds, e.permission.UserIds, e.permission.OrganizationArns, e.permission.OrganizationalUnitArns];
+    const written = lists.some(v => v !== undefined && !Array.isArray(v)) ? Infinity : lists.reduce((n: number, v) => n + list(v).length, 0);
+    const known = c.targets.length + c.launch.length + c.organizations.length + c.units.length;
+    sharedOutside ||= [...c.targets, ...c.launch].some(a => a !== account) || c.organizations.length + c.units.length > 0
+      || userGroups.includes('all') || written > known;
+    for (const a of [account, ...c.targets]) {
+      optIn.set(a, (optIn.get(a) ?? new Set()).add(region));
+    }
+    // The AMI's name, when it has no build-time placeholder ({{ imagebuilder:buildDate }}).
+    const name = value(e.ami.Name);
+    const amiName = name !== undefined && !name.includes('{{') ? name : undefined;
+    for (const consumer of new Set(c.launch.filter(a => a !== account))) {
+      checks.push({ kind: 'allowed-images', account: consumer, region, owner: account, ...(amiName ? { amiName } : {}) });
+    }
+    for (const f of list(e.entry.FastLaunchConfigurations).filter(isObj)) {
+      const template = isObj(f.LaunchTemplate) ? f.LaunchTemplate : undefined;
+      if (f.Enabled === false || !template) {
+        continue;
+      }
+      const id = template.LaunchTemplateId === undefined ? undefined : value(template.LaunchTemplateId);
+      const templateName = template.LaunchTemplateName === undefined ? undefined : value(template.LaunchTemplateName);
+      const owner = f.AccountId === undefined ? account : value(f.AccountId);
+      const version = template.LaunchTemplateVersion === undefined ? undefined : value(template.LaunchTemplateVersion);
+      if ((id ?? templateName) === undefined || owner === undefined || (template.LaunchTemplateVersion !== undefined && version === undefined)) {
+        checks.push({ kind: 'not-checkable', account, region, resource: 'the launch template of fast launch', reason: 'its ID or name, account or version is known only at deploy time' });
+      } else {
+        checks.push({ kind: 'fast-launch-template', account: owner, region, ...(id ? { launchTemplateId: id } : { launchTemplateName: templateName }), ...(version ? { version } : {}) });
+      }
+    }
+  }
+  for (const [a, regions] of optIn) {
+    checks.push({ kind: 'region-opt-in', account: a, regions: [...regions] });
+  }
+  const hasSourceKey = distribution.library?.keys.some(k => k.source) ?? false;
+  if (sharedOutside && !hasSourceKey && env.region !== undefined) {
+    checks.push({ kind: 'ebs-encryption-default', account, region: env.region });
+  }
   return checks;
 }
 

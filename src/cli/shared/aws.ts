@@ -59,7 +59,7 @@ export interface Identity {
 }
 
 /** What kept a call from answering, in the words the user needs. */
-export type FailureKind = 'timeout' | 'budget' | 'refused' | 'unreachable' | 'throttled' | 'expired' | 'denied' | 'no-access' | 'error';
+export type FailureKind = 'timeout' | 'budget' | 'refused' | 'unreachable' | 'throttled' | 'expired' | 'denied' | 'no-access' | 'unsupported' | 'error';
 
 /** A check could not run: why, and how to fix it. Never a finding about the checked resource. */
 export class NoAccess extends Error {
@@ -98,6 +98,20 @@ function networkCode(e: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Whether an error says the endpoint lacks the operation: AWS answers an unknown action with `InvalidAction`
+ * (or `UnknownOperationException`, `NotImplemented`); an emulator without it (moto) answers HTTP 500 or 501 with a
+ * body that is not the service's error format, which the SDK cannot parse. Such a check is unchecked, never passed.
+ */
+function notImplemented(e: unknown): boolean {
+  const name = errorCode(e);
+  if (/^(InvalidAction|UnknownOperationException|NotImplemented|NotImplementedException)$/.test(name)) {
+    return true;
+  }
+  const status = (e as Json | undefined)?.$metadata?.httpStatusCode ?? (e as Json | undefined)?.$response?.statusCode;
+  return (status === 500 || status === 501) && /Deserialization error|not (been )?implemented/i.test(String((e as Error | undefined)?.message ?? ''));
 }
 
 /** The call an error came from, as IAM names it (`kms:DescribeKey`), when the session made it. */
@@ -148,6 +162,10 @@ export function classify(e: unknown, settings: Pick<SessionSettings, 'callTimeou
   if (INVALID_CREDENTIALS.test(name)) {
     return new NoAccess(`the credentials are not valid (${name}: ${message}, ${call})`,
       'configure valid credentials (aws configure, aws sso login, or AWS_PROFILE)', 'expired');
+  }
+  if (notImplemented(e)) {
+    return new NoAccess(`not checkable on this endpoint: ${endpoint ?? 'the endpoint'} does not implement ${call}`,
+      `run the command against AWS (without AWS_ENDPOINT_URL), where ${call} exists`, 'unsupported');
   }
   if (DENIED.test(name)) {
     return new NoAccess(`access denied to ${call} (${name})`,
