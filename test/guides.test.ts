@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthError, warningsOf } from './helpers';
+import { buildAfterTheBuildApp } from '../examples/guides/after-the-build/app';
 import { CONTAINER_REGIONS, buildContainerApp } from '../examples/guides/containers/app';
 import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
@@ -185,5 +186,30 @@ describe('container images guide', () => {
     expect(names.slice(1)).toEqual(['golden/app', 'golden/app']);
     expect(names[0]).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Repository-us-east-1:/) });
     expect(distributionStack.dependencies.map(s => s.stackName).sort()).toEqual(['Repository-ap-southeast-2', 'Repository-eu-west-1', 'Repository-us-east-1']);
+  });
+});
+
+describe('after the build guide', () => {
+  const app = buildAfterTheBuildApp(new App());
+  const template = Template.fromStack(app.node.findChild('GoldenAmi') as Stack);
+
+  test('the execution role trusts Image Builder and has the distribution\'s statements', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'ImageBuilderDistribution',
+      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'imagebuilder.amazonaws.com' } }] },
+    });
+    const statements = Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap(s => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['ec2:CopyImage', 'ec2:ModifyImageAttribute', 'sts:AssumeRole', 'ssm:PutParameter', 'kms:Decrypt']));
+    // The target account's role, and no other.
+    const assume = statements.filter(s => s.Action === 'sts:AssumeRole');
+    expect(assume.map(s => s.Resource)).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/EC2ImageBuilderDistributionCrossAccountRole']] }]);
+  });
+
+  test('the rule sends the ARN of every AVAILABLE image to the topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.imagebuilder'], 'detail-type': ['EC2 Image Builder Image State Change'], 'detail': { state: { status: ['AVAILABLE'] } } },
+      Targets: [Match.objectLike({ InputTransformer: Match.objectLike({ InputPathsMap: { 'resources-0-': '$.resources[0]' } }) })],
+    });
   });
 });
