@@ -6,6 +6,7 @@ import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkR
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
 import { registerDistribution } from './private/pipeline-checks';
+import { distributionTemplateFix, watchTemplateSize } from './private/policy-size';
 import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';
 import { RegionDistribution, targetAccessErrors } from './private/region-distribution';
 import { renderRegion } from './private/render';
@@ -176,6 +177,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     Aspects.of(this).add({ visit: node => (node === this ? this.keys.checkDeployTimeValues() : undefined) });
     // The image pipelines that distribute with it compare their recipe's key with the source key (DistributionChecks).
     registerDistribution(resource, { path: this.node.path, sourceKey: props.sourceKey });
+    // The template as written, against CloudFormation's 1 MB: account lists of many Regions add up.
+    watchTemplateSize(this.stack, distributionTemplateFix);
     // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).
     resource.node.addMetadata(PREFLIGHT_METADATA, Lazy.any({ produce: () => this.preflightRecord(resource) }));
   }

@@ -1,4 +1,4 @@
-import { App, Aspects, Aws, CfnParameter, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
 import { CrossAccountDistributionRole, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
@@ -752,7 +752,25 @@ const CASES: Case[] = [
     fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222'], ssmParameterNames: parameterNames(5, 1000) }),
     message: /\[CrossAccountRolePolicySize\] CrossAccountDistributionRole: the role's inline policy has at least \d+ characters .*over IAM's limit of 10240/,
   },
+  {
+    rule: 'TemplateSize',
+    broken: stack => l2({ targetAccounts: ['222222222222'] })(padded(stack, 1_000_000)),
+    fixed: stack => l2({ targetAccounts: ['222222222222'] })(padded(stack, 700_000)),
+    message: /\[TemplateSize\] The template of stack Stack \(Stack\.template\.json\) is \d+ bytes, over CloudFormation's limit of 1000000 bytes for a template.*Fix: reach target accounts as their organization's Image Builder role/,
+  },
+  {
+    rule: 'TemplateSizeNearLimit',
+    broken: stack => l2({ targetAccounts: ['222222222222'] })(padded(stack, 850_000)),
+    fixed: stack => l2({ targetAccounts: ['222222222222'] })(padded(stack, 700_000)),
+    message: /\[TemplateSizeNearLimit\] The template of stack Stack \(Stack\.template\.json\) is \d+ bytes, 85 % of CloudFormation's limit/,
+  },
 ];
+
+/** The stack with a resource of about `size` bytes: the rest of a template the library's stacks may hold. */
+function padded(stack: Stack, size: number): Stack {
+  new CfnResource(stack, 'Padding', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: 'x'.repeat(size) } });
+  return stack;
+}
 
 /** What a case produces: the construction error, the synth error, or the warnings, as one text. */
 function outcome(build: Build): { thrown: string; synth: string; warnings: string[] } {

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { KEY_POLICY_MAX_BYTES } from './key-actions';
 import { KeyNeed, isListToken, keyPolicyStatements, keyPolicyStatementsJson } from './key-policy';
 import { canEditPolicy, concrete, crossEnvironmentAliasOf, describeKey, differs, inOtherEnvironment, isAlias, keyEnvironment, kmsArn, partitionOf, resolveKey } from './key-reference';
+import { distributionTemplateFix, watchTemplateSize } from './policy-size';
 import { RegionDistribution } from './region-distribution';
 import { AmiDistributionSettings } from '../region-options';
 import { constructionError, report } from './errors';
@@ -258,6 +259,7 @@ export class KeyWiring {
       wiringsByKey.set(target, users);
       renderStatementsLazily(target, users);
       target.node.addValidation({ validate: () => keyPolicySizeErrors(target, users) });
+      watchTemplateSize(Stack.of(target), distributionTemplateFix);
       wirings = users;
     }
     wirings.add(this);

@@ -46,6 +46,7 @@ const PAGE = {
   pseudoParameters: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html',
   crossAccountSample: 'https://github.com/aws-samples/amazon-ec2-image-builder-samples/blob/main/distribution/cross-account-amis/README.md',
   iamQuotas: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
+  cfnQuotas: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html',
   recipeEbs: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-ebsinstanceblockdevicespecification.html',
   encryptedAmiErrors: 'https://aws.amazon.com/premiumsupport/knowledge-center/image-builder-distr-error-encrypted-ami/',
   ebsEncryption: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html',
@@ -140,6 +141,18 @@ export const CATALOG = {
   },
   ImportedKeyPolicy: { level: 'warning', phase: 'synth', source: `[cross-account distribution](${PAGE.crossAccount})`, prevents: 'consumers missing from a key policy the app cannot change' },
   KeyPolicySize: { level: 'error', phase: 'synth', source: `[KMS quotas](${PAGE.kmsQuotas}) (32,768 bytes)`, prevents: 'the key\'s stack fails to deploy' },
+  TemplateSize: {
+    level: 'error',
+    phase: 'synth',
+    source: `[CloudFormation quotas](${PAGE.cfnQuotas}): a template in S3 is at most 1 MB (counted as 1,000,000 bytes of the written template)`,
+    prevents: 'the stack of a distribution or key fails to deploy',
+  },
+  TemplateSizeNearLimit: {
+    level: 'warning',
+    phase: 'synth',
+    source: `[CloudFormation quotas](${PAGE.cfnQuotas}): over 80 % of the 1 MB template limit`,
+    prevents: 'a few more accounts or Regions make the stack fail to deploy',
+  },
 
   // The image pipeline around the distribution (DistributionChecks follows CfnImagePipeline to its recipe).
   RecipeSourceKey: {
