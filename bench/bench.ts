@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as alpha from '@aws-cdk/aws-imagebuilder-alpha';
 import { App, Stack, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { ACCOUNT, HOME, LAUNCH_ACCOUNTS, REGIONS, VARIANTS, Variant } from './app';
+import { ORGANIZATION_VARIANTS, ORG_REGIONS, OrganizationVariant } from './organization';
 import { Measurement } from './synth-one';
 import { DistributionConfiguration } from '../src';
 
@@ -20,6 +21,11 @@ import { DistributionConfiguration } from '../src';
  *
  * BENCH_PLAN="100:7,400:7" (N:rounds, the default) and BENCH_VARIANTS="l1,library,alpha" change the plan;
  * BENCH_CONTEXT=bare synthesizes without the recommended feature flags (see bench/app.ts).
+ *
+ * Then the organization case (bench/organization.ts): one distribution to 10 Regions with owned keys and N target
+ * accounts reached by organization-scoped key access, library against hand-written L1 writing the same policies;
+ * BENCH_ORG_PLAN="1000:7" (target accounts:rounds, the default) changes it, an empty BENCH_PLAN or BENCH_ORG_PLAN
+ * leaves a case out.
  */
 
 const median = (xs: number[]) => {
@@ -29,7 +35,7 @@ const median = (xs: number[]) => {
 };
 
 /** One `cdk synth` in a fresh node process, timed from spawn to exit. */
-function measure(variant: Variant, n: number): Measurement {
+function measure(variant: Variant | OrganizationVariant, n: number): Measurement {
   const start = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-one.ts'), variant, String(n)], {
     encoding: 'utf-8',
@@ -91,7 +97,9 @@ function importCost(): { bare: number; app: number } {
 }
 
 function main() {
-  const plan = (process.env.BENCH_PLAN ?? '100:7,400:7').split(',').map(p => p.split(':').map(Number) as [number, number]);
+  const parsePlan = (text: string) => text.split(',').filter(p => p.trim() !== '').map(p => p.split(':').map(Number) as [number, number]);
+  const plan = parsePlan(process.env.BENCH_PLAN ?? '100:7,400:7');
+  const organizationPlan = parsePlan(process.env.BENCH_ORG_PLAN ?? '1000:7');
   const variants = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
   const started = Date.now();
   const print = (line: string) => console.log(line);
@@ -120,6 +128,31 @@ function main() {
     const [synthRatio, synthSpread] = summary(ratios(inProcessMs, 'library'));
     const [alphaRatio] = summary(runs.alpha ? ratios(processMs, 'alpha') : []);
     print(`| ${n} | ${rounds} | ${median(processMs('l1')).toFixed(0)} | ${median(processMs('library')).toFixed(0)} | ${processRatio} | ${processSpread} | ${synthRatio} | ${synthSpread} | ${alphaRatio} | ${heap('l1')} | ${heap('library')} | ${heap('alpha')} |`);
+  }
+  if (organizationPlan.length > 0) {
+    print('');
+    print(`Organization case: 1 distribution x ${ORG_REGIONS.length} Regions, a kms.Key per Region in a key stack of that Region and a source key, N target accounts`
+      + ' with organization-scoped key access; every key policy under 32 KB and every template under 1 MB (checked in each process)');
+    print('');
+    print('| target accounts | rounds | L1 process ms | library process ms | library / L1, process | spread | library / L1, build + synth | spread | L1 heap MB | library heap MB |');
+    print('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  }
+  for (const [n, rounds] of organizationPlan) {
+    ORGANIZATION_VARIANTS.forEach(variant => measure(variant, n)); // warm-up
+    const runs: Record<string, Measurement[]> = Object.fromEntries(ORGANIZATION_VARIANTS.map(v => [v, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of round % 2 === 0 ? ORGANIZATION_VARIANTS : [...ORGANIZATION_VARIANTS].reverse()) {
+        runs[variant].push(measure(variant, n));
+      }
+    }
+    const processMs = (v: OrganizationVariant) => runs[v].map(r => r.processMs!);
+    const inProcessMs = (v: OrganizationVariant) => runs[v].map(r => r.buildMs + r.synthMs);
+    const ratios = (of: (v: OrganizationVariant) => number[]) => of('org-library').map((m, i) => m / of('org-l1')[i]);
+    const summary = (xs: number[]) => [median(xs).toFixed(3), `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`];
+    const heap = (v: OrganizationVariant) => median(runs[v].map(r => r.heapMb)).toFixed(0);
+    const [processRatio, processSpread] = summary(ratios(processMs));
+    const [synthRatio, synthSpread] = summary(ratios(inProcessMs));
+    print(`| ${n} | ${rounds} | ${median(processMs('org-l1')).toFixed(0)} | ${median(processMs('org-library')).toFixed(0)} | ${processRatio} | ${processSpread} | ${synthRatio} | ${synthSpread} | ${heap('org-l1')} | ${heap('org-library')} |`);
   }
   print('');
   print('Deployment footprint: resources beyond the distribution and its key, for one key in another Region\'s stack');
