@@ -2,6 +2,7 @@
 import { preflight } from './preflight/command';
 import { Io, processIo } from './shared/options';
 import { EXIT } from './shared/report';
+import { verify } from './verify/command';
 
 /*
  * `cdk-imagebuilder-distribution <verb>`: the package's command. Each verb lives in its own folder and exports
@@ -15,6 +16,7 @@ type Verb = (argv: string[], io: Io) => Promise<number>;
 /** The verbs, in the order the usage lists them, with one line each. */
 const VERBS: Record<string, { readonly run: Verb; readonly summary: string }> = {
   preflight: { run: preflight, summary: 'check, read-only, what the live accounts must have before the pipeline runs' },
+  verify: { run: verify, summary: 'check, read-only, what an image distributed in every Region and account' },
 };
 
 export const USAGE = `Usage: cdk-imagebuilder-distribution <command> [options]

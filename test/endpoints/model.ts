@@ -54,7 +54,13 @@ export interface Operation {
 }
 
 export interface ServiceModel {
-  readonly metadata: { readonly protocol: string; readonly apiVersion: string; readonly endpointPrefix: string; readonly serviceId: string };
+  readonly metadata: {
+    readonly protocol: string;
+    readonly apiVersion: string;
+    readonly endpointPrefix: string;
+    readonly serviceId: string;
+    readonly xmlNamespace?: string;
+  };
   readonly operations: Record<string, Operation>;
   readonly shapes: Record<string, Shape>;
 }
