@@ -4,7 +4,7 @@ import { intentOf, matchDistribution } from './intent';
 import { AssemblyError, FoundDistribution, readAssembly } from '../shared/assembly';
 import { AwsSession, Identity, SessionSettings, classify, errorCode, mapLimit } from '../shared/aws';
 import { IMAGE_FORMS, IMAGE_NOT_FOUND, getImage, imageReference, latestImageOf } from '../shared/imagebuilder';
-import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../shared/options';
+import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../shared/options';
 import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../shared/report';
 
 /*
@@ -60,7 +60,7 @@ export interface VerifyImageOptions {
   readonly settings?: Partial<SessionSettings>;
   /** A session to reuse (its credentials, assumed roles and budget); the caller closes it. */
   readonly aws?: AwsSession;
-  /** Checks run at once. @default 8 */
+  /** Checks run at once. @default DEFAULT_CONCURRENCY */
   readonly concurrency?: number;
   /** One JSON document on `io.out` instead of the text report. */
   readonly json?: boolean;
@@ -239,7 +239,7 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
     notices.forEach(n => io.err(`verify: ${n}`));
 
     const work = verifyWork(aws, intent, amisOf(image, owner));
-    const checked = await mapLimit(work, options.concurrency ?? 8, w => w());
+    const checked = await mapLimit(work, options.concurrency ?? DEFAULT_CONCURRENCY, w => w());
     results.push(...checked.flat());
     return report(results, notices, imageArn);
   } finally {
