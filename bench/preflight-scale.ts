@@ -74,7 +74,7 @@ async function bench() {
   const accounts = Number(process.env.BENCH_ACCOUNTS ?? 1000);
   const regions = REGIONS.slice(0, Number(process.env.BENCH_REGIONS ?? 5));
   const targets = Array.from({ length: accounts }, (_, i) => String(300000000000 + i));
-  const moto = await startMoto({ managedPolicies: false });
+  const moto = await startMoto({ managedPolicies: false, defaultAmis: false });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-preflight-'));
   const saved = { ...process.env };
   try {

@@ -28,7 +28,7 @@ const savedEnv = { ...process.env };
 let outdir: string;
 
 beforeAll(async () => {
-  moto = await startMoto({ managedPolicies: false });
+  moto = await startMoto({ managedPolicies: false, defaultAmis: false });
   faults = await startFaultEndpoint(moto.endpoint);
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
     delete process.env[name];
@@ -90,8 +90,8 @@ async function run(args: string[], io: Partial<Io> = {}) {
 test('50 accounts x 2 Regions: never more requests in flight than --concurrency, and results streamed as they complete', async () => {
   const { code, out, err, requests, peak } = await run(['--concurrency', '4']);
 
-  // 50 roles and 2 keys, every one checked and passed.
-  expect(out[out.length - 1].text).toBe('52 checks: 52 passed, 0 failed, 0 unchecked, 0 deployed by this app');
+  // 50 roles, 2 keys, the Regions of 51 accounts and EBS encryption by default: every one checked and passed.
+  expect(out[out.length - 1].text).toBe('104 checks: 104 passed, 0 failed, 0 unchecked, 0 deployed by this app');
   expect(code).toBe(0);
   // The bound holds at the wire (each attempt is a request); and the checks did run at once.
   expect(peak).toBeLessThanOrEqual(4);
@@ -100,11 +100,11 @@ test('50 accounts x 2 Regions: never more requests in flight than --concurrency,
   expect(faults.seen.get('sts:AssumeRole')).toBe(50);
   // Streamed: the first result was written while most of the requests were still to be sent.
   const results = out.filter(o => /^PASS /.test(o.text));
-  expect(results).toHaveLength(52);
+  expect(results).toHaveLength(104);
   expect(results[0].requestsSoFar).toBeLessThan(requests / 2);
   // Progress on stderr, plain lines when it is not a terminal: the start and the end.
-  expect(err[0]).toBe('preflight: 52 checks to run');
-  expect(err[err.length - 1]).toMatch(/^preflight: 52 of 52 checks done \(0 failed, 0 unchecked\), \d+ s$/);
+  expect(err[0]).toBe('preflight: 104 checks to run');
+  expect(err[err.length - 1]).toMatch(/^preflight: 104 of 104 checks done \(0 failed, 0 unchecked\), \d+ s$/);
 });
 
 test('with --concurrency 1, one request at a time', async () => {
@@ -117,8 +117,8 @@ test('--json-lines: notices, a JSON object per check as it completes, and the su
   const { code, out } = await run(['--json-lines']);
 
   const records = out.map(o => JSON.parse(o.text));
-  expect(records.filter(r => r.type === 'check')).toHaveLength(52);
-  expect(records[records.length - 1]).toMatchObject({ type: 'summary', exitCode: 0, summary: { passed: 52, failed: 0, unchecked: 0, deployedByApp: 0 }, caller: { account: DIST } });
+  expect(records.filter(r => r.type === 'check')).toHaveLength(104);
+  expect(records[records.length - 1]).toMatchObject({ type: 'summary', exitCode: 0, summary: { passed: 104, failed: 0, unchecked: 0, deployedByApp: 0 }, caller: { account: DIST } });
   expect(records.slice(0, -1).every(r => r.type === 'check' && ['pass', 'fail', 'unchecked', 'deploys'].includes(r.status))).toBe(true);
   expect(code).toBe(0);
   expect((await main(['preflight', '--json', '--json-lines'], { out: () => {}, err: () => {} }))).toBe(2);
@@ -130,7 +130,7 @@ test('on a terminal, a progress bar redrawn in place on stderr, cleared at the e
 
   expect(code).toBe(0);
   expect(err).toEqual([]);
-  expect(raw[0]).toMatch(/^\r\x1b\[K\[-{30}\] 0 of 52 checks done/);
-  expect(raw.some(r => /^\r\x1b\[K\[#{30}\] 52 of 52 checks done \(0 failed, 0 unchecked\)/.test(r))).toBe(true);
+  expect(raw[0]).toMatch(/^\r\x1b\[K\[-{30}\] 0 of 104 checks done/);
+  expect(raw.some(r => /^\r\x1b\[K\[#{30}\] 104 of 104 checks done \(0 failed, 0 unchecked\)/.test(r))).toBe(true);
   expect(raw[raw.length - 1]).toBe('\r\x1b[K');
 });

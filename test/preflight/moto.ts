@@ -31,17 +31,21 @@ export interface Moto {
 }
 
 /**
- * Starts moto. `managedPolicies: false` leaves out the AWS managed policies, which moto copies into every account
- * it sees (about 3.5 s an account on 2 busy cores): for runs over many accounts (seed them with
- * `managedPolicyStandIn`).
+ * Starts moto. For runs over many accounts: `managedPolicies: false` leaves out the AWS managed policies, which moto
+ * copies into every account it sees (about 3.5 s an account on 2 busy cores; seed the roles with
+ * `managedPolicyStandIn`), and `defaultAmis: false` the public AMIs it loads into every account's EC2 (0.4 s).
  */
-export async function startMoto(options: { managedPolicies?: boolean } = {}): Promise<Moto> {
+export async function startMoto(options: { managedPolicies?: boolean; defaultAmis?: boolean } = {}): Promise<Moto> {
   if (!fs.existsSync(SERVER)) {
     throw new Error(`${SERVER} is missing: run 'bash python-tests/venv.sh' (npm test does it first)`);
   }
   const port = await freePort();
   const child: ChildProcess = spawn(SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: String(options.managedPolicies ?? true) },
+    env: {
+      ...process.env,
+      MOTO_IAM_LOAD_MANAGED_POLICIES: String(options.managedPolicies ?? true),
+      MOTO_EC2_LOAD_DEFAULT_AMIS: String(options.defaultAmis ?? true),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
