@@ -1,8 +1,9 @@
 #!/usr/bin/env node
+import { distribute, retry } from './distribute/command';
 import { preflight } from './preflight/command';
 import { Io, processIo } from './shared/options';
 import { EXIT } from './shared/report';
-import { verify } from './verify/command';
+import { verify, verifyImage } from './verify/command';
 
 /*
  * `cdk-imagebuilder-distribution <verb>`: the package's command. Each verb lives in its own folder and exports
@@ -17,6 +18,15 @@ type Verb = (argv: string[], io: Io) => Promise<number>;
 const VERBS: Record<string, { readonly run: Verb; readonly summary: string }> = {
   preflight: { run: preflight, summary: 'check, read-only, what the live accounts must have before the pipeline runs' },
   verify: { run: verify, summary: 'check, read-only, what an image distributed in every Region and account' },
+  // The only verbs that change AWS. They verify with verify's entry, handed in here: no verb imports another's files.
+  distribute: {
+    run: (argv, io) => distribute(argv, io, { verify: verifyImage }),
+    summary: 'CHANGES AWS: distribute an existing AMI again with the app\'s configuration, then verify',
+  },
+  retry: {
+    run: (argv, io) => retry(argv, io, { verify: verifyImage }),
+    summary: 'CHANGES AWS: resume a FAILED or CANCELLED image where it stopped, then verify',
+  },
 };
 
 export const USAGE = `Usage: cdk-imagebuilder-distribution <command> [options]
