@@ -479,21 +479,23 @@ describe('the command could not run: exit 2, one line, no stack trace', () => {
     expect(err).not.toMatch(/^\s+at /m);
   });
 
+  /** An app with only a configuration named `name` (nothing seeded: these runs stop before any check). */
+  const appWith = (name: string) => synth(stack => {
+    new DistributionConfiguration(stack, 'Other', { distributionConfigurationName: name, amiName: `${name}-{{ imagebuilder:buildDate }}` })
+      .addRegion('us-east-1');
+  });
+
   test('an image that does not exist', async () => {
-    const d = await distributeCorrectly();
     const missing = imageArn('us-east-1', DIST, 'golden', '9.9.9', 1);
-    const { code, err } = await run(['verify', '--image', missing, '--app', d.app]);
+    const { code, err } = await run(['verify', '--image', missing, '--app', appWith(NAME)]);
     expect(err).toBe(`verify: cannot read the image ${missing}: Image Builder answered ClientException: The resource ${missing} does not exist.. Fix: check the ARN (its Region and account).`);
     expect(code).toBe(2);
   });
 
   test('an app without the image\'s distribution configuration', async () => {
-    const d = await distributeCorrectly();
-    const other = synth(stack => {
-      new DistributionConfiguration(stack, 'Other', { distributionConfigurationName: 'other', amiName: 'other-{{ imagebuilder:buildDate }}' }).addRegion('us-east-1');
-    });
-    void d;
-    const { code, err } = await run([...VERIFY, '--app', other]);
+    const configuration = { arn: CONFIG_ARN, name: NAME, timeoutMinutes: 720 };
+    ib.state.images.set(IMAGE_ARN, imageOf({ arn: IMAGE_ARN, distributionConfiguration: configuration, amis: [] }));
+    const { code, err } = await run([...VERIFY, '--app', appWith('other')]);
     expect(err).toMatch(`verify: the image was distributed with ${CONFIG_ARN}, but the app has no distribution configuration golden in account ${DIST}, Region us-east-1 (it has Golden/Other/Resource (other, ${DIST}/us-east-1)). Fix: pass --app`);
     expect(code).toBe(2);
   });
