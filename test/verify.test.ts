@@ -153,7 +153,7 @@ interface Distributed {
  * distribution account's AMI (so the target account is in its launch permissions); the owner's AMIs shared with
  * LAUNCHER and TARGET, and tagged. `skip` leaves out steps, as a distribution gone wrong would.
  */
-async function distributeCorrectly(skip: { launchTemplateVersion?: boolean } = {}): Promise<Distributed> {
+async function distributeCorrectly(skip: { launchTemplateVersion?: boolean; usKeyInApp?: boolean } = {}): Promise<Distributed> {
   const usKey = await seed.createKey(DIST, 'us-east-1', []);
   const euKeyArn = await seed.createKey(DIST, 'eu-west-1', [], { alias: 'alias/golden' });
   const euKeyId = euKeyArn;
@@ -175,7 +175,10 @@ async function distributeCorrectly(skip: { launchTemplateVersion?: boolean } = {
       targetAccounts: [TARGET],
       launchPermission: { accounts: [LAUNCHER, TARGET] },
     })
-      .addRegion('us-east-1', { kmsKey: kms.Key.fromKeyArn(stack, 'UsKey', usKey), ssmParameters: [{ parameterName: '/golden/ami' }] })
+      .addRegion('us-east-1', {
+        ...(skip.usKeyInApp ? {} : { kmsKey: kms.Key.fromKeyArn(stack, 'UsKey', usKey) }),
+        ssmParameters: [{ parameterName: '/golden/ami' }],
+      })
       .addRegion('eu-west-1', {
         kmsKey: kms.Alias.fromAliasName(stack, 'EuAlias', 'alias/golden'),
         launchTemplates: [{ launchTemplate: ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Lt', { launchTemplateId }), accountId: TARGET, setDefaultVersion: true }],
@@ -225,6 +228,25 @@ test('a correct distribution passes every check in every Region and account, and
 
   // The calls the local EC2 endpoint answered (the rest went to moto).
   expect(new Set(ec2Endpoint.calls.map(c => c.operation))).toEqual(new Set(['DescribeImages', 'DescribeSnapshots']));
+});
+
+test('without a configured key, the key used is named with whether it can be shared', async () => {
+  const d = await distributeCorrectly({ usKeyInApp: true });
+  const [snapshot] = world.snapshotsOf(ec2Endpoint, 'us-east-1', d.amis[`us-east-1/${TARGET}`]);
+  world.setSnapshot(ec2Endpoint, TARGET, 'us-east-1', snapshot, undefined);
+
+  const { code, checks } = await runJson([...VERIFY, '--app', d.app]);
+
+  expect(resultOf(checks, 'encryption', DIST, 'us-east-1')).toMatchObject({
+    status: 'pass',
+    message: `no key is configured for us-east-1; the snapshots are encrypted with ${d.usKey} (customer managed: it can be shared through its key policy)`,
+  });
+  expect(resultOf(checks, 'encryption', TARGET, 'us-east-1')).toMatchObject({
+    status: 'pass',
+    message: `no key is configured for us-east-1 and the snapshots (${snapshot}) are not encrypted`,
+  });
+  expect(checks.filter(c => c.status !== 'pass')).toEqual([]);
+  expect(code).toBe(0);
 });
 
 test('an image pipeline ARN verifies the pipeline\'s latest image', async () => {
