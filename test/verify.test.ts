@@ -48,7 +48,8 @@ const savedEnv = { ...process.env };
 const tempDirs: string[] = [];
 
 beforeAll(async () => {
-  moto = await startMoto();
+  // verify reads no IAM, and no public AMI: moto need not copy them into every account it sees (seconds each).
+  moto = await startMoto({ managedPolicies: false, defaultAmis: false });
   ec2Endpoint = await startEc2Endpoint(moto.endpoint);
   ib = await startImageBuilderEndpoint();
   // In front of it all, the fault-injecting endpoint: it passes everything through until a test sets rules.
