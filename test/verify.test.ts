@@ -154,7 +154,7 @@ interface Distributed {
  * distribution account's AMI (so the target account is in its launch permissions); the owner's AMIs shared with
  * LAUNCHER and TARGET, and tagged. `skip` leaves out steps, as a distribution gone wrong would.
  */
-async function distributeCorrectly(skip: { launchTemplateVersion?: boolean; usKeyInApp?: boolean } = {}): Promise<Distributed> {
+async function distributeCorrectly(skip: { launchTemplateVersion?: boolean; usKeyInApp?: boolean; fastLaunch?: boolean } = {}): Promise<Distributed> {
   const usKey = await seed.createKey(DIST, 'us-east-1', []);
   const euKeyArn = await seed.createKey(DIST, 'eu-west-1', [], { alias: 'alias/golden' });
   const euKeyId = euKeyArn;
@@ -179,6 +179,7 @@ async function distributeCorrectly(skip: { launchTemplateVersion?: boolean; usKe
       .addRegion('us-east-1', {
         ...(skip.usKeyInApp ? {} : { kmsKey: kms.Key.fromKeyArn(stack, 'UsKey', usKey) }),
         ssmParameters: [{ parameterName: '/golden/ami' }],
+        ...(skip.fastLaunch ? { fastLaunch: [{ enabled: true, maxParallelLaunches: 6 }] } : {}),
       })
       .addRegion('eu-west-1', {
         kmsKey: kms.Alias.fromAliasName(stack, 'EuAlias', 'alias/golden'),
@@ -248,6 +249,26 @@ test('without a configured key, the key used is named with whether it can be sha
   });
   expect(checks.filter(c => c.status !== 'pass')).toEqual([]);
   expect(code).toBe(0);
+});
+
+test('fast launch where configured: enabled passes, still enabling is unchecked, otherwise a finding', async () => {
+  const d = await distributeCorrectly({ fastLaunch: true });
+  const ami = d.amis[`us-east-1/${DIST}`];
+  const fastLaunch = (state: string) => ec2Endpoint.state.fastLaunch.set(`us-east-1/${ami}`, {
+    ImageId: ami, ResourceType: 'snapshot', MaxParallelLaunches: 6, OwnerId: DIST, State: state, StateTransitionTime: new Date(),
+  });
+  const verdict = async () => {
+    const { code, checks } = await runJson([...VERIFY, '--app', d.app]);
+    expect(checks.filter(c => c.check !== 'fast-launch' && c.status !== 'pass')).toEqual([]);
+    return { code, result: resultOf(checks, 'fast-launch', DIST, 'us-east-1') };
+  };
+
+  fastLaunch('enabled');
+  expect(await verdict()).toEqual({ code: 0, result: expect.objectContaining({ status: 'pass', resource: `fast launch of ${ami}`, message: 'fast launch is enabled' }) });
+  fastLaunch('enabling');
+  expect(await verdict()).toEqual({ code: 3, result: expect.objectContaining({ status: 'unchecked', message: `could not check fast launch of ${ami}: it is still being enabled` }) });
+  ec2Endpoint.state.fastLaunch.clear();
+  expect(await verdict()).toEqual({ code: 1, result: expect.objectContaining({ status: 'fail', message: 'fast launch is not enabled' }) });
 });
 
 test('an image pipeline ARN verifies the pipeline\'s latest image', async () => {
