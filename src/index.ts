@@ -4,3 +4,4 @@ export * from './launch-permission';
 export { DistributionChecks } from './distribution-checks';
 export * from './cross-account-distribution-role';
 export * from './target-account-key-access';
+export * from './cross-account-distribution-role-stack-set';

@@ -45,7 +45,16 @@ function validatorFor(type: string): ValidateFunction | undefined {
   // A resource schema is draft-07 JSON Schema plus keywords of its own (createOnlyProperties, tagging, ...)
   // and CloudFormation formats ("AWS::EC2::Subnet.Id"): ajv ignores those; its meta-schema reference is dropped.
   const { $schema: _metaSchema, ...schema } = JSON.parse(text.toString('utf-8'));
-  validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+  try {
+    validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+  } catch (e) {
+    // Some schemas (AWS::CloudFormation::StackSet) escape characters that need no escape (`\:`), which
+    // JavaScript's unicode mode rejects; as the non-unicode regular expressions the schemas are written for, they compile.
+    if (!(e instanceof SyntaxError)) {
+      throw e;
+    }
+    validate = new Ajv({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false }).compile(schema);
+  }
   validators.set(type, validate);
   return validate;
 }

@@ -26,3 +26,25 @@ export interface LibraryRecord {
   readonly logicalId: string;
   readonly keys: KeyRecord[];
 }
+
+/** The construct metadata type of what a `CrossAccountDistributionRoleStackSet` records. */
+export const STACK_SET_METADATA = 'cdk-imagebuilder-distribution:role-stack-set';
+
+/** A StackSet that deploys the target-account role to every account of some OUs. */
+export interface RoleStackSetRecord {
+  readonly version: 1;
+  /** The logical ID of the `AWS::CloudFormation::StackSet` resource. */
+  readonly logicalId: string;
+  /** The StackSet's name (a template value: a literal, or what the template writes). */
+  readonly stackSetName: unknown;
+  /** The role the StackSet deploys. */
+  readonly roleName: string;
+  /** The OU (or root) IDs of its deployment targets, as the template writes them. */
+  readonly organizationalUnitIds: unknown;
+  /** The Region of its stack instances, as the template writes it. */
+  readonly region: unknown;
+  /** `SELF` (management account) or `DELEGATED_ADMIN`. */
+  readonly callAs: 'SELF' | 'DELEGATED_ADMIN';
+  /** The accounts the role trusts (literal 12-digit IDs). */
+  readonly sourceAccounts: string[];
+}

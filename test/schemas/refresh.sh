@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 # The cfn-lint the Python suite pins (python-tests/venv.sh), which checks the copies against it.
 CFN_LINT_VERSION=$(sed -n 's/^cfn_lint_version=\([0-9.]*\).*/\1/p' ../../python-tests/venv.sh)
 TYPES=(
+  AWS::CloudFormation::StackSet
   AWS::EC2::LaunchTemplate
   AWS::ECR::Repository
   AWS::IAM::InstanceProfile

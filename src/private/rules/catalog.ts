@@ -50,6 +50,11 @@ const PAGE = {
   recipeEbs: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-ebsinstanceblockdevicespecification.html',
   encryptedAmiErrors: 'https://aws.amazon.com/premiumsupport/knowledge-center/image-builder-distr-error-encrypted-ami/',
   ebsEncryption: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html',
+  stackSet: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html',
+  stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
+  stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
+  cfnQuotas: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html',
+  optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
 };
 
 export const CATALOG = {
@@ -252,6 +257,15 @@ export const CATALOG = {
     prevents: 'the role\'s stack fails to deploy',
   },
   CrossAccountRoleKey: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the source account's keys`, prevents: 'a role policy that grants nothing on the key' },
+
+  // The cross-account role deployed to OUs by a StackSet (CrossAccountDistributionRoleStackSet).
+  StackSetName: { level: 'error', phase: 'construction', source: `[AWS::CloudFormation::StackSet](${PAGE.stackSet}) \`StackSetName\` (1..128, a letter, then letters, digits, hyphens)`, prevents: 'CloudFormation rejects the StackSet' },
+  StackSetOrganizationalUnits: { level: 'error', phase: 'construction', source: `[DeploymentTargets](${PAGE.stackSetTargets}) \`OrganizationalUnitIds\` (OU or root IDs)`, prevents: 'the StackSet deploys to no account, or is rejected' },
+  StackSetRegion: { level: 'error', phase: 'construction', source: `[AWS::CloudFormation::StackSet](${PAGE.stackSet}) \`StackInstancesGroup.Regions\`; IAM is global: one Region per role`, prevents: 'stack instances in an unknown Region, or a second instance whose role name already exists' },
+  StackSetOptInRegion: { level: 'warning', phase: 'synth', source: `[opt-in Regions](${PAGE.optInRegions}) are disabled in an account until enabled`, prevents: 'the stack instance, and so the role, fails in every account that has not enabled the Region' },
+  StackSetOperationPreferences: { level: 'error', phase: 'construction', source: `[StackSetOperationPreferences](${PAGE.stackSetOperations}) (whole percentages, 0..100 and 1..100)`, prevents: 'CloudFormation rejects the StackSet' },
+  StackSetTemplateValue: { level: 'error', phase: 'construction', source: 'a StackSet\'s template is one text deployed as it is to every account: it holds no values of the app\'s stacks', prevents: 'a role template with references that no target account can resolve' },
+  StackSetTemplateSize: { level: 'error', phase: 'construction', source: `[CloudFormation quotas](${PAGE.cfnQuotas}): \`TemplateBody\` up to 51,200 bytes`, prevents: 'CloudFormation rejects the StackSet' },
 } as const satisfies Record<string, RuleDefinition>;
 
 export type RuleId = keyof typeof CATALOG;
