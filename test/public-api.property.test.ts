@@ -1,7 +1,7 @@
 import { App, CfnParameter, Stack, Stage, aws_ecr as ecr, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
-import { CrossAccountDistributionRole, DistributionConfiguration } from '../src';
+import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionConfiguration } from '../src';
 import { propertyRuns } from './property-runs';
 import { withoutCdkValidation } from './without-cdk-validation';
 import { DistributionError } from '../src/private/errors';
@@ -230,6 +230,29 @@ test(`CrossAccountDistributionRole with values of any type from JavaScript: the 
       return [stack];
     }));
   }), { numRuns: propertyRuns(0.5) + 2, examples: [[{ sourceAccounts: () => [OWNER] }], [{ sourceAccounts: () => [OWNER, null] }]] });
+  expect(seen).toContain('construction');
+  expect(seen).toContain('template');
+});
+
+const stackSetProps = fc.record({
+  role: roleProps,
+  organizationalUnitIds: listSlot(['ou-ab12-cdefghij', 'r-ab12', OU]),
+  region: stringSlot(['us-east-1', 'ap-east-1', 'us-east-1,eu-west-1']),
+  delegatedAdministrator: booleanSlot,
+  stackSetName: stringSlot(['golden-roles', '1-roles']),
+  maxConcurrentPercentage: numberSlot,
+  failureTolerancePercentage: numberSlot,
+}, { requiredKeys: ['role'] });
+
+test(`CrossAccountDistributionRoleStackSet with values of any type from JavaScript: the library's error or a clean template (${propertyRuns(0.2)} runs)`, () => {
+  const seen = new Set<Outcome>();
+  fc.assert(fc.property(stackSetProps, ({ role, ...rest }) => {
+    seen.add(outcome(app => {
+      const stack = new Stack(app, 'Org', { env: { account: '999999999999', region: 'us-east-1' } });
+      new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...fill(stack, role), ...fill(stack, rest) } as any);
+      return [stack];
+    }));
+  }), { numRuns: propertyRuns(0.2) + 2, examples: [[{ role: { sourceAccounts: () => [OWNER] }, organizationalUnitIds: () => ['ou-ab12-cdefghij'] }], [{ role: { sourceAccounts: () => [OWNER, null] } }]] });
   expect(seen).toContain('construction');
   expect(seen).toContain('template');
 });
