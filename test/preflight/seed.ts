@@ -3,7 +3,7 @@ import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateOrganizationCommand, CreateOrganizationalUnitCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { CreateAccountCommand, CreateOrganizationCommand, CreateOrganizationalUnitCommand, DescribeCreateAccountStatusCommand, ListRootsCommand, MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DEFAULT_ACCOUNT } from './moto';
@@ -148,4 +148,32 @@ export async function deleteCrossAccountRole(account: string) {
   await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: 'Keys' }));
   await iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: 'arn:aws:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess' }));
   await iam.send(new DeleteRoleCommand({ RoleName }));
+}
+
+/**
+ * A member account of the default account's organization (made with organizations:CreateAccount), moved into the
+ * OU `ouId` when given (else left at the root); returns its ID.
+ */
+export async function createMemberAccount(name: string, ouId?: string): Promise<string> {
+  const organizations = await client(OrganizationsClient, DEFAULT_ACCOUNT);
+  const created = await organizations.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.invalid` }));
+  const status = await organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus!.Id! }));
+  const account = status.CreateAccountStatus!.AccountId!;
+  if (ouId) {
+    const root = (await organizations.send(new ListRootsCommand({}))).Roots![0];
+    await organizations.send(new MoveAccountCommand({ AccountId: account, SourceParentId: root.Id!, DestinationParentId: ouId }));
+  }
+  return account;
+}
+
+/** The root's ID of the default account's organization. */
+export async function rootId(): Promise<string> {
+  const organizations = await client(OrganizationsClient, DEFAULT_ACCOUNT);
+  return (await organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
+}
+
+/** An OU under `parentId`; returns its ID. */
+export async function createOrganizationalUnit(parentId: string, name: string): Promise<string> {
+  const organizations = await client(OrganizationsClient, DEFAULT_ACCOUNT);
+  return (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name }))).OrganizationalUnit!.Id!;
 }

@@ -6,6 +6,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { accountSettingOutcome } from './account-settings';
+import { coveringUnit } from './organization-units';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
@@ -139,7 +140,8 @@ async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]):
       if (app && await deployedId(aws, app) === undefined) {
         return deploys(app);
       }
-      return roleOutcome(aws, check);
+      const stackSets = owned.filter(o => o.kind === 'role-stack-set' && o.stackSet);
+      return app || stackSets.length === 0 ? roleOutcome(aws, check) : stackSetRoleOutcome(aws, check, stackSets);
     }
     case 'ecr-repository': {
       const app = check.app ?? ownedOne('repository', check.repositoryName, check.region);
@@ -358,6 +360,73 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
     };
   }
   return pass(`trusts ${check.sourceAccount}, has ${CROSS_ACCOUNT_POLICY}, and may use the key${keys.length === 1 ? '' : 's'} of ${keys.map(k => k.region).join(', ')}`);
+}
+
+/**
+ * The role of a target account that StackSets of this app (`CrossAccountDistributionRoleStackSet`) may deploy: the
+ * first whose OUs are above the account (organizations:ListParents, by the caller) makes it "role from StackSet X".
+ * Until the StackSet's stack is deployed, that is DEPLOYS, as for the app's other resources; then the role is checked
+ * live. An account no StackSet covers needs the role by other means; when coverage cannot be read, a missing role
+ * is unchecked, never passed.
+ */
+async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross-account-role' }>, stackSets: OwnedResource[]): Promise<Outcome> {
+  const literalUnits = (s: OwnedResource) => {
+    const units = s.stackSet!.organizationalUnitIds;
+    return Array.isArray(units) && units.every(u => typeof u === 'string') ? units as string[] : undefined;
+  };
+  const names = stackSets.map(s => s.name).join(', ');
+  let covering: { stackSet: OwnedResource; unit: string } | undefined;
+  let unknown: { message: string; fix?: string } | undefined;
+  const unreadable = stackSets.filter(s => !literalUnits(s));
+  try {
+    const readable = stackSets.filter(s => literalUnits(s));
+    const found = await coveringUnit(aws, check.account, readable.map(s => literalUnits(s)!));
+    covering = found && { stackSet: readable[found.index], unit: found.unit };
+  } catch (e) {
+    unknown = classify(e, aws.settings);
+  }
+  if (!covering && !unknown && unreadable.length > 0) {
+    unknown = {
+      message: `the OUs of StackSet ${unreadable.map(s => s.name).join(', ')} are known only at deploy time`,
+      fix: 'pass the OU IDs as literals to CrossAccountDistributionRoleStackSet',
+    };
+  }
+  if (covering) {
+    const { stackSet, unit } = covering;
+    const record = stackSet.stackSet!;
+    const named = `role from StackSet ${stackSet.name} (${unit}, stack ${stackSet.stack})`;
+    if (await deployedId(aws, stackSet) === undefined) {
+      if (!record.sourceAccounts.includes(check.sourceAccount)) {
+        return fail(`${named}: the StackSet's role does not trust the distribution account ${check.sourceAccount}, so the copy will fail with AccessDenied on sts:AssumeRole.`,
+          `add '${check.sourceAccount}' to the sourceAccounts of StackSet ${stackSet.name}`);
+      }
+      // A role the account has already (deployed by hand, or by a stack per account) makes its stack instance fail.
+      // Only a finding when the account can be read: what this app deploys is not checked before it is deployed.
+      const existing = await roleOutcome(aws, check).catch(() => undefined);
+      if (existing && !existing.notFound) {
+        return fail(`${named}: the account has ${CROSS_ACCOUNT_ROLE} already, so the StackSet's stack instance in it will fail with the name taken.`,
+          `delete the role (or the stack that made it) in ${check.account} before the StackSet is deployed`);
+      }
+      const d = deploys(stackSet);
+      return { ...d, message: `${named}: ${d.message}` };
+    }
+    const outcome = await roleOutcome(aws, check);
+    if (outcome.notFound) {
+      return fail(`${named}: the StackSet is deployed, but the role does not exist in ${check.account}: its stack instance failed or is not created yet, and the copy fails with AccessDenied on sts:AssumeRole.`,
+        `read the status reason of the account's stack instance (aws cloudformation list-stack-instances --stack-set-name ${stackSet.name} --stack-instance-account ${check.account} --call-as ${record.callAs}) and fix it`,
+        { notFound: true });
+    }
+    return { ...outcome, message: `${named}: ${outcome.message}` };
+  }
+  const outcome = await roleOutcome(aws, check);
+  if (outcome.notFound && unknown) {
+    return {
+      status: 'unchecked',
+      message: `does not exist in target account ${check.account}, and whether StackSet ${names} deploys it there cannot be known: ${unknown.message}`,
+      fix: unknown.fix,
+    };
+  }
+  return outcome.notFound ? { ...outcome, fix: `${outcome.fix}, or move the account into an OU of StackSet ${names}` } : outcome;
 }
 
 /** The permission policies of the role: inline and attached (their default versions). */

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LibraryRecord, PREFLIGHT_METADATA } from '../../private/preflight-record';
+import { LibraryRecord, PREFLIGHT_METADATA, RoleStackSetRecord, STACK_SET_METADATA } from '../../private/preflight-record';
 
 /*
  * Reading a synthesized cloud assembly (`cdk.out`) without aws-cdk-lib, so that the command also runs from a
@@ -82,9 +82,11 @@ function environmentOf(environment: unknown): { account?: string; region?: strin
 
 /** Something this app deploys with a literal name, that a check looks for by that name. */
 export interface OwnedResource extends AppResource {
-  readonly kind: 'role' | 'repository' | 'alias';
-  /** The role name, the repository name, or the alias name (`alias/...`), as the template writes it. */
+  readonly kind: 'role' | 'repository' | 'alias' | 'role-stack-set';
+  /** The role name, the repository name, the alias name (`alias/...`), or the StackSet's name, as the template writes it. */
   readonly name: string;
+  /** For a StackSet that deploys the target-account role to OUs: what `CrossAccountDistributionRoleStackSet` recorded. */
+  readonly stackSet?: RoleStackSetRecord;
 }
 
 /** A stack of the assembly, read. */
@@ -221,8 +223,40 @@ export function readOwnedResources(dir: string): OwnedResource[] {
         owned.push({ kind: kind[0], name, stack: stack.stack, stackName, logicalId, type, account, region });
       }
     }
+    owned.push(...roleStackSetsOf(stack));
   }
   return owned;
+}
+
+/** The StackSets of the target-account role a `CrossAccountDistributionRoleStackSet` recorded in a stack. */
+function roleStackSetsOf(stack: StackInfo): OwnedResource[] {
+  const { dir, id, artifact } = stack;
+  const metadata: Record<string, unknown> = {
+    ...(isObj(artifact.metadata) ? artifact.metadata : {}),
+    ...(artifact.additionalMetadataFile ? readJson(fileIn(dir, artifact.additionalMetadataFile, `the metadata of stack ${id}`), `the metadata of stack ${id}`) : {}),
+  };
+  const found: OwnedResource[] = [];
+  for (const entries of Object.values(metadata)) {
+    for (const entry of Array.isArray(entries) ? entries.filter(isObj) : []) {
+      const data = entry.data;
+      if (entry.type === STACK_SET_METADATA && isObj(data) && typeof data.logicalId === 'string' && Array.isArray(data.sourceAccounts)) {
+        const resource = stack.resources[data.logicalId];
+        const name = typeof data.stackSetName === 'string' ? data.stackSetName : `${data.logicalId} of stack ${stack.stack}`;
+        found.push({
+          kind: 'role-stack-set',
+          name,
+          stack: stack.stack,
+          stackName: stack.stackName,
+          logicalId: data.logicalId,
+          type: isObj(resource) && typeof resource.Type === 'string' ? resource.Type : 'AWS::CloudFormation::StackSet',
+          account: stack.account,
+          region: stack.region,
+          stackSet: data as unknown as RoleStackSetRecord,
+        });
+      }
+    }
+  }
+  return found;
 }
 
 function distributionsOfStack(stack: StackInfo, appResource: (value: unknown) => AppResource | undefined): FoundDistribution[] {
