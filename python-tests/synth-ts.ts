@@ -12,5 +12,11 @@ for (const [name, build] of Object.entries(SCENARIOS)) {
   fs.mkdirSync(path.join(outdir, name), { recursive: true });
   for (const stack of assembly.stacks) {
     fs.writeFileSync(path.join(outdir, name, `${stack.stackName}.json`), JSON.stringify(stack.template, undefined, 1));
+    // The template a StackSet deploys (CrossAccountDistributionRoleStackSet's role) is linted as well.
+    for (const [logicalId, resource] of Object.entries<any>(stack.template.Resources ?? {})) {
+      if (resource.Type === 'AWS::CloudFormation::StackSet' && typeof resource.Properties?.TemplateBody === 'string') {
+        fs.writeFileSync(path.join(outdir, name, `${stack.stackName}.${logicalId}.json`), resource.Properties.TemplateBody);
+      }
+    }
   }
 }

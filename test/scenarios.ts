@@ -7,7 +7,7 @@ import { buildKeysApp } from '../examples/guides/keys/app';
 import { afterAlpha, afterCfn, beforeAlpha, beforeCfn } from '../examples/guides/migrate/apps';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
 import { buildPipelineApp } from '../examples/pipeline/app';
-import { CrossAccountDistributionRole, DistributionConfiguration, SsmParameterDataType } from '../src';
+import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionConfiguration, SsmParameterDataType } from '../src';
 
 /*
  * The scenarios the Python suite builds again through the Python API: each must give the same
@@ -120,6 +120,20 @@ export function everyOption(app: App): void {
     .addContainerRegion('eu-west-1', { repository, tags: ['latest'], description: 'Golden container image' });
 }
 
+/** The target-account role on every account of an OU: a StackSet in the management account, with keys of the source account. */
+export function organizationRoleStackSet(app: App): void {
+  const keys = new Stack(app, 'SourceKeys', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const euKey = new kms.Key(keys, 'Key');
+  const management = new Stack(app, 'Organization', { env: { account: '999999999999', region: 'us-east-1' } });
+  new CrossAccountDistributionRoleStackSet(management, 'DistributionRoles', {
+    organizationalUnitIds: ['ou-ab12-cdefghij', 'ou-ab12-klmnopqr'],
+    sourceAccounts: ['111111111111'],
+    keys: [euKey, kms.Key.fromKeyArn(management, 'BuildKey', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab')],
+    launchTemplateUpdates: true,
+    ssmParameterNames: ['/golden/ami-id'],
+  });
+}
+
 /** Every scenario, and the example apps, for the Python suite and cfn-lint. */
 export const SCENARIOS: Record<string, (app: App) => void> = {
   'quick-start': quickStart,
@@ -130,6 +144,7 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'example-multi-account': app => { buildMultiAccountApp(app); },
   'example-pipeline': app => { buildPipelineApp(app); },
   'every-option': everyOption,
+  'organization-role-stack-set': organizationRoleStackSet,
   'guide-keys': app => { buildKeysApp(app); },
   'guide-inheritance': app => { buildInheritanceApp(app); },
   'guide-containers': app => { buildContainerApp(app); },
