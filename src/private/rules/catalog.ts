@@ -53,7 +53,6 @@ const PAGE = {
   stackSet: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html',
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
-  cfnQuotas: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
 };
 
