@@ -60,11 +60,11 @@ interface JsonResult {
  * An app with a distribution into `targets`, and in a stack of the management account the StackSet of the role for
  * the OUs `units`, trusting `sourceAccounts`. Returns the cloud assembly directory and the StackSet's logical ID.
  */
-function synth(targets: string[], units: string[], sourceAccounts = [DIST]): { app: string; logicalId: string } {
+function synth(targets: string[], units: string[], sourceAccounts = [DIST], distributionAccount = DIST): { app: string; logicalId: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-stack-set-'));
   tempDirs.push(outdir);
   const app = new App({ outdir });
-  const golden = new Stack(app, 'Golden', { env: { account: DIST, region: 'us-east-1' } });
+  const golden = new Stack(app, 'Golden', { env: { account: distributionAccount, region: 'us-east-1' } });
   new DistributionConfiguration(golden, 'Dist', { amiName: 'golden-{{ imagebuilder:buildDate }}', targetAccounts: targets }).addRegion('us-east-1');
   const org = new Stack(app, 'Org', { env: { account: DIST, region: 'us-east-1' } });
   const stackSet = new CrossAccountDistributionRoleStackSet(org, 'Roles', { organizationalUnitIds: units, sourceAccounts, stackSetName: STACK_SET });
@@ -186,4 +186,18 @@ test('when the organization cannot be read, a missing role is unchecked with the
   const again = await preflight(['preflight', '--app', app, '--assume-role-name', ROLE]);
   expect(roleOf(again.checks, target)).toMatchObject({ status: 'pass', message: `trusts ${DIST} and has Ec2ImageBuilderCrossAccountDistributionAccess` });
   expect(again.code).toBe(0);
+});
+
+test('the management account is never covered, even under the root the StackSet targets: it needs a role of its own', async () => {
+  await organization();
+  const root = await seed.rootId();
+  const source = '222222222222';
+  const { app } = synth([DIST], [root], [source], source);
+
+  const { checks } = await preflight(['preflight', '--app', app, '--assume-role-name', ROLE]);
+
+  const management = roleOf(checks, DIST);
+  expect(management.status).toBe('fail');
+  expect(management.message).toMatch(new RegExp(`^does not exist in target account ${DIST}`));
+  expect(management.fix).toMatch(new RegExp(`in account ${DIST} \\(the organization's management account: StackSet ${STACK_SET} never deploys to it\\)$`));
 });

@@ -376,12 +376,14 @@ async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind
   };
   const names = stackSets.map(s => s.name).join(', ');
   let covering: { stackSet: OwnedResource; unit: string } | undefined;
+  let management = false;
   let unknown: { message: string; fix?: string } | undefined;
   const unreadable = stackSets.filter(s => !literalUnits(s));
   try {
     const readable = stackSets.filter(s => literalUnits(s));
     const found = await coveringUnit(aws, check.account, readable.map(s => literalUnits(s)!));
-    covering = found && { stackSet: readable[found.index], unit: found.unit };
+    management = found === 'management';
+    covering = found && found !== 'management' ? { stackSet: readable[found.index], unit: found.unit } : undefined;
   } catch (e) {
     unknown = classify(e, aws.settings);
   }
@@ -426,7 +428,13 @@ async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind
       fix: unknown.fix,
     };
   }
-  return outcome.notFound ? { ...outcome, fix: `${outcome.fix}, or move the account into an OU of StackSet ${names}` } : outcome;
+  if (outcome.notFound) {
+    const other = management
+      ? ` (the organization's management account: StackSet ${names} never deploys to it)`
+      : `, or move the account into an OU of StackSet ${names}`;
+    return { ...outcome, fix: `${outcome.fix}${other}` };
+  }
+  return outcome;
 }
 
 /** The permission policies of the role: inline and attached (their default versions). */

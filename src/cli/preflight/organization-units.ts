@@ -104,14 +104,14 @@ export async function ancestorsOf(aws: AwsSession, account: string): Promise<str
 }
 
 /**
- * Which of the StackSets' OUs cover `account`: the first StackSet (index) and OU that does, or undefined when none
- * does (the account is outside them, outside the organization, or the management account).
+ * Which of the StackSets' OUs cover `account`: the first StackSet (index) and OU that does; `management` for the
+ * management account, which none covers; undefined when none does (the account is outside them or the organization).
  */
 export async function coveringUnit(
   aws: AwsSession, account: string, unitsPerStackSet: string[][],
-): Promise<{ index: number; unit: string } | undefined> {
+): Promise<{ index: number; unit: string } | 'management' | undefined> {
   if (await managementAccount(aws) === account) {
-    return undefined;
+    return 'management';
   }
   const ancestors = await ancestorsOf(aws, account);
   if (!ancestors) {
