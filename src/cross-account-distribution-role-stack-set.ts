@@ -7,6 +7,7 @@ import { CrossAccountDistributionRole, CrossAccountDistributionRoleProps } from 
 import { DistributionError, constructionError, report } from './private/errors';
 import { checkInput, propsNaming } from './private/input';
 import { isListToken } from './private/key-policy';
+import { renderList } from './private/launch-permission';
 import { concrete, crossEnvironmentAliasOf, describeKey, isAlias, resolveKey } from './private/key-reference';
 import { RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
 import { RuleId } from './private/rules/catalog';
@@ -172,7 +173,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
         concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
         regionConcurrencyType: 'PARALLEL',
       },
-      stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds: props.organizationalUnitIds }, regions: [this.region] }],
+      stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds: renderList(props.organizationalUnitIds) }, regions: [this.region] }],
       templateBody: template,
     });
 
@@ -184,7 +185,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
         logicalId: stack.resolve(this.stackSet.logicalId),
         stackSetName: stack.resolve(this.stackSetName),
         roleName: CrossAccountDistributionRole.ROLE_NAME,
-        organizationalUnitIds: stack.resolve(props.organizationalUnitIds),
+        organizationalUnitIds: stack.resolve(renderList(props.organizationalUnitIds)),
         region: stack.resolve(this.region),
         callAs: props.delegatedAdministrator ? 'DELEGATED_ADMIN' : 'SELF',
         sourceAccounts: props.sourceAccounts,

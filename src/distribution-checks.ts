@@ -2,7 +2,7 @@ import { IAspect, Stack, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { concrete } from './private/key-reference';
 import { addPipelineValidation } from './private/pipeline-checks';
-import { addDistributionValidation, isValidated } from './private/validation';
+import { addDistributionValidation, checkNumbersAreNotTokens, isValidated } from './private/validation';
 
 /**
  * An Aspect that checks every `CfnDistributionConfiguration` in its scope (hand-written, or made by the
@@ -32,6 +32,7 @@ export class DistributionChecks implements IAspect {
     }
     if (node instanceof imagebuilder.CfnDistributionConfiguration && !isValidated(node)) {
       const stack = Stack.of(node);
+      checkNumbersAreNotTokens(node);
       addDistributionValidation(node, node, () => ({ ownerAccount: concrete(stack.account), buildRegion: concrete(stack.region) }), { audience: 'resource' });
     }
   }

@@ -198,3 +198,18 @@ test('a name that is not a string is a finding, not a TypeError of the name regi
   }
   expect(() => resource(true, 42).app.synth()).toThrow(/\[Stack\/Cfn\] \[ResourceProperties\] .*name: 42 should be a string/);
 });
+
+test('a number aws-cdk-lib would take for a token it does not know is the library\'s error, not aws-cdk-lib\'s crash', () => {
+  // The bits of this double match aws-cdk-lib's encoding of number tokens (fc.double() found it at 1,000 runs).
+  const encodedLike = -1.8881545897087498e+289;
+  for (const place of ['override', 'property'] as const) {
+    const { app, cfn } = resource(false);
+    if (place === 'override') {
+      cfn.addPropertyOverride('Description', { 'Fn::Sub': ['', { x: { y: encodedLike } }] });
+    } else {
+      cfn.distributions = [{ region: 'us-east-1', amiDistributionConfiguration: { Name: encodedLike } }];
+    }
+    expect(() => app.synth()).toThrow(DistributionError);
+    expect(() => app.synth()).toThrow(/\[ResourceProperties\] .*is the number -1\.8881545897087498e\+289, which aws-cdk-lib takes for a number token/);
+  }
+});

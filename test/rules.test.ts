@@ -1,6 +1,6 @@
 import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
-import { CrossAccountDistributionRole, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
+import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
 
 /*
@@ -764,7 +764,52 @@ const CASES: Case[] = [
     fixed: stack => l2({ targetAccounts: ['222222222222'] })(padded(stack, 700_000)),
     message: /\[TemplateSizeNearLimit\] The template of stack Stack \(Stack\.template\.json\) is \d+ bytes, 85 % of CloudFormation's limit/,
   },
+  {
+    rule: 'StackSetName',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, stackSetName: '1-roles' }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, stackSetName: 'roles-v1' }),
+    message: /^\[StackSetName\] .*stackSetName is "1-roles"/,
+  },
+  {
+    rule: 'StackSetOrganizationalUnits',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefghij'] }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] }),
+    message: /^\[StackSetOrganizationalUnits\] .*organizationalUnitIds\[0\] is "arn:aws:organizations::111111111111:ou\/o-abcdefghij\/ou-ab12-cdefghij", which is not the ID of an OU or root\. Fix: pass its ID, 'ou-ab12-cdefghij'/,
+  },
+  {
+    rule: 'StackSetRegion',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'us-east-1,eu-west-1' }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'eu-west-1' }),
+    message: /^\[StackSetRegion\] .*region is "us-east-1,eu-west-1", which is not a Region name/,
+  },
+  {
+    rule: 'StackSetOperationPreferences',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, maxConcurrentPercentage: 0 }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, maxConcurrentPercentage: 25 }),
+    message: /^\[StackSetOperationPreferences\] .*maxConcurrentPercentage is 0, but CloudFormation takes a whole percentage from 1 to 100/,
+  },
+  {
+    rule: 'StackSetTemplateValue',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, sourceAccounts: new CfnParameter(stack, 'Accounts', { type: 'List<String>' }).valueAsList }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, sourceAccounts: ['222222222222'] }),
+    message: /^\[StackSetTemplateValue\] .*sourceAccounts\[0\] is known only at deploy time.*Fix: pass the literal value/,
+  },
+  {
+    rule: 'StackSetTemplateSize',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, ssmParameterNames: parameterNames(60, 1000) }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, ssmParameterNames: parameterNames(5, 1000) }),
+    message: /^\[StackSetTemplateSize\] .*the role's template has \d+ bytes, over CloudFormation's limit of 51200 bytes/,
+  },
+  {
+    rule: 'StackSetOptInRegion',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'ap-east-1' }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'eu-west-1' }),
+    message: /ap-east-1, an opt-in Region/,
+  },
 ];
+
+/** A StackSet of the target-account role for one OU, trusting one distribution account. */
+const STACK_SET = { organizationalUnitIds: ['ou-ab12-cdefghij'], sourceAccounts: ['222222222222'] };
 
 /** The stack with a resource of about `size` bytes: the rest of a template the library's stacks may hold. */
 function padded(stack: Stack, size: number): Stack {

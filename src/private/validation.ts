@@ -1,6 +1,6 @@
-import { Stack, Token, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+import { Stack, Token, Tokenization, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { report } from './errors';
+import { constructionError, report } from './errors';
 import { CATALOG, RuleContext, checkDistributionConfiguration } from './rules';
 import { Wording, render } from './rules/messages';
 import { Obj } from './rules/shape';
@@ -108,4 +108,48 @@ function collisionsOf(resource: imagebuilder.CfnDistributionConfiguration): stri
     const owner = other.node.scope;
     return owner && owner.node.defaultChild === other ? owner.node.path : other.node.path;
   });
+}
+
+/**
+ * aws-cdk-lib reads a number whose bits match its encoding of number tokens as a token, and stops the synthesis
+ * with "Encoded representation of unknown number Token found" (before any validation) when it registered no such
+ * token. Such a literal (about -1.888e289) is found here first, while the app is prepared, and said in our terms.
+ */
+export function checkNumbersAreNotTokens(resource: imagebuilder.CfnDistributionConfiguration): void {
+  const raw = resource as unknown as { rawOverrides?: unknown };
+  const roots: Array<[string, unknown]> = [
+    ['Name', resource.name], ['Description', resource.description], ['Distributions', resource.distributions],
+    ['Tags', resource.tags], ['(escape-hatch overrides)', raw.rawOverrides],
+  ];
+  const seen = new Set<unknown>();
+  const visit = (path: string, value: unknown): void => {
+    if (typeof value === 'number') {
+      if (isUnknownNumberToken(value)) {
+        throw constructionError('ResourceProperties', `${path} is the number ${value}, which aws-cdk-lib takes for a number token it does not know, so the template cannot be written. Fix: write another number (this one is only the encoding of a token).`, resource);
+      }
+      return;
+    }
+    if (typeof value !== 'object' || value === null || seen.has(value) || Token.isUnresolved(value)) {
+      return;
+    }
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(`${path}[${i}]`, v));
+    } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+      Object.entries(value as Record<string, unknown>).forEach(([k, v]) => visit(`${path}.${k}`, v));
+    }
+  };
+  roots.forEach(([path, value]) => visit(path, value));
+}
+
+function isUnknownNumberToken(value: number): boolean {
+  if (!Token.isUnresolved(value)) {
+    return false;
+  }
+  try {
+    Tokenization.reverseNumber(value);
+    return false;
+  } catch {
+    return true;
+  }
 }
