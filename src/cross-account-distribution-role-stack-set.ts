@@ -7,8 +7,8 @@ import { CrossAccountDistributionRole, CrossAccountDistributionRoleProps } from 
 import { DistributionError, constructionError, report } from './private/errors';
 import { checkInput, propsNaming } from './private/input';
 import { isListToken } from './private/key-policy';
-import { renderList } from './private/launch-permission';
 import { concrete, crossEnvironmentAliasOf, describeKey, isAlias, resolveKey } from './private/key-reference';
+import { renderList } from './private/launch-permission';
 import { RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
 import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
