@@ -5,9 +5,9 @@ import type { DescribeRegionsResult, GetAllowedImagesSettingsResult, GetImageBlo
 import { EC2Client, EnableEbsEncryptionByDefaultCommand } from '@aws-sdk/client-ec2';
 import { App, Stack, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
-import { PROPERTY_RUNS } from './property-runs';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
+import { PROPERTY_RUNS } from './property-runs';
 import { main } from '../src/cli/main';
 import { allowedImagesVerdict, blockPublicAccessVerdict, ebsDefaultVerdict, regionOptInVerdict } from '../src/cli/preflight/account-settings';
 import { planChecks } from '../src/cli/preflight/plan';
@@ -143,10 +143,14 @@ test('the plan never throws, whatever the template holds where the settings are 
     AmiDistributionConfiguration: fc.oneof(value, fc.record({
       Name: value,
       TargetAccountIds: fc.oneof(value, fc.array(value)),
-      LaunchPermissionConfiguration: fc.oneof(value, fc.record({ UserGroups: fc.oneof(value, fc.array(value)), UserIds: fc.oneof(value, fc.array(value)) }, { requiredKeys: [] })),
+      LaunchPermissionConfiguration: fc.oneof(value, fc.record(
+        { UserGroups: fc.oneof(value, fc.array(value)), UserIds: fc.oneof(value, fc.array(value)) }, { requiredKeys: [] })),
     }, { requiredKeys: [] })),
     FastLaunchConfigurations: fc.oneof(value, fc.array(fc.oneof(value, fc.record({
-      Enabled: value, AccountId: value, LaunchTemplate: fc.oneof(value, fc.record({ LaunchTemplateId: value, LaunchTemplateName: value, LaunchTemplateVersion: value }, { requiredKeys: [] })),
+      Enabled: value,
+      AccountId: value,
+      LaunchTemplate: fc.oneof(value, fc.record(
+        { LaunchTemplateId: value, LaunchTemplateName: value, LaunchTemplateVersion: value }, { requiredKeys: [] })),
     }, { requiredKeys: [] })))),
   }, { requiredKeys: [] });
   fc.assert(fc.property(fc.array(entry, { maxLength: 4 }), distributions => {
