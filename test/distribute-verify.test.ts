@@ -9,9 +9,9 @@ import { ImageBuilderEndpoint, defaultHandlers, imageArn, imageOf, startImageBui
 import { serveDistribution } from './endpoints/imagebuilder-distribute';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import { deployedConfiguration, seedAmi } from './verify/world';
+import { Io } from '../src/cli/common/options';
+import { EXIT } from '../src/cli/common/report';
 import { USAGE, main } from '../src/cli/main';
-import { Io } from '../src/cli/shared/options';
-import { EXIT } from '../src/cli/shared/report';
 
 /*
  * `distribute` and `retry` through the command, with the verify verb main.ts hands them: Image Builder from the local

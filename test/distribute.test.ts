@@ -6,9 +6,9 @@ import { DistributionConfiguration } from '../src';
 import { ImageBuilderEndpoint, ServiceError, imageArn, imageOf, startImageBuilderEndpoint } from './endpoints/imagebuilder';
 import { serveDistribution } from './endpoints/imagebuilder-distribute';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
+import { DEFAULT_CONCURRENCY, Io } from '../src/cli/common/options';
+import { EXIT } from '../src/cli/common/report';
 import { VerifyImage, VerifyOptions, distribute, retry } from '../src/cli/distribute/command';
-import { DEFAULT_CONCURRENCY, Io } from '../src/cli/shared/options';
-import { EXIT } from '../src/cli/shared/report';
 
 /*
  * `distribute` and `retry` end to end: the caller's identity from moto (STS), Image Builder from the local endpoint

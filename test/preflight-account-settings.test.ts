@@ -8,10 +8,10 @@ import * as fc from 'fast-check';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { PROPERTY_RUNS } from './property-runs';
+import { FoundDistribution } from '../src/cli/common/assembly';
 import { main } from '../src/cli/main';
 import { allowedImagesVerdict, blockPublicAccessVerdict, ebsDefaultVerdict, regionOptInVerdict } from '../src/cli/preflight/account-settings';
 import { planChecks } from '../src/cli/preflight/plan';
-import { FoundDistribution } from '../src/cli/shared/assembly';
 
 /*
  * Account settings that break distributions (src/cli/preflight/account-settings.ts): the decision of each check on

@@ -5,8 +5,8 @@ import { App, Stack, Stage } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration } from '../src';
 import { propertyRuns } from './property-runs';
+import { AssemblyError, readAssembly } from '../src/cli/common/assembly';
 import { main } from '../src/cli/main';
-import { AssemblyError, readAssembly } from '../src/cli/shared/assembly';
 
 /*
  * Malformed cloud assemblies: the command exits 2 with one line and no stack trace, whatever the manifest or a

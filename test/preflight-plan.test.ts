@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, Stage, aws_kms as kms } from 'aws-cdk-lib';
 import { DistributionConfiguration } from '../src';
+import { readAssembly } from '../src/cli/common/assembly';
 import { literal, planChecks } from '../src/cli/preflight/plan';
-import { readAssembly } from '../src/cli/shared/assembly';
 
 /*
  * The preflight's reading of an assembly and its plan, without AWS: what is checked where, and what is not

@@ -6,8 +6,8 @@ import { DistributionConfiguration } from '../src';
 import { FaultEndpoint, startFaultEndpoint } from './preflight/faults';
 import { DEFAULT_ACCOUNT, Moto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
+import { Io } from '../src/cli/common/options';
 import { main } from '../src/cli/main';
-import { Io } from '../src/cli/shared/options';
 
 /*
  * Preflight of many accounts (a small version of bench/preflight-scale.ts): 50 target accounts in 2 Regions

@@ -1,5 +1,5 @@
-import { FoundDistribution } from '../src/cli/shared/assembly';
-import { imageReference } from '../src/cli/shared/imagebuilder';
+import { FoundDistribution } from '../src/cli/common/assembly';
+import { imageReference } from '../src/cli/common/imagebuilder';
 import { intentOf, matchDistribution } from '../src/cli/verify/intent';
 
 /*

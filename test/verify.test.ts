@@ -9,8 +9,8 @@ import { FaultEndpoint, startFaultEndpoint } from './preflight/faults';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import * as world from './verify/world';
+import { readAssembly } from '../src/cli/common/assembly';
 import { main } from '../src/cli/main';
-import { readAssembly } from '../src/cli/shared/assembly';
 
 /*
  * The verify command against real parts: EC2, KMS, SSM, STS and IAM on moto in server mode, seeded with what a

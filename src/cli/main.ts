@@ -1,14 +1,14 @@
 #!/usr/bin/env node
+import { Io, processIo } from './common/options';
+import { EXIT } from './common/report';
 import { distribute, retry } from './distribute/command';
 import { preflight } from './preflight/command';
-import { Io, processIo } from './shared/options';
-import { EXIT } from './shared/report';
 import { verify, verifyImage } from './verify/command';
 
 /*
  * `cdk-imagebuilder-distribution <verb>`: the package's command. Each verb lives in its own folder and exports
  * one function (argv after the verb, io) => exit code; what the verbs share (AWS sessions, the cloud assembly's
- * record, the report and exit codes, the common options) is in shared/, which knows no verb. Only this file knows
+ * record, the report and exit codes, the common options) is in common/, which knows no verb. Only this file knows
  * them all.
  */
 

@@ -3,10 +3,10 @@ import { ParseArgsConfig, parseArgs } from 'util';
 import { DistributeImageCommand, ImagebuilderClient, RetryImageCommand } from '@aws-sdk/client-imagebuilder';
 import { DeployedConfiguration, UsageError, chooseDistribution, configurationFromArn, findDeployed } from './configuration';
 import { Followed, ImageArn, consoleLink, follow, imageArnOf } from './follow';
-import { AssemblyError, readAssembly } from '../shared/assembly';
-import { AwsSession, Identity, NoAccess, SessionSettings, classify } from '../shared/aws';
-import { Io, SESSION_OPTIONS, SESSION_USAGE, duration, sessionSettings } from '../shared/options';
-import { EXIT } from '../shared/report';
+import { AssemblyError, readAssembly } from '../common/assembly';
+import { AwsSession, Identity, NoAccess, SessionSettings, classify } from '../common/aws';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, duration, sessionSettings } from '../common/options';
+import { EXIT } from '../common/report';
 
 /*
  * `cdk-imagebuilder-distribution distribute` and `retry`: the only commands that change anything in AWS. `distribute`

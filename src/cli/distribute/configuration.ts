@@ -1,7 +1,7 @@
 import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { GetDistributionConfigurationCommand, ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
-import { FoundDistribution } from '../shared/assembly';
-import { AwsSession, Identity, NoAccess, classify, errorCode } from '../shared/aws';
+import { FoundDistribution } from '../common/assembly';
+import { AwsSession, Identity, NoAccess, classify, errorCode } from '../common/aws';
 
 /*
  * Which deployed distribution configuration a `distribute` runs: the one of the cloud assembly the user names (or its

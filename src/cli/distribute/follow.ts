@@ -1,6 +1,6 @@
 import { GetImageCommand, ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
-import { AwsSession, NoAccess, classify } from '../shared/aws';
-import { Io } from '../shared/options';
+import { AwsSession, NoAccess, classify } from '../common/aws';
+import { Io } from '../common/options';
 
 /*
  * Following an image to the end of its distribution: GetImage until the image reaches a final state, with each

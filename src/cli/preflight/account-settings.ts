@@ -1,8 +1,8 @@
 import { DescribeLaunchTemplateVersionsCommand, DescribeLaunchTemplatesCommand, DescribeRegionsCommand, EC2Client, GetAllowedImagesSettingsCommand, GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand, GetImageBlockPublicAccessStateCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { Check } from './plan';
-import { AwsSession, errorCode } from '../shared/aws';
-import { Result } from '../shared/report';
+import { AwsSession, errorCode } from '../common/aws';
+import { Result } from '../common/report';
 
 /*
  * Account settings that break distributions, each read with one read-only EC2 call: AMI block public access,

@@ -10,9 +10,9 @@ import { coveringUnit } from './organization-units';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
-import { AppResource, OwnedResource } from '../shared/assembly';
-import { AwsSession, NoAccess, classify, errorCode } from '../shared/aws';
-import { Result } from '../shared/report';
+import { AppResource, OwnedResource } from '../common/assembly';
+import { AwsSession, NoAccess, classify, errorCode } from '../common/aws';
+import { Result } from '../common/report';
 
 /*
  * The read-only AWS calls of each check, and what their answers mean. A check never throws: an error of

@@ -1,11 +1,11 @@
 import { parseArgs } from 'util';
 import { runCheck } from './checks';
 import { planChecks } from './plan';
-import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../shared/assembly';
-import { AwsSession, Identity, classify, mapLimit } from '../shared/aws';
-import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../shared/options';
-import { Progress } from '../shared/progress';
-import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, summarize } from '../shared/report';
+import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../common/assembly';
+import { AwsSession, Identity, classify, mapLimit } from '../common/aws';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
+import { Progress } from '../common/progress';
+import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, summarize } from '../common/report';
 
 /*
  * `cdk-imagebuilder-distribution preflight`: checks, read-only, what the live accounts must have for the

@@ -1,5 +1,5 @@
 import { DescribeOrganizationCommand, ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AwsSession, NoAccess, errorCode } from '../shared/aws';
+import { AwsSession, NoAccess, errorCode } from '../common/aws';
 
 /*
  * Where an account is in the caller's organization, for the StackSets of the target-account role: the OUs (and the

@@ -1,7 +1,7 @@
 import { KeyNeed, keyPolicyStatementsJson, organizationIdFromArn, organizationalUnitPathFromArn } from '../../private/key-statements';
 import { KeyRecord } from '../../private/preflight-record';
-import { AppResource, FoundDistribution } from '../shared/assembly';
-import { Env, arnAccount, arnRegion, kmsArnOf, literal } from '../shared/template';
+import { AppResource, FoundDistribution } from '../common/assembly';
+import { Env, arnAccount, arnRegion, kmsArnOf, literal } from '../common/template';
 
 export { literal };
 

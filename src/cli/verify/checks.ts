@@ -5,9 +5,9 @@ import {
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Intent, RegionIntent } from './intent';
-import { AwsSession, classify, errorCode } from '../shared/aws';
-import { Result, Status } from '../shared/report';
-import { arnAccount } from '../shared/template';
+import { AwsSession, classify, errorCode } from '../common/aws';
+import { Result, Status } from '../common/report';
+import { arnAccount } from '../common/template';
 
 /*
  * The read-only AWS calls of verify: for each Region and account of the intent, what AWS holds for the image's

@@ -1,11 +1,11 @@
 import { parseArgs } from 'util';
 import { amisOf, verifyWork } from './checks';
 import { intentOf, matchDistribution } from './intent';
-import { AssemblyError, FoundDistribution, readAssembly } from '../shared/assembly';
-import { AwsSession, Identity, SessionSettings, classify, errorCode, mapLimit } from '../shared/aws';
-import { IMAGE_FORMS, IMAGE_NOT_FOUND, getImage, imageReference, latestImageOf } from '../shared/imagebuilder';
-import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../shared/options';
-import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../shared/report';
+import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
+import { AwsSession, Identity, SessionSettings, classify, errorCode, mapLimit } from '../common/aws';
+import { IMAGE_FORMS, IMAGE_NOT_FOUND, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
+import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
+import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../common/report';
 
 /*
  * `cdk-imagebuilder-distribution verify`: checks, read-only, what an image's distribution produced in every Region

@@ -1,5 +1,5 @@
-import { FoundDistribution } from '../shared/assembly';
-import { literal } from '../shared/template';
+import { FoundDistribution } from '../common/assembly';
+import { literal } from '../common/template';
 
 /*
  * What an image's distribution should have produced (pure: no AWS calls): the app's distribution configuration
