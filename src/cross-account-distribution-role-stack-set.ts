@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { CrossAccountDistributionRole, CrossAccountDistributionRoleProps } from './cross-account-distribution-role';
 import { DistributionError, constructionError, report } from './private/errors';
 import { checkInput, propsNaming } from './private/input';
+import { registerLifecycleStackSet } from './private/lifecycle-role';
 import { isListToken } from './private/key-policy';
 import { concrete, crossEnvironmentAliasOf, describeKey, isAlias, resolveKey } from './private/key-reference';
 import { renderList } from './private/launch-permission';
@@ -128,6 +129,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     checkInput(this, named('keys'), props.keys, 'construct list');
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
+    checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
     checkInput(this, named('region'), props.region, 'string');
     checkInput(this, named('delegatedAdministrator'), props.delegatedAdministrator, 'boolean');
     checkInput(this, named('stackSetName'), props.stackSetName, 'string');
@@ -150,6 +152,10 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     const { template, role } = this.synthesizeRole(props);
     this.templateRole = role;
     this.roleTemplate = template;
+    if (props.lifecycle) {
+      // The accounts of its OUs get the lifecycle role too: DistributionLifecycle does not warn about their copies.
+      registerLifecycleStackSet(this);
+    }
     const size = Buffer.byteLength(template, 'utf-8');
     if (size > TEMPLATE_BODY_LIMIT) {
       this.fail('StackSetTemplateSize', `the role's template has ${size} bytes, over CloudFormation's limit of ${TEMPLATE_BODY_LIMIT} bytes for a StackSet's TemplateBody. Fix: pass fewer ${spell('keys')} or ${spell('ssmParameterNames')}.`);

@@ -6,6 +6,7 @@ import { checkInput, propsNaming } from './private/input';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_CREATE_ACTIONS, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
+import { createLifecycleRole } from './private/lifecycle-role';
 import { minPolicySize } from './private/policy-size';
 import { ackId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
@@ -63,6 +64,18 @@ export interface CrossAccountDistributionRoleProps {
    * @default - no SSM parameter updates
    */
   readonly ssmParameterNames?: string[];
+
+  /**
+   * Also create the role Image Builder's lifecycle policies need in this account to deprecate, disable or delete
+   * the copies distributed into it: `Ec2ImageBuilderCrossAccountLifecycleAccess`, with the AWS managed policy
+   * `EC2ImageBuilderLifecycleExecutionPolicy`, trusting Image Builder (`imagebuilder.amazonaws.com`) only for
+   * images (`aws:SourceArn`) of the source accounts (`aws:SourceAccount`), as AWS documents it. Without it, a
+   * `DistributionLifecycle` of the source account retires its own AMIs and leaves the copies in this account.
+   *
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html
+   * @default false
+   */
+  readonly lifecycle?: boolean;
 }
 
 /** The ARN of one KMS key (or one alias): no wildcard, a 12-digit account. */
@@ -109,6 +122,9 @@ export class CrossAccountDistributionRole extends Construct {
   /** The role. */
   public readonly role: iam.Role;
 
+  /** The lifecycle role `Ec2ImageBuilderCrossAccountLifecycleAccess`, with `lifecycle: true`. */
+  public readonly lifecycleRole?: iam.Role;
+
   constructor(scope: Construct, id: string, props: CrossAccountDistributionRoleProps) {
     super(scope, id);
     const named = propsNaming('CrossAccountDistributionRole', id);
@@ -117,6 +133,7 @@ export class CrossAccountDistributionRole extends Construct {
     checkInput(this, named('keys'), props.keys, 'construct list');
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
+    checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
     const stack = Stack.of(this);
     this.claimAccount(stack);
     if (props.sourceAccounts.length === 0) {
@@ -130,6 +147,9 @@ export class CrossAccountDistributionRole extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(CrossAccountDistributionRole.MANAGED_POLICY_NAME)],
     });
 
+    if (props.lifecycle) {
+      this.lifecycleRole = createLifecycleRole(this, props.sourceAccounts);
+    }
     this.grantKeys(props.keys ?? []);
     this.node.addValidation({ validate: () => this.policySizeErrors() });
 

@@ -5,6 +5,7 @@ import { constructionError } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
+import { registerDistributionModel } from './private/distribution-registry';
 import { registerDistribution } from './private/pipeline-checks';
 import { distributionTemplateFix, watchTemplateSize } from './private/policy-size';
 import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';
@@ -177,6 +178,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     Aspects.of(this).add({ visit: node => (node === this ? this.keys.checkDeployTimeValues() : undefined) });
     // The image pipelines that distribute with it compare their recipe's key with the source key (DistributionChecks).
     registerDistribution(resource, { path: this.node.path, sourceKey: props.sourceKey });
+    // A DistributionLifecycle reads which Regions, accounts, launch templates and parameters receive the AMIs.
+    registerDistributionModel(this, () => [...this.entries.values()]);
     // The template as written, against CloudFormation's 1 MB: account lists of many Regions add up.
     watchTemplateSize(this.stack, distributionTemplateFix);
     // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).

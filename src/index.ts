@@ -5,3 +5,4 @@ export { DistributionChecks } from './distribution-checks';
 export * from './cross-account-distribution-role';
 export * from './target-account-key-access';
 export * from './cross-account-distribution-role-stack-set';
+export * from './distribution-lifecycle';

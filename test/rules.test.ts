@@ -1,6 +1,9 @@
 import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
-import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
+import {
+  CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
+  DistributionLifecycle, DistributionLifecycleProps, LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions, SsmParameterDataType,
+} from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
 
 /*
@@ -806,7 +809,71 @@ const CASES: Case[] = [
     fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'eu-west-1' }),
     message: /ap-east-1, an opt-in Region/,
   },
+  {
+    rule: 'LifecyclePolicyName',
+    broken: lifecycle({ lifecyclePolicyName: ' golden' }),
+    fixed: lifecycle({ lifecyclePolicyName: 'golden retention' }),
+    message: /^\[LifecyclePolicyName\] DistributionLifecycle 'Lifecycle': lifecyclePolicyName is " golden", which Image Builder does not accept/,
+  },
+  {
+    rule: 'LifecycleSelection',
+    broken: lifecycle({ imageTags: { pipeline: 'golden' } }),
+    fixed: lifecycle({ recipes: undefined, imageTags: { pipeline: 'golden' } }),
+    message: /^\[LifecycleSelection\] DistributionLifecycle 'Lifecycle': both recipes and imageTags are given/,
+  },
+  {
+    rule: 'LifecycleRules',
+    broken: lifecycle({ rules: [{ action: LifecycleAction.DEPRECATE, filter: LifecycleFilter.count(3) }] }),
+    fixed: lifecycle({ rules: [{ action: LifecycleAction.DEPRECATE, filter: LifecycleFilter.age(30, LifecycleTimeUnit.DAYS) }] }),
+    message: /^\[LifecycleRules\] DistributionLifecycle 'Lifecycle': rules\[0\] is a DEPRECATE rule with LifecycleFilter\.count\(3\); Image Builder takes a count filter only for DELETE/,
+  },
+  {
+    rule: 'LifecycleDeleteKeepsAmis',
+    broken: lifecycle({ rules: [{ action: LifecycleAction.DELETE, filter: LifecycleFilter.count(3), includeAmis: false }] }),
+    fixed: lifecycle({ rules: [{ action: LifecycleAction.DELETE, filter: LifecycleFilter.count(3) }] }),
+    message: /\[LifecycleDeleteKeepsAmis\] DistributionLifecycle 'Lifecycle': rules\[0\] deletes images without their AMIs/,
+  },
+  {
+    rule: 'LifecycleAmiExclusionWithDelete',
+    broken: lifecycle({ rules: [{ action: LifecycleAction.DELETE, filter: LifecycleFilter.count(3), exclusions: { amiTags: { keep: 'true' } } }] }),
+    fixed: lifecycle({ rules: [{ action: LifecycleAction.DELETE, filter: LifecycleFilter.count(3), exclusions: { imageTags: { keep: 'true' } } }] }),
+    message: /\[LifecycleAmiExclusionWithDelete\] DistributionLifecycle 'Lifecycle': rules\[0\] deletes image resources and excludes some AMIs/,
+  },
+  {
+    rule: 'LifecycleSelectionAmiTags',
+    broken: lifecycle({ recipes: undefined, imageTags: { team: 'platform' } }, { amiTags: { team: 'platform' } }),
+    fixed: lifecycle({ recipes: undefined, imageTags: { pipeline: 'golden' } }, { amiTags: { team: 'platform' } }),
+    message: /\[LifecycleSelectionAmiTags\] DistributionLifecycle 'Lifecycle': imageTags selects by team=platform, which the distributions put on the AMIs/,
+  },
+  {
+    rule: 'LifecycleAmiInUse',
+    broken: lifecycle({ rules: [{ action: LifecycleAction.DISABLE, filter: LifecycleFilter.age(60, LifecycleTimeUnit.DAYS) }] }, { ssmParameters: [{ parameterName: '/golden/ami' }] }),
+    fixed: lifecycle({ rules: [{ action: LifecycleAction.DEPRECATE, filter: LifecycleFilter.age(60, LifecycleTimeUnit.DAYS) }] }, { ssmParameters: [{ parameterName: '/golden/ami' }] }),
+    message: /\[LifecycleAmiInUse\] DistributionLifecycle 'Lifecycle': its DISABLE rule acts on AMIs that the distributions write into SSM parameter \/golden\/ami in us-east-1/,
+  },
+  {
+    rule: 'LifecycleTargetAccountRole',
+    broken: lifecycle({}, { targetAccounts: ['222222222222'] }),
+    fixed: stack => {
+      new CrossAccountDistributionRole(new Stack(stack.node.root, 'Target', { env: { account: '222222222222', region: 'us-east-1' } }), 'Role', { sourceAccounts: [ACCOUNT], lifecycle: true });
+      lifecycle({}, { targetAccounts: ['222222222222'] })(stack);
+    },
+    message: /\[LifecycleTargetAccountRole\] DistributionLifecycle 'Lifecycle': the distributions copy AMIs into 1 target account \(222222222222\) where this app deploys no lifecycle role/,
+  },
 ];
+
+/** A DistributionLifecycle of a one-Region distribution, selecting by recipe, with one DELETE rule. */
+function lifecycle(props: Partial<DistributionLifecycleProps>, region: RegionDistributionOptions = {}): Build {
+  return stack => {
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1', region);
+    new DistributionLifecycle(stack, 'Lifecycle', {
+      distributions: [dist],
+      recipes: [{ name: 'golden-ami' }],
+      rules: [{ action: LifecycleAction.DELETE, filter: LifecycleFilter.age(90, LifecycleTimeUnit.DAYS) }],
+      ...props,
+    });
+  };
+}
 
 /** A StackSet of the target-account role for one OU, trusting one distribution account. */
 const STACK_SET = { organizationalUnitIds: ['ou-ab12-cdefghij'], sourceAccounts: ['222222222222'] };

@@ -20,6 +20,7 @@ TYPES=(
   AWS::ImageBuilder::ImagePipeline
   AWS::ImageBuilder::ImageRecipe
   AWS::ImageBuilder::InfrastructureConfiguration
+  AWS::ImageBuilder::LifecyclePolicy
   AWS::KMS::Alias
   AWS::KMS::Key
   AWS::SSM::Parameter

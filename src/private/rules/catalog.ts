@@ -54,6 +54,9 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
+  lifecycleApi: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateLifecyclePolicy.html',
+  lifecyclePrerequisites: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html',
+  lifecycleRules: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-rules.html',
 };
 
 export const CATALOG = {
@@ -256,6 +259,21 @@ export const CATALOG = {
     prevents: 'the role\'s stack fails to deploy',
   },
   CrossAccountRoleKey: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the source account's keys`, prevents: 'a role policy that grants nothing on the key' },
+
+  // The lifecycle policy of the distributions' images (DistributionLifecycle).
+  LifecyclePolicyName: { level: 'error', phase: 'construction', source: API('ResourceName') + ' and `NonEmptyString` (description, 1..1024)', prevents: 'CreateLifecyclePolicy rejects the name or description' },
+  LifecycleSelection: { level: 'error', phase: 'construction', source: API('LifecyclePolicyResourceSelection') + ': recipes (1..50, `ResourceName`, `WildcardVersionNumber`) or a tag map (1..50), exactly one', prevents: 'CreateLifecyclePolicy rejects the selection' },
+  LifecycleRules: {
+    level: 'error',
+    phase: 'construction',
+    source: API('LifecyclePolicyDetails') + ' (1..3, one per action; count only for DELETE; value 1..1000, retainAtLeast 1..10; DEPRECATE and DISABLE include AMIs only, snapshots only with AMIs; container policies DELETE only; exclusions: `TagMap` 1..50, `AccountList`, last launched 1..365)',
+    prevents: 'CreateLifecyclePolicy rejects the rules',
+  },
+  LifecycleDeleteKeepsAmis: { level: 'warning', phase: 'synth', source: API('LifecyclePolicyDetailAction') + ': DELETE removes only what `includeResources` names', prevents: 'deleted image resources whose AMIs and snapshots keep billing, with no record left to find them by' },
+  LifecycleAmiExclusionWithDelete: { level: 'warning', phase: 'synth', source: API('LifecyclePolicyDetailExclusionRules') + ': AMI exclusions keep AMIs, image-resource tags keep image resources', prevents: 'AMIs kept while their image resource is deleted: never retired again' },
+  LifecycleSelectionAmiTags: { level: 'warning', phase: 'synth', source: API('LifecyclePolicyResourceSelection.tagMap') + ': tags of the Image Builder image resources', prevents: 'a policy that selects no image because its tags are on the AMIs' },
+  LifecycleAmiInUse: { level: 'warning', phase: 'synth', source: `[lifecycle rules](${PAGE.lifecycleRules}) and the managed policy \`EC2ImageBuilderLifecycleExecutionPolicy\` (no SSM, launch template or Auto Scaling action)`, prevents: 'launch templates and SSM parameters left pointing at disabled or deregistered AMIs: launches fail' },
+  LifecycleTargetAccountRole: { level: 'warning', phase: 'synth', source: `[lifecycle prerequisites](${PAGE.lifecyclePrerequisites}): the role \`Ec2ImageBuilderCrossAccountLifecycleAccess\` in each destination account`, prevents: 'copies in target accounts never retired, billing on' },
 
   // The cross-account role deployed to OUs by a StackSet (CrossAccountDistributionRoleStackSet).
   StackSetName: { level: 'error', phase: 'construction', source: `[AWS::CloudFormation::StackSet](${PAGE.stackSet}) \`StackSetName\` (1..128, a letter, then letters, digits, hyphens)`, prevents: 'CloudFormation rejects the StackSet' },

@@ -1,0 +1,60 @@
+import { Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { isListToken } from './key-policy';
+
+/**
+ * The role Image Builder's lifecycle policies assume in a target account to deprecate, disable or delete the
+ * copies distributed into it. The name, the managed policy and the trust are the ones AWS documents: Image
+ * Builder (`imagebuilder.amazonaws.com`) for images (`aws:SourceArn` an image ARN) of the distributing accounts
+ * (`aws:SourceAccount`).
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html
+ * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/EC2ImageBuilderLifecycleExecutionPolicy.html
+ */
+export const LIFECYCLE_ROLE_NAME = 'Ec2ImageBuilderCrossAccountLifecycleAccess';
+export const LIFECYCLE_MANAGED_POLICY = 'service-role/EC2ImageBuilderLifecycleExecutionPolicy';
+
+/** Which accounts (or environment-agnostic stacks) of an app have the lifecycle role, by the construct that made it. */
+const lifecycleRoles = new WeakMap<IConstruct, Set<string>>();
+
+export function createLifecycleRole(scope: Construct, sourceAccounts: string[]): iam.Role {
+  const stack = Stack.of(scope);
+  const accounts = sourceAccounts.some(isListToken) || sourceAccounts.length !== 1 ? sourceAccounts : sourceAccounts[0];
+  const role = new iam.Role(scope, 'LifecycleRole', {
+    roleName: LIFECYCLE_ROLE_NAME,
+    description: 'Lets EC2 Image Builder lifecycle policies of the source accounts retire the images they distributed into this account',
+    assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': accounts },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:imagebuilder:*:*:image/*/*/*` },
+      },
+    }),
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(LIFECYCLE_MANAGED_POLICY)],
+  });
+  const root = scope.node.root;
+  let accountsWithRole = lifecycleRoles.get(root);
+  if (!accountsWithRole) {
+    accountsWithRole = new Set();
+    lifecycleRoles.set(root, accountsWithRole);
+  }
+  accountsWithRole.add(Token.isUnresolved(stack.account) ? `stack ${stack.node.path}` : stack.account);
+  return role;
+}
+
+/** Whether the app deploys the lifecycle role in this account with a `CrossAccountDistributionRole`. */
+export function hasLifecycleRole(scope: IConstruct, account: string): boolean {
+  return lifecycleRoles.get(scope.node.root)?.has(account) ?? false;
+}
+
+/** Which `CrossAccountDistributionRoleStackSet`s of the app deploy the lifecycle role (the accounts of their OUs). */
+const lifecycleStackSets = new WeakMap<IConstruct, string[]>();
+
+export function registerLifecycleStackSet(scope: IConstruct) {
+  const root = scope.node.root;
+  lifecycleStackSets.set(root, [...(lifecycleStackSets.get(root) ?? []), scope.node.path]);
+}
+
+export function lifecycleStackSetsOf(scope: IConstruct): string[] {
+  return lifecycleStackSets.get(scope.node.root) ?? [];
+}
+
