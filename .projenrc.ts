@@ -146,6 +146,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out*', '/.venv-test/', '/.tools/', '__pycache__', '.jsii.tabl.json', '/python-tests/.out/', 'bench/results/'],
 });
 
+// npm's review of dependency install scripts (advisory in npm 11, enforced from npm 12), so that installs print no
+// list of unreviewed scripts: esbuild's postinstall checks its platform binary (the command's bundler needs it);
+// @parcel/watcher's (jest's, for watch mode) only builds from source when asked to, its binary being an optional
+// dependency.
+project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false });
+
 // CHANGELOG.md records each release: after the GitHub release, this job puts the release's notes (dist/changelog.md,
 // from the bump) into it with projenrc/record-release.js and pushes that commit to main (a chore: not releasable, and
 // a push with the workflow's token starts no workflow).
