@@ -35,8 +35,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   // Experimental until the API settles: no release yet, and jsii marks the Python wheel "Development Status :: 4 - Beta".
   stability: 'experimental',
-  // The Node.js the tests run on; aws-cdk-lib and jsii support it too.
-  minNodeVersion: '20.0.0',
+  // The Node.js the project builds and tests with (`.ci/run` installs 22 with `.ci/node.sh`): jsii and the release
+  // tools want 22, and AWS SDK v3 releases after early January 2027 require it. The command's bundle still runs on
+  // Node 20 (test/install/run.sh runs it there), with the SDK pinned below.
+  minNodeVersion: '22.0.0',
   // ts-node (examples, the Python suite's TypeScript twin) works with TypeScript 6, not with the native TypeScript 7.
   typescriptVersion: '~6.0.3',
   // The dev tsconfig: tests, examples and the benchmark are type-checked through it.
@@ -104,15 +106,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4',
     'cdk-nag@3.0.2',
     'esbuild@^0.28',
-    '@aws-sdk/client-cloudformation@^3.1164.0',
-    '@aws-sdk/client-ec2@^3.1164.0',
-    '@aws-sdk/client-ecr@^3.1164.0',
-    '@aws-sdk/client-iam@^3.1164.0',
-    '@aws-sdk/client-imagebuilder@^3.1046.0',
-    '@aws-sdk/client-kms@^3.1164.0',
-    '@aws-sdk/client-organizations@^3.1164.0',
-    '@aws-sdk/client-ssm@^3.1164.0',
-    '@aws-sdk/client-sts@^3.1164.0',
+    // Pinned, each at the release the lock file holds: SDK releases after early January 2027 require Node 22, and
+    // the bundled command still runs on Node 20, so an update is a deliberate change here (projenrc/bundle-cli.js
+    // also fails when a bundled package's engines exclude Node 20).
+    '@aws-sdk/client-cloudformation@3.1169.0',
+    '@aws-sdk/client-ec2@3.1169.0',
+    '@aws-sdk/client-ecr@3.1169.0',
+    '@aws-sdk/client-iam@3.1169.0',
+    '@aws-sdk/client-imagebuilder@3.1046.0',
+    '@aws-sdk/client-kms@3.1164.0',
+    '@aws-sdk/client-organizations@3.1175.0',
+    '@aws-sdk/client-ssm@3.1169.0',
+    '@aws-sdk/client-sts@3.1174.0',
     // jsii-pacmak writes the Go module's go.mod from the installed packages and checks it with `go mod tidy`. The
     // Go module of the cloud assembly schema exists for the version aws-cdk-go v2.270.0 itself requires (54.11.0,
     // the lowest aws-cdk-lib 2.270.0 accepts), not for every npm release (54.26.0 is missing from the Go proxy
@@ -138,8 +143,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['cdk.out*', '/.venv-test/', '__pycache__', '.jsii.tabl.json', '/python-tests/.out/', 'bench/results/'],
+  gitignore: ['cdk.out*', '/.venv-test/', '/.tools/', '__pycache__', '.jsii.tabl.json', '/python-tests/.out/', 'bench/results/'],
 });
+
+// npm's review of dependency install scripts (advisory in npm 11, enforced from npm 12), so that installs print no
+// list of unreviewed scripts: esbuild's postinstall checks its platform binary (the command's bundler needs it);
+// @parcel/watcher's (jest's, for watch mode) only builds from source when asked to, its binary being an optional
+// dependency.
+project.package.addField('allowScripts', { 'esbuild': true, '@parcel/watcher': false });
 
 // CHANGELOG.md records each release: after the GitHub release, this job puts the release's notes (dist/changelog.md,
 // from the bump) into it with projenrc/record-release.js and pushes that commit to main (a chore: not releasable, and
@@ -187,7 +198,7 @@ project.addPackageIgnore('/lib/cli/**');
 project.addPackageIgnore('!/lib/cli/main.js');
 project.addPackageIgnore('!/lib/cli/THIRD-PARTY-LICENSES.txt');
 
-for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/python-tests/', '/go-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
+for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/.tools/', '/python-tests/', '/go-tests/', '/rosetta/', 'cdk.out*', '/.venv-test/']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -42,6 +42,12 @@ const cfn = (distributions: any, name: any = 'golden'): Build => stack => {
   new imagebuilder.CfnDistributionConfiguration(stack, 'Cfn', { name, distributions });
 };
 
+/** `build` with the stack parameter `Os` its names refer to: a Ref to nothing fails aws-cdk-lib's template check. */
+const withOs = (build: Build): Build => stack => {
+  new CfnParameter(stack, 'Os');
+  build(stack);
+};
+
 /**
  * An image pipeline whose recipe's root volume has `ebs`, distributing with what `dist` makes; the
  * DistributionChecks aspect follows the pipeline to both.
@@ -236,8 +242,8 @@ const CASES: Case[] = [
   {
     rule: 'AmiName',
     about: 'a tab in the literal part of a name built with Fn::Join',
-    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['', ['golden\t', { Ref: 'Os' }, '-{{ imagebuilder:buildDate }}']] } } }]),
-    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['', ['golden-', { Ref: 'Os' }, '-{{ imagebuilder:buildDate }}']] } } }]),
+    broken: withOs(cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['', ['golden\t', { Ref: 'Os' }, '-{{ imagebuilder:buildDate }}']] } } }])),
+    fixed: withOs(cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['', ['golden-', { Ref: 'Os' }, '-{{ imagebuilder:buildDate }}']] } } }])),
     message: /\[AmiName\] Region us-east-1: AmiDistributionConfiguration\.Name "golden\\t\.\.\.-\{\{ imagebuilder:buildDate \}\}" holds a tab, which EC2 refuses/,
   },
   {
@@ -257,8 +263,8 @@ const CASES: Case[] = [
   {
     rule: 'AmiNameWithoutBuildDate',
     about: 'a name built with Fn::Join whose literal parts have no buildDate',
-    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['-', ['golden', { Ref: 'Os' }]] } } }]),
-    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['-', ['golden', { Ref: 'Os' }, '{{ imagebuilder:buildDate }}']] } } }]),
+    broken: withOs(cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['-', ['golden', { Ref: 'Os' }]] } } }])),
+    fixed: withOs(cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: { 'Fn::Join': ['-', ['golden', { Ref: 'Os' }, '{{ imagebuilder:buildDate }}']] } } }])),
     message: /\[AmiNameWithoutBuildDate\] Region us-east-1: AmiDistributionConfiguration\.Name "golden-\.\.\." has no \{\{ imagebuilder:buildDate \}\} in its literal parts/,
   },
   {

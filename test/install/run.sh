@@ -24,7 +24,7 @@ cd "$app"
 npm init -y >/dev/null
 # As the README says (the registry's copies of aws-cdk-lib and friends come from npm's cache when they are there).
 npm install --no-audit --no-fund --prefer-offline --loglevel=error \
-  "$tarball" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" "typescript@$typescript_version" "ts-node@$ts_node_version" @types/node@^20
+  "$tarball" "aws-cdk-lib@$cdk_version" "constructs@$constructs_version" "typescript@$typescript_version" "ts-node@$ts_node_version" @types/node@^22
 
 # The README's TypeScript quick start, exactly as written there.
 node -e '
@@ -57,6 +57,28 @@ mkdir "$app/tmp"
 TMPDIR="$app/tmp" CDK_OUTDIR="$app/cdk.out" npx tsx app.ts
 test -f "$app/cdk.out/GoldenAmi.template.json"
 echo "the README quick start type-checks with TypeScript $(npx tsc --version | sed 's/Version //') and synthesizes with tsx"
+
+# The command on Node 22 (this run's) and on Node 20 (.ci/node.sh installs it), whose users the bundled SDK still
+# supports: preflight of the app just synthesized, against an endpoint that refuses every connection, creates an
+# SDK client, calls it, stops with exit 2 (no usable credentials: the connection refused, said with the fix) and
+# prints no warning of Node's (`(node:PID) Warning: ...`), such as the SDK's about Node 20 (off in the bundle:
+# projenrc/bundle-cli.js; a bundle without that setting prints it here).
+node20="$(bash "$root/.ci/node.sh" 20)/node"
+closed_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+for node_bin in "$(command -v node)" "$node20"; do
+  set +e
+  stderr=$(AWS_ENDPOINT_URL="http://127.0.0.1:$closed_port" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+    AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    "$node_bin" node_modules/cdk-imagebuilder-distribution/lib/cli/main.js preflight --app "$app/cdk.out" 2>&1 >/dev/null)
+  code=$?
+  set -e
+  if [ "$code" != 2 ] || [[ "$stderr" == *"(node:"* ]] || [[ "$stderr" != *"connection refused"* ]]; then
+    echo "preflight on $("$node_bin" --version) against a closed port: exit $code (expected 2, connection refused, no warning):" >&2
+    echo "$stderr" >&2
+    exit 1
+  fi
+  echo "preflight runs on Node $("$node_bin" --version): exit 2 against a closed port, no warning printed"
+done
 
 # The preflight command, as the package's bin: its help, and exit code 2 when there is no assembly to read.
 help=$(npx --no-install cdk-imagebuilder-distribution preflight --help)
