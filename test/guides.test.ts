@@ -7,6 +7,7 @@ import { buildAfterTheBuildApp } from '../examples/guides/after-the-build/app';
 import { CONTAINER_REGIONS, buildContainerApp } from '../examples/guides/containers/app';
 import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
+import { buildRetireApp } from '../examples/guides/retire/app';
 import { DistributionConfiguration } from '../src';
 import { INHERITED_SETTINGS } from '../src/private/region-distribution';
 
@@ -211,5 +212,27 @@ describe('after the build guide', () => {
       EventPattern: { 'source': ['aws.imagebuilder'], 'detail-type': ['EC2 Image Builder Image State Change'], 'detail': { state: { status: ['AVAILABLE'] } } },
       Targets: [Match.objectLike({ InputTransformer: Match.objectLike({ InputPathsMap: { 'resources-0-': '$.resources[0]' } }) })],
     });
+  });
+});
+
+describe('retire guide', () => {
+  const app = buildRetireApp(new App());
+  const stack = (name: string) => app.node.findChild(name) as Stack;
+
+  test('the lifecycle policy deprecates at 30 days and deletes at 90 with the AMIs and snapshots, keeping 3', () => {
+    Template.fromStack(stack('GoldenAmi')).hasResourceProperties('AWS::ImageBuilder::LifecyclePolicy', {
+      ResourceSelection: { Recipes: [{ Name: 'golden-ami', SemanticVersion: 'x.x.x' }] },
+      PolicyDetails: [
+        { Action: { Type: 'DEPRECATE', IncludeResources: { Amis: true } }, Filter: { Type: 'AGE', Value: 30, Unit: 'DAYS' } },
+        { Action: { Type: 'DELETE', IncludeResources: { Amis: true, Snapshots: true } }, Filter: { Type: 'AGE', Value: 90, Unit: 'DAYS', RetainAtLeast: 3 } },
+      ],
+    });
+  });
+
+  test('the target account gets the lifecycle role, so synth warns about nothing', () => {
+    const roles = Object.values<any>(Template.fromStack(stack('TargetAccountRoles')).findResources('AWS::IAM::Role')).map(r => r.Properties.RoleName);
+    expect(roles.sort()).toEqual(['EC2ImageBuilderDistributionCrossAccountRole', 'Ec2ImageBuilderCrossAccountLifecycleAccess']);
+    expect(synthError(stack('GoldenAmi'))).toBe('');
+    expect(warningsOf(stack('GoldenAmi'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { App, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms } from 'aws-cdk-lib';
 import { buildBasicApp } from '../examples/basic/app';
 import { buildAfterTheBuildApp } from '../examples/guides/after-the-build/app';
+import { buildRetireApp } from '../examples/guides/retire/app';
 import { buildContainerApp } from '../examples/guides/containers/app';
 import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
@@ -149,6 +150,7 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'guide-inheritance': app => { buildInheritanceApp(app); },
   'guide-containers': app => { buildContainerApp(app); },
   'guide-after-the-build': app => { buildAfterTheBuildApp(app); },
+  'guide-retire': app => { buildRetireApp(app); },
   'guide-migrate-before-cfn': beforeCfn,
   'guide-migrate-after-cfn': afterCfn,
   'guide-migrate-before-alpha': beforeAlpha,
