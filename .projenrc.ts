@@ -220,6 +220,9 @@ function addExampleTask(name: string, app: string, description: string) {
     ],
   });
   task.env('CDK_DISABLE_CLI_TELEMETRY', 'true');
+  // Run, not type-checked again: npm test's typecheck covers examples/ (tsconfig.dev.json), and ts-node's own type
+  // check of the app and aws-cdk-lib's types took most of the example's minutes.
+  task.env('TS_NODE_TRANSPILE_ONLY', 'true');
 }
 addExampleTask('example', 'examples/basic/app.ts', 'Synthesize the bundled example app with the cdk CLI and print a summary');
 addExampleTask('example:multi-account', 'examples/multi-account/app.ts', 'Synthesize the multi-account example app with the cdk CLI and print a summary');
@@ -264,9 +267,9 @@ project.addTask('schemas:refresh', {
 // Python API reference next to API.md: doc-comment examples translated by jsii-rosetta.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 
-// `npm test` proves every published package, building each thing once and changing no tracked file: the
-// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python); jest; the jsii
-// assembly; then at once the npm, PyPI and Go packages, eslint (no --fix), the type check of tests, examples
+// `npm test` proves every published package, building each thing once and changing no tracked file: at once the
+// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python) and the jsii assembly;
+// jest; then at once the npm, PyPI and Go packages, eslint (no --fix), the type check of tests, examples
 // and benchmark, and the API docs compared with a fresh generation; then at once the README and doc-comment
 // examples compiled by jsii-rosetta, the Python suite against the built wheel with cfn-lint over every
 // synthesized template, the packed tarball installed into a new TypeScript app, as the README's "Install"
@@ -323,10 +326,10 @@ const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh
 const testSteps = project.addTask('test:steps', {
   description: "npm test's steps, without the check of the temporary folder",
 });
-// The Python environment comes first: the preflight tests run moto from it.
-testSteps.spawn(testVenv);
+// The Python environment comes before jest (the preflight tests run moto from it), built at once with the jsii
+// assembly, which no jest test reads: on a fresh clone pip's install and jsii's compile each keep one core busy.
+testSteps.exec(inParallel(testVenv, project.compileTask));
 testSteps.exec('jest --passWithNoTests --ci', { receiveArgs: true });
-testSteps.spawn(project.compileTask);
 testSteps.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
 testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize, testRelease, testGo));
 project.testTask.reset();
