@@ -1,7 +1,7 @@
 import { App, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { CrossAccountDistributionRole, DistributionConfiguration, TargetAccountKeyAccess } from '../src';
 import { ALLOW_ALL, Request, decide } from './authorization/evaluate';
 import { Deployment, deploy } from './authorization/resolve';
-import { CrossAccountDistributionRole, DistributionConfiguration, TargetAccountKeyAccess } from '../src';
 
 /*
  * The policies of a distribution in the partitions other than `aws`: every ARN pattern the library writes uses the
@@ -145,7 +145,11 @@ describe.each(PARTITIONS.map(p => [p.partition, p] as const))('%s', (partition, 
     const moved: Deployment = {
       ...deployment,
       keys: deployment.keys.map(k => ({ ...k, policy: inAws(k.policy) })),
-      roles: deployment.roles.map(r => ({ ...r, trustPolicy: inAws(r.trustPolicy), identityPolicies: r.identityPolicies.map(p => ({ ...p, policy: inAws(p.policy) })) })),
+      roles: deployment.roles.map(r => ({
+        ...r,
+        trustPolicy: inAws(r.trustPolicy),
+        identityPolicies: r.identityPolicies.map(p => ({ ...p, policy: inAws(p.policy) })),
+      })),
     };
     for (const { description, request } of requests(partition, regions, moved)) {
       // The request's own ARNs stay in the partition: only the policies are moved.
