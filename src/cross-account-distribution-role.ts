@@ -77,8 +77,9 @@ export interface CrossAccountDistributionRoleProps {
    * AWS's sample policy also lets the role tag any launch template `CreatedBy: EC2 Image Builder`, which lets
    * whoever can assume the role tag any template of the account and then add versions to it. This role
    * may put that tag only on templates that carry it already, or on a template as it is created
-   * (`ec2:CreateAction`). What remains: whoever can assume the role (Image Builder, and principals of the
-   * source accounts allowed `sts:AssumeRole` on it) can add versions to every template tagged
+   * (`ec2:CreateAction`). What remains: whoever can assume the role (Image Builder's service-linked role and the
+   * `executionRoles`, or with `trustEntireSourceAccount` any principal of the source accounts allowed
+   * `sts:AssumeRole` on it) can add versions to every template tagged
    * `CreatedBy: EC2 Image Builder` in this account, in every Region, and make them the default; keep that
    * tag for the templates Image Builder updates.
    *
