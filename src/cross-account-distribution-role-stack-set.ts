@@ -130,6 +130,8 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
     checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
+    checkInput(this, named('executionRoles'), props.executionRoles, 'construct list');
+    checkInput(this, named('trustEntireSourceAccount'), props.trustEntireSourceAccount, 'boolean');
     checkInput(this, named('region'), props.region, 'string');
     checkInput(this, named('delegatedAdministrator'), props.delegatedAdministrator, 'boolean');
     checkInput(this, named('stackSetName'), props.stackSetName, 'string');
@@ -256,6 +258,11 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
         }
       });
     }
+    (props.executionRoles ?? []).forEach((role, i) => {
+      if (Token.isUnresolved(role.roleArn)) {
+        this.fail('StackSetTemplateValue', `${spell('executionRoles')}[${i}] has an ARN known only at deploy time (${role.roleArn}), but the StackSet deploys one template, written at synth, to every account. Fix: pass the role by its literal ARN (iam.Role.fromRoleArn(this, 'ExecutionRole', 'arn:aws:iam::<source account>:role/<name>')).`);
+      }
+    });
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'imagebuilder-role-stack-set-'));
     try {
       const app = new App({

@@ -17,11 +17,44 @@ export interface CrossAccountDistributionRoleProps {
    * The accounts whose Image Builder distributes AMIs into this account (12-digit IDs). A list parameter
    * (`CfnParameter.valueAsList`) works too.
    *
-   * Each account is one statement of the role's trust policy: about 20 fit IAM's default quota of 2,048
-   * characters for a trust policy; with more, synth reports `CrossAccountRolePolicySize` (acknowledge it once
-   * the account's quota "Role trust policy length" is raised).
+   * The accounts share one statement of the role's trust policy: about 55 fit IAM's default quota of 2,048
+   * characters for a trust policy (about 20 with `trustEntireSourceAccount`, one statement each); with more, synth
+   * reports `CrossAccountRolePolicySize` (acknowledge it once the account's quota "Role trust policy length" is
+   * raised).
    */
   readonly sourceAccounts: string[];
+
+  /**
+   * Execution roles of the source accounts that may assume this role, besides Image Builder's service-linked role:
+   * the role Image Builder runs a distribution with when you give it one (`DistributeImage`, `RetryImage`, a
+   * pipeline with custom workflows), the role you pass to `DistributionConfiguration.grantDistribute()`. Each must
+   * be a role of one of the `sourceAccounts`. A role of another app:
+   * `iam.Role.fromRoleArn(this, 'ExecutionRole', 'arn:aws:iam::111111111111:role/ImageBuilderDistribution')`.
+   *
+   * The trust policy names them by ARN (`aws:PrincipalArn`): a role deleted and created again under the same name
+   * is trusted again.
+   *
+   * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/EC2ImageBuilderExecutionPolicy.html
+   * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html
+   * @default - none: only Image Builder's service-linked role of the source accounts
+   */
+  readonly executionRoles?: iam.IRole[];
+
+  /**
+   * Trust every principal of the source accounts that their own policies allow `sts:AssumeRole` on this role, as
+   * AWS's guide sets the role up, instead of Image Builder's service-linked role and `executionRoles` only.
+   *
+   * By default the role trusts the source accounts only for the principals Image Builder distributes with: its
+   * service-linked role `AWSServiceRoleForImageBuilder`, which assumes this role when a pipeline distributes (its
+   * policy allows `sts:AssumeRole` on this role in any account), and the `executionRoles` you name
+   * (`aws:PrincipalArn`). Set this to keep the trust of the whole account (for example while you find the
+   * execution roles in use); any administrator of a source account can then act as this role.
+   *
+   * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForImageBuilder.html
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+   * @default false
+   */
+  readonly trustEntireSourceAccount?: boolean;
 
   /**
    * The source account's KMS keys that encrypt the AMIs: the key of the build Region and the key of
@@ -45,8 +78,9 @@ export interface CrossAccountDistributionRoleProps {
    * AWS's sample policy also lets the role tag any launch template `CreatedBy: EC2 Image Builder`, which lets
    * whoever can assume the role tag any template of the account and then add versions to it. This role
    * may put that tag only on templates that carry it already, or on a template as it is created
-   * (`ec2:CreateAction`). What remains: whoever can assume the role (Image Builder, and principals of the
-   * source accounts allowed `sts:AssumeRole` on it) can add versions to every template tagged
+   * (`ec2:CreateAction`). What remains: whoever can assume the role (Image Builder's service-linked role and the
+   * `executionRoles`, or with `trustEntireSourceAccount` any principal of the source accounts allowed
+   * `sts:AssumeRole` on it) can add versions to every template tagged
    * `CreatedBy: EC2 Image Builder` in this account, in every Region, and make them the default; keep that
    * tag for the templates Image Builder updates.
    *
@@ -76,6 +110,34 @@ export interface CrossAccountDistributionRoleProps {
    * @default false
    */
   readonly lifecycle?: boolean;
+}
+
+/**
+ * Image Builder's service-linked role, under `role/`: the principal that assumes this role when a pipeline
+ * distributes (its policy allows `sts:AssumeRole` on `EC2ImageBuilderDistributionCrossAccountRole` in any account).
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-builder-service-linked-role.html
+ * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForImageBuilder.html
+ */
+const IMAGE_BUILDER_SERVICE_ROLE = 'aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder';
+
+/** Literal accounts (as root ARNs) in one statement, with conditions. */
+class SourceAccountsPrincipal extends iam.PrincipalBase {
+  constructor(private readonly roots: string[], private readonly conditions: Record<string, unknown>) {
+    super();
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return new iam.PrincipalPolicyFragment({ AWS: this.roots }, this.conditions);
+  }
+
+  public dedupeString(): string | undefined {
+    return undefined;
+  }
+
+  public toString(): string {
+    return 'SourceAccountsPrincipal';
+  }
 }
 
 /** The ARN of one KMS key (or one alias): no wildcard, a 12-digit account. */
@@ -134,6 +196,8 @@ export class CrossAccountDistributionRole extends Construct {
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
     checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
+    checkInput(this, named('executionRoles'), props.executionRoles, 'construct list');
+    checkInput(this, named('trustEntireSourceAccount'), props.trustEntireSourceAccount, 'boolean');
     const stack = Stack.of(this);
     this.claimAccount(stack);
     if (props.sourceAccounts.length === 0) {
@@ -143,7 +207,7 @@ export class CrossAccountDistributionRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: CrossAccountDistributionRole.ROLE_NAME,
       description: 'Lets EC2 Image Builder in the source accounts copy AMIs into this account',
-      assumedBy: new iam.CompositePrincipal(...props.sourceAccounts.map((account, i) => this.trustedAccount(account, i))),
+      assumedBy: this.trustedPrincipals(props),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(CrossAccountDistributionRole.MANAGED_POLICY_NAME)],
     });
 
@@ -254,6 +318,43 @@ export class CrossAccountDistributionRole extends Construct {
       throw constructionError('CrossAccountRoleKey', `CrossAccountDistributionRole: keys[${index}] is the alias ${aliasName} imported in stack ${aliasStack.node.path} (account ${account ?? 'unknown'}, Region ${region ?? 'unknown'}); an imported alias names a key of that stack's account and Region, but the keys a copy into this account uses belong to the source account. ${fix}`, this);
     }
     return { resource: kmsArn(region, account, 'key/*'), aliasName };
+  }
+
+  /**
+   * Who may assume the role: the source accounts, for Image Builder's service-linked role and the execution roles
+   * only (`aws:PrincipalArn`), or for any of their principals with `trustEntireSourceAccount`.
+   */
+  private trustedPrincipals(props: CrossAccountDistributionRoleProps): iam.IPrincipal {
+    const accounts = props.sourceAccounts.map((account, i) => this.trustedAccount(account, i));
+    if (props.trustEntireSourceAccount) {
+      return new iam.CompositePrincipal(...accounts);
+    }
+    const partition = Stack.of(this).partition;
+    const executionRoles = (props.executionRoles ?? []).map((role, i) => this.executionRoleArn(role, i, props.sourceAccounts));
+    // The account is `*`: the statement's principals are the source accounts already.
+    const principalArns = [`arn:${partition}:iam::*:role/${IMAGE_BUILDER_SERVICE_ROLE}`, ...executionRoles];
+    const conditions = { ArnLike: { 'aws:PrincipalArn': principalArns.length === 1 ? principalArns[0] : principalArns } };
+    // One statement for the literal accounts (each condition once, so the trust policy stays small), one per list.
+    const scalar = props.sourceAccounts.filter(a => !isListToken(a));
+    const lists = props.sourceAccounts.filter(isListToken);
+    return new iam.CompositePrincipal(
+      ...(scalar.length > 0 ? [new SourceAccountsPrincipal(scalar.map(a => `arn:${partition}:iam::${a}:root`), conditions)] : []),
+      ...lists.map(list => new AccountListPrincipal([list]).withConditions(conditions)),
+    );
+  }
+
+  /** An execution role's ARN, checked when it is known: a role of a source account. */
+  private executionRoleArn(role: iam.IRole, index: number, sourceAccounts: string[]): string {
+    const arn = role.roleArn;
+    const known = concrete(arn);
+    const accounts = sourceAccounts.filter(a => !isListToken(a)).map(concrete);
+    if (known && accounts.every(a => a !== undefined) && !sourceAccounts.some(isListToken)) {
+      const account = /^arn:aws[a-z-]*:iam::([0-9]{12}):role\/[^*?]+$/.exec(known)?.[1];
+      if (!account || !accounts.includes(account)) {
+        throw constructionError('NoSourceAccounts', `CrossAccountDistributionRole: ${spell('executionRoles')}[${index}] is ${JSON.stringify(known)}, ${account ? `a role of ${account}, which is not one of the ${spell('sourceAccounts')} (${accounts.join(', ')})` : 'which is not the ARN of one IAM role'}: the role's trust policy trusts roles of the source accounts only. Fix: add ${account ?? 'its account'} to ${spell('sourceAccounts')}, or pass the execution role of a source account (iam.Role.fromRoleArn(this, 'ExecutionRole', 'arn:aws:iam::<source account>:role/<name>')).`, this);
+      }
+    }
+    return arn;
   }
 
   /**

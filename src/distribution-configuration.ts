@@ -258,8 +258,10 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    * and belong to this distribution's account.
    *
    * The statements are limited to this distribution: `ec2:CopyImage` of the source AMI in the build Region into
-   * its Regions, tags on the copies (on creation, on images Image Builder tagged `CreatedBy: EC2 Image Builder`,
-   * or tagging them so), launch permissions (`ec2:ModifyImageAttribute`) on Image Builder's images in its Regions,
+   * its Regions, tags on the copies (on their images and snapshots as `CopyImage` creates them, and later only on
+   * images tagged `CreatedBy: EC2 Image Builder` already: never that tag on an existing AMI or snapshot, which
+   * would let the role share it), launch permissions (`ec2:ModifyImageAttribute`, `ec2:ModifySnapshotAttribute`)
+   * on Image Builder's images and snapshots in its Regions,
    * the KMS copy actions through EC2 on its Regions' keys and the source key (`kms:CreateGrant` only for AWS
    * resources), `sts:AssumeRole` on `EC2ImageBuilderDistributionCrossAccountRole` of its target accounts and of
    * the accounts of its launch templates, parameters and fast launch settings, `ssm:PutParameter` on its SSM

@@ -2,7 +2,7 @@ import { Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { decide } from './authorization/evaluate';
 import { CatalogueRequest, KeyView, catalogue } from './authorization/requests';
 import { deploy, keyIdOf } from './authorization/resolve';
-import { EXECUTION_ROLE, ORG_A, ORG_B, OU_A1, OU_A2, Topology, buildTopology, importedKeyArn } from './authorization/topology';
+import { EXECUTION_ROLE, ORG_A, ORG_B, OU_A1, OU_A2, Topology, buildTopology, importedKeyArn, targetAccountsOf } from './authorization/topology';
 
 /*
  * Every request of the copy and launch flow, decided by an IAM policy evaluator against the key policies
@@ -273,6 +273,24 @@ describe('the suite can fail: the execution role', () => {
     expect(needed.filter(r => r.allowed).map(r => r.request.description)).toEqual([]);
   });
 
+  test('with the tag statement of AWS\'s policies (the request tag only), the role takes over any AMI and snapshot', async () => {
+    // CreateEC2ImageBuilderTagsPermissions of EC2ImageBuilderExecutionPolicy (v2), on images too: the statement
+    // grantDistribute wrote before, which lets the role tag an existing AMI as Image Builder's.
+    const requestTagOnly = {
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags'],
+        Resource: ['arn:aws:ec2:*::image/*', 'arn:aws:ec2:*::snapshot/*'],
+        Condition: { StringEquals: { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder' } },
+      }],
+    };
+    const results = await decided(policies => [...policies, { name: 'RequestTagOnly', policy: requestTagOnly }]);
+    const takeover = results.filter(r => /tags an existing, untagged (AMI|snapshot) of .* as Image Builder's/.test(r.request.description));
+    expect(takeover.length).toBeGreaterThanOrEqual(2);
+    expect(takeover.filter(r => !r.allowed).map(r => r.request.description)).toEqual([]);
+  });
+
   test('AWS\'s managed execution policy allows what grantDistribute keeps to the distribution', async () => {
     // Statements of EC2ImageBuilderExecutionPolicy (v2) as AWS publishes them: any Region, any template.
     const managed = {
@@ -310,4 +328,20 @@ test('the suite can fail: organization-scoped statements without the role condit
     }
   }
   expect(wrong).toEqual(expect.arrayContaining([expect.stringMatching(/^another role \(Admin\) of target account 222222222222: kms:Decrypt on use1/)]));
+});
+
+test('the suite can fail: a role that trusts its whole source account lets any role of that account assume it', async () => {
+  const t = TOPOLOGIES.find(topology => targetAccountsOf(topology).length > 0)!;
+  const built = buildTopology(t);
+  const deployment = deploy(built.app.synth(), built.parameters);
+  // The trust of trustEntireSourceAccount: the source account, without the aws:PrincipalArn condition.
+  const roles = deployment.roles.map(role => ({
+    ...role,
+    trustPolicy: { ...role.trustPolicy, Statement: role.trustPolicy.Statement.map(({ Condition: _, ...s }: any) => s) },
+  }));
+  const requests = catalogue(t, keyViews(t, built, deployment), roles).filter(r => r.description.startsWith('another role (Admin) of '));
+  expect(requests.length).toBeGreaterThan(0);
+  for (const request of requests) {
+    expect((await decide(request)).allowed).toBe(true);
+  }
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnParameter, Stack, Validations, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack, Validations, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { synthError } from './helpers';
 import { schemaErrors } from './schema';
@@ -67,6 +67,12 @@ test('a service-managed StackSet with automatic deployment deploys the role to t
     Action: 'sts:AssumeRole',
     Effect: 'Allow',
     Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${SOURCE}:root`]] } },
+    // Image Builder's service-linked role of the source account only.
+    Condition: {
+      ArnLike: {
+        'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder']] },
+      },
+    },
   }]);
   expect(role.ManagedPolicyArns).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess']] }]);
   const statements = resources.find(r => r.Type === 'AWS::IAM::Policy').Properties.PolicyDocument.Statement;
@@ -238,7 +244,7 @@ describe('mistakes are stopped where they are made', () => {
 });
 
 test('the role\'s policy size check runs at synth, and its acknowledgement on the StackSet counts', () => {
-  const sourceAccounts = Array.from({ length: 30 }, (_, i) => String(100000000000 + i));
+  const sourceAccounts = Array.from({ length: 70 }, (_, i) => String(100000000000 + i));
   const stack = orgStack();
   new CrossAccountDistributionRoleStackSet(stack, 'Roles', { organizationalUnitIds: [OU], sourceAccounts });
   expect(synthError(stack)).toMatch(/\[CrossAccountRolePolicySize\] CrossAccountDistributionRoleStackSet: the role's trust policy has at least \d+ characters/);
@@ -277,4 +283,17 @@ test('preflight\'s record: the StackSet, its OUs, Region and role', () => {
     callAs: 'DELEGATED_ADMIN',
     sourceAccounts: [SOURCE],
   }]);
+});
+
+test('execution roles go into the role\'s trust by literal ARN; one known only at deploy time is an error', () => {
+  const stack = orgStack();
+  const execution = iam.Role.fromRoleArn(stack, 'Execution', `arn:aws:iam::${SOURCE}:role/ImageBuilderDistribution`);
+  const stackSet = new CrossAccountDistributionRoleStackSet(stack, 'Roles', { organizationalUnitIds: [OU], sourceAccounts: [SOURCE], executionRoles: [execution] });
+  const role = Object.values<any>(JSON.parse(stackSet.roleTemplate).Resources).find(r => r.Type === 'AWS::IAM::Role');
+  expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn'][1]).toBe(`arn:aws:iam::${SOURCE}:role/ImageBuilderDistribution`);
+
+  const other = orgStack();
+  const owned = new iam.Role(other, 'Owned', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
+  expect(() => new CrossAccountDistributionRoleStackSet(other, 'Roles', { organizationalUnitIds: [OU], sourceAccounts: [SOURCE], executionRoles: [owned] }))
+    .toThrow(/\[StackSetTemplateValue\] CrossAccountDistributionRoleStackSet: executionRoles\[0\] has an ARN known only at deploy time.*Fix: pass the role by its literal ARN/);
 });

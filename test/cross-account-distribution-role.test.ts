@@ -12,21 +12,58 @@ function targetStack(app = new App(), account = '222222222222', id = 'Target') {
   return new Stack(app, id, { env: { account, region: 'us-east-1' } });
 }
 
-test('the role: its name, trust in the source accounts, and the partition-aware managed policy', () => {
+const SERVICE_ROLE = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder']] };
+const root = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]] });
+
+test('the role: its name, trust in Image Builder\'s service-linked role of the source accounts, and the partition-aware managed policy', () => {
   const stack = targetStack();
   new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111', '444444444444'] });
   Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
     RoleName: 'EC2ImageBuilderDistributionCrossAccountRole',
     AssumeRolePolicyDocument: {
-      Statement: ['111111111111', '444444444444'].map(account => ({
+      Statement: [{
         Action: 'sts:AssumeRole',
         Effect: 'Allow',
-        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]] } },
-      })),
+        Principal: { AWS: [root('111111111111'), root('444444444444')] },
+        Condition: { ArnLike: { 'aws:PrincipalArn': SERVICE_ROLE } },
+      }],
     },
     ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess']] }],
   });
   Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+});
+
+test('execution roles are trusted by ARN beside the service-linked role; trustEntireSourceAccount keeps the trust of the whole account', () => {
+  const stack = targetStack();
+  const own = new Stack(stack.node.root as App, 'Source', { env: { account: '111111111111', region: 'us-east-1' } });
+  const named = new iam.Role(own, 'Named', { roleName: 'ImageBuilderDistribution', path: '/pipelines/', assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
+  new CrossAccountDistributionRole(stack, 'Role', {
+    sourceAccounts: ['111111111111'],
+    executionRoles: [iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::111111111111:role/Exec'), named],
+  });
+  const [statement] = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Role'))[0].Properties.AssumeRolePolicyDocument.Statement;
+  expect(statement.Principal).toEqual({ AWS: root('111111111111') });
+  expect(stack.resolve(statement.Condition.ArnLike['aws:PrincipalArn'])).toEqual([
+    SERVICE_ROLE,
+    'arn:aws:iam::111111111111:role/Exec',
+    { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/pipelines/ImageBuilderDistribution']] },
+  ]);
+
+  const whole = targetStack(new App());
+  new CrossAccountDistributionRole(whole, 'Role', { sourceAccounts: ['111111111111', '444444444444'], trustEntireSourceAccount: true });
+  Template.fromStack(whole).hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: ['111111111111', '444444444444'].map(account => ({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: root(account) } })),
+    },
+  });
+});
+
+test('an execution role of an account the role does not trust is an error, naming the fix', () => {
+  const stack = targetStack();
+  expect(() => new CrossAccountDistributionRole(stack, 'Role', {
+    sourceAccounts: ['111111111111'],
+    executionRoles: [iam.Role.fromRoleArn(stack, 'Other', 'arn:aws:iam::333333333333:role/Exec')],
+  })).toThrow(/\[NoSourceAccounts\] CrossAccountDistributionRole: executionRoles\[0\] is "arn:aws:iam::333333333333:role\/Exec", a role of 333333333333, which is not one of the sourceAccounts \(111111111111\).*Fix: add 333333333333 to sourceAccounts/);
 });
 
 test('KMS statements are limited to the given keys', () => {
@@ -177,9 +214,10 @@ function deployed(value: unknown): unknown {
 }
 
 test('the trust policy is an error exactly when IAM would count more than 2,048 characters in it', () => {
-  fc.assert(fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9]{12}$/), { minLength: 1, maxLength: 40 }), sourceAccounts => {
+  const accounts = fc.uniqueArray(fc.stringMatching(/^[0-9]{12}$/), { minLength: 1, maxLength: 80 });
+  fc.assert(fc.property(accounts, fc.boolean(), (sourceAccounts, trustEntireSourceAccount) => {
     const stack = targetStack();
-    new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts });
+    new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts, trustEntireSourceAccount });
     let error = '';
     let template: any;
     try {
@@ -187,26 +225,28 @@ test('the trust policy is an error exactly when IAM would count more than 2,048 
     } catch (e) {
       error = (e as Error).message;
     }
+    const trustOf = (t: any) => Object.values<any>(t.Resources).find(r => r.Type === 'AWS::IAM::Role').Properties.AssumeRolePolicyDocument;
     if (template) {
-      const [role] = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::IAM::Role');
       // IAM counts the document's characters without white space.
-      const size = JSON.stringify(deployed(role.Properties.AssumeRolePolicyDocument)).replace(/\s/g, '').length;
+      const size = JSON.stringify(deployed(trustOf(template))).replace(/\s/g, '').length;
       expect(size).toBeLessThanOrEqual(2048);
     } else {
       expect(error).toMatch(/\[CrossAccountRolePolicySize\] CrossAccountDistributionRole: the role's trust policy has at least (\d+) characters/);
       const counted = Number(/at least (\d+) characters/.exec(error)![1]);
       expect(counted).toBeGreaterThan(2048);
-      // Without the check, the document would be as large as counted.
-      const plain = new Stack(new App(), 'Plain');
-      const doc = new iam.Role(plain, 'R', { assumedBy: new iam.CompositePrincipal(...sourceAccounts.map(a => new iam.AccountPrincipal(a))) }).assumeRolePolicy!;
-      expect(JSON.stringify(deployed(plain.resolve(doc.toJSON()))).replace(/\s/g, '').length).toBe(counted);
+      // Without the check (acknowledged), the document would be as large as counted.
+      const plain = targetStack(new App(), '222222222222', 'Plain');
+      const role = new CrossAccountDistributionRole(plain, 'Role', { sourceAccounts, trustEntireSourceAccount });
+      Validations.of(role).acknowledge({ id: 'cdk-imagebuilder-distribution:CrossAccountRolePolicySize', reason: 'quota raised' });
+      const synthesized = (plain.node.root as App).synth().getStackByName('Plain').template;
+      expect(JSON.stringify(deployed(trustOf(synthesized))).replace(/\s/g, '').length).toBe(counted);
     }
   }), { numRuns: propertyRuns(0.1) });
 });
 
 test('a trust policy over the default quota can be acknowledged once the account\'s quota is raised', () => {
   const stack = targetStack();
-  const role = new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: Array.from({ length: 30 }, (_, i) => String(100000000000 + i)) });
+  const role = new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: Array.from({ length: 70 }, (_, i) => String(100000000000 + i)) });
   Validations.of(role).acknowledge({ id: 'cdk-imagebuilder-distribution:CrossAccountRolePolicySize', reason: 'Role trust policy length raised to 4096' });
   expect(() => (stack.node.root as App).synth()).not.toThrow();
 });

@@ -91,3 +91,29 @@ test('a grant after synthesis is an error, like addRegion()', () => {
   (stack.node.root as App).synth();
   expect(() => distribution.grantDistribute(role)).toThrow(/\[ModifiedAfterSynthesis\]/);
 });
+
+test('tags go on images and snapshots only as CopyImage creates them, or on images already Image Builder\'s', () => {
+  const stack = newStack();
+  const distribution = new DistributionConfiguration(stack, 'Distribution').addRegion('us-east-1').addRegion('eu-west-1');
+  distribution.grantDistribute(executionRole(stack));
+  const tagging = withAction(statementsOf(stack), 'ec2:CreateTags');
+  const arn = (region: string, type: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:${region}::${type}/*`]] });
+  expect(tagging).toEqual([
+    {
+      Action: 'ec2:CreateTags',
+      Effect: 'Allow',
+      Resource: [arn('us-east-1', 'image'), arn('eu-west-1', 'image'), arn('us-east-1', 'snapshot'), arn('eu-west-1', 'snapshot')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' } },
+    },
+    {
+      Action: 'ec2:CreateTags',
+      Effect: 'Allow',
+      Resource: [arn('us-east-1', 'image'), arn('eu-west-1', 'image')],
+      Condition: { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
+    },
+  ]);
+  // Sharing and fast launch need the tag on the image or snapshot, which no statement puts on an existing one.
+  for (const action of ['ec2:ModifyImageAttribute', 'ec2:ModifySnapshotAttribute']) {
+    expect(withAction(statementsOf(stack), action).map(s => s.Condition)).toEqual([{ StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } }]);
+  }
+});

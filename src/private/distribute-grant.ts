@@ -29,6 +29,15 @@ import { RegionDistribution } from './region-distribution';
 export const CROSS_ACCOUNT_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
 
 const FAST_LAUNCH_SERVICE = 'ec2fastlaunch.amazonaws.com';
+/**
+ * The EC2 action a distribution creates its AMIs and snapshots with: CopyImage, in every Region and account (the
+ * build's CreateImage/RegisterImage are not the distribution's). Tags given with it are authorized as ec2:CreateTags
+ * with `ec2:CreateAction` set to it, on the new AMI and its new snapshots.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/copy-ami-permissions.html
+ */
+const COPY_CREATE_ACTIONS = 'CopyImage';
 const TAGGED_BY_IMAGE_BUILDER = { StringEquals: { [`aws:ResourceTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } };
 
 /** What the statements are built from: the distribution as its construct holds it. */
@@ -69,19 +78,16 @@ export function distributeStatements(model: DistributeGrantModel, principalScope
 
   // The copies: the source AMI in the build Region, the new AMIs and their snapshots in the distribution's Regions.
   add('ImageBuilderCopyImage', { actions: ['ec2:CopyImage'], resources: [...images(regions), ...snapshots(regions)] });
+  // Tags go on a copy and its snapshots as CopyImage creates them (tag on create: ec2:CreateAction), and later only on
+  // images that are Image Builder's already. Never the CreatedBy tag on an existing AMI or snapshot: that tag is what
+  // lets the statements below share, publish and fast-launch an image, so tagging one would unlock them for any AMI.
   add('ImageBuilderTagCopies', {
     actions: ['ec2:CreateTags'],
     resources: [...images(regions), ...snapshots(regions)],
-    conditions: { StringEquals: { 'ec2:CreateAction': 'CopyImage' } },
+    conditions: { StringEquals: { 'ec2:CreateAction': COPY_CREATE_ACTIONS } },
   });
-  // Tags (amiTags, and Image Builder's own) on the copies: images and snapshots that are Image Builder's, or that the
-  // request makes Image Builder's, as the service-linked role's policy tags them.
+  // amiTags and Image Builder's own tags on its copies after the copy, as the service-linked role's policy tags them.
   add('ImageBuilderTagImages', { actions: ['ec2:CreateTags'], resources: images(regions), conditions: TAGGED_BY_IMAGE_BUILDER });
-  add('ImageBuilderTagAsImageBuilder', {
-    actions: ['ec2:CreateTags'],
-    resources: [...images(regions), ...snapshots(regions)],
-    conditions: { StringEquals: { [`aws:RequestTag/${IMAGE_BUILDER_TAG.key}`]: IMAGE_BUILDER_TAG.value } },
-  });
   // Launch permissions, on Image Builder's images only (as EC2ImageBuilderExecutionPolicy limits them).
   add('ImageBuilderShareImages', { actions: ['ec2:ModifyImageAttribute'], resources: images(regions), conditions: TAGGED_BY_IMAGE_BUILDER });
   add('ImageBuilderShareSnapshots', { actions: ['ec2:ModifySnapshotAttribute'], resources: snapshots(regions), conditions: TAGGED_BY_IMAGE_BUILDER });

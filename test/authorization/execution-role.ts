@@ -72,8 +72,19 @@ export function executionRoleCatalogue(t: Topology, keys: Map<string, KeyView>, 
       on('ec2:CreateTags', snapshot(region), { 'ec2:CreateAction': 'CopyImage', 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'] }));
     add(`puts the AMI tags on Image Builder's copy in ${region}`, PAGES.serviceLinkedRole, 'allow',
       on('ec2:CreateTags', image(region), { ...TAG, 'aws:RequestTag/team': 'platform', 'aws:TagKeys': ['team'] }));
-    add(`tags a new copy in ${region} as Image Builder's`, PAGES.serviceLinkedRole, 'allow',
-      on('ec2:CreateTags', image(region), { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'] }));
+    add(`shares the snapshot of Image Builder's copy in ${region}`, PAGES.executionPolicy, 'allow', on('ec2:ModifySnapshotAttribute', snapshot(region), TAG));
+    // Taking over an AMI or snapshot that is not this distribution's: tag it as Image Builder's after it was created
+    // (a request that cannot be told from tagging an existing one), then share, publish or fast-launch it.
+    const asImageBuilder = { 'aws:RequestTag/CreatedBy': 'EC2 Image Builder', 'aws:TagKeys': ['CreatedBy'] };
+    add(`tags an existing, untagged AMI of ${region} as Image Builder's`, PAGES.tagOnCreate, 'deny', on('ec2:CreateTags', image(region), asImageBuilder));
+    add(`tags an existing AMI of ${region} tagged otherwise as Image Builder's`, PAGES.tagOnCreate, 'deny',
+      on('ec2:CreateTags', image(region), { ...asImageBuilder, 'aws:ResourceTag/CreatedBy': 'someone else' }));
+    add(`tags an existing, untagged snapshot of ${region} as Image Builder's`, PAGES.tagOnCreate, 'deny', on('ec2:CreateTags', snapshot(region), asImageBuilder));
+    add(`tags an existing snapshot of ${region} with other tags`, PAGES.tagOnCreate, 'deny',
+      on('ec2:CreateTags', snapshot(region), { 'aws:RequestTag/team': 'platform', 'aws:TagKeys': ['team'] }));
+    add(`then shares (or publishes) that untagged AMI of ${region}`, PAGES.executionPolicy, 'deny', on('ec2:ModifyImageAttribute', image(region)));
+    add(`then shares that untagged snapshot of ${region}`, PAGES.executionPolicy, 'deny', on('ec2:ModifySnapshotAttribute', snapshot(region)));
+    add(`then enables fast launch of that untagged AMI of ${region}`, PAGES.fastLaunch, 'deny', on('ec2:EnableFastLaunch', image(region)));
     add(`shares Image Builder's copy in ${region} (launch permission)`, PAGES.executionPolicy, 'allow', on('ec2:ModifyImageAttribute', image(region), TAG));
     add(`shares an AMI of ${region} that is not Image Builder's`, PAGES.executionPolicy, 'deny', on('ec2:ModifyImageAttribute', image(region), { 'aws:ResourceTag/CreatedBy': 'someone else' }));
     add(`tags an AMI of ${region} that is not Image Builder's with other tags`, PAGES.serviceLinkedRole, 'deny',

@@ -2,7 +2,7 @@ import { AWS_SERVICE_ROLE_FOR_IMAGE_BUILDER_KMS_AND_STS } from './aws-managed-po
 import { ALLOW_ALL, Request } from './evaluate';
 import { executionRoleCatalogue } from './execution-role';
 import { DeployedRole } from './resolve';
-import { KeySpec, ORG_A, ORG_B, OU_A1, OU_A2, TARGET_ORG_PATH, Topology, keysOfTarget, targetAccountsOf } from './topology';
+import { EXECUTION_ROLE, KeySpec, ORG_A, ORG_B, OU_A1, OU_A2, TARGET_ORG_PATH, Topology, keysOfTarget, targetAccountsOf } from './topology';
 
 /*
  * The request catalogue: the requests AWS makes when Image Builder copies an AMI into a target account,
@@ -37,6 +37,8 @@ const PAGES = {
   tagOnCreate: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html',
   grantIsForAwsResource: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource',
   globalConditionKeys: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html',
+  principalArn: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn',
+  executionRoleTrust: 'https://docs.aws.amazon.com/aws-managed-policy/latest/reference/EC2ImageBuilderExecutionPolicy.html',
 };
 
 /** Members of organizations and OUs, with the `aws:PrincipalOrgPaths` AWS sets for them. */
@@ -153,6 +155,24 @@ export function catalogue(t: Topology, keys: Map<string, KeyView>, roles: Deploy
       identityPolicies: [{ name: 'AWSServiceRoleForImageBuilder', policy: AWS_SERVICE_ROLE_FOR_IMAGE_BUILDER_KMS_AND_STS }],
       resourcePolicy: role.trustPolicy,
     });
+
+    // The role trusts the source account for Image Builder's service-linked role and the execution role only.
+    const sourceRole = (name: string, from = t.distributionAccount): Request => ({
+      principal: `arn:aws:sts::${from}:assumed-role/${name}/session`,
+      action: 'sts:AssumeRole',
+      resource: role.arn,
+      resourceAccount: account,
+      context: { 'aws:PrincipalAccount': from, 'aws:PrincipalArn': `arn:aws:iam::${from}:role/${name}` },
+      identityPolicies: [ALLOW_ALL],
+      resourcePolicy: role.trustPolicy,
+    });
+    add(`the execution role ${EXECUTION_ROLE} of ${t.distributionAccount} assumes the role in target account ${account}`, PAGES.executionRoleTrust, 'allow', sourceRole(EXECUTION_ROLE));
+    add(`another role (Admin) of ${t.distributionAccount}, allowed sts:AssumeRole by its own policy, assumes the role in target account ${account}`,
+      PAGES.principalArn, 'deny', sourceRole('Admin'));
+    add(`a role of ${t.distributionAccount} with the service-linked role's name at the root path assumes the role in target account ${account}`,
+      PAGES.principalArn, 'deny', sourceRole('AWSServiceRoleForImageBuilder'));
+    add(`a role named ${EXECUTION_ROLE} in an outsider account ${OUTSIDER} assumes the role in target account ${account}`,
+      PAGES.principalArn, 'deny', sourceRole(EXECUTION_ROLE, OUTSIDER));
 
     const session: Caller = {
       principal: `arn:aws:sts::${account}:assumed-role/${role.name}/ImageBuilderDistribution`,

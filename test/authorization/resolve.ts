@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { MANAGED_POLICIES } from './aws-managed-policies';
 
 /*
@@ -44,6 +45,8 @@ interface StackInfo {
   readonly name: string;
   readonly account: string;
   readonly region: string;
+  /** The partition of the stack's Region (`aws-cn` in cn-north-1, `aws-us-gov` in us-gov-west-1). */
+  readonly partition: string;
   readonly template: any;
 }
 
@@ -55,7 +58,11 @@ export function keyIdOf(stack: string, logicalId: string): string {
 
 export function deploy(assembly: cxapi.CloudAssembly, parameters: ParameterValues = {}): Deployment {
   const stacks: StackInfo[] = assembly.stacks.map(s => ({
-    name: s.stackName, account: s.environment.account, region: s.environment.region, template: s.template,
+    name: s.stackName,
+    account: s.environment.account,
+    region: s.environment.region,
+    partition: RegionInfo.get(s.environment.region).partition ?? 'aws',
+    template: s.template,
   }));
   const byName = new Map(stacks.map(s => [s.name, s]));
 
@@ -85,10 +92,10 @@ export function deploy(assembly: cxapi.CloudAssembly, parameters: ParameterValue
   function arnOf(stack: StackInfo, logicalId: string): string {
     const type = stack.template.Resources?.[logicalId]?.Type;
     if (type === 'AWS::KMS::Key') {
-      return `arn:aws:kms:${stack.region}:${stack.account}:key/${keyIdOf(stack.name, logicalId)}`;
+      return `arn:${stack.partition}:kms:${stack.region}:${stack.account}:key/${keyIdOf(stack.name, logicalId)}`;
     }
     if (type === 'AWS::IAM::Role') {
-      return `arn:aws:iam::${stack.account}:role/${physicalId(stack, logicalId)}`;
+      return `arn:${stack.partition}:iam::${stack.account}:role/${physicalId(stack, logicalId)}`;
     }
     throw new Error(`${stack.name}: no ARN known for ${logicalId} (${type})`);
   }
@@ -106,7 +113,7 @@ export function deploy(assembly: cxapi.CloudAssembly, parameters: ParameterValue
       const arg = obj[fn];
       switch (fn) {
         case 'Ref': {
-          const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::AccountId': stack.account, 'AWS::Region': stack.region, 'AWS::URLSuffix': 'amazonaws.com' };
+          const pseudo: Record<string, string> = { 'AWS::Partition': stack.partition, 'AWS::AccountId': stack.account, 'AWS::Region': stack.region, 'AWS::URLSuffix': 'amazonaws.com' };
           if (pseudo[arg]) {
             return pseudo[arg];
           }
@@ -162,10 +169,12 @@ export function deploy(assembly: cxapi.CloudAssembly, parameters: ParameterValue
       const inline = resources.filter(([, r]) => r.Type === 'AWS::IAM::Policy' && resolveIn(stack, r.Properties.Roles).includes(name))
         .map(([id, r]) => ({ name: id, policy: resolveIn(stack, r.Properties.PolicyDocument) }));
       const managed = resolveIn(stack, resource.Properties.ManagedPolicyArns ?? []).map((policyArn: string) => {
-        if (!MANAGED_POLICIES[policyArn]) {
+        // AWS managed policies have one ARN per partition, the same document in each.
+        const known = policyArn.replace(/^arn:aws[a-z-]*:/, 'arn:aws:');
+        if (!MANAGED_POLICIES[known]) {
           throw new Error(`${stack.name}: the managed policy ${policyArn} is not in aws-managed-policies.ts`);
         }
-        return { name: policyArn, policy: MANAGED_POLICIES[policyArn] };
+        return { name: policyArn, policy: MANAGED_POLICIES[known] };
       });
       roles.push({
         stack: stack.name,

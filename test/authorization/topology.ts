@@ -171,6 +171,7 @@ export function buildTopology(t: Topology): BuiltTopology {
     });
     new CrossAccountDistributionRole(stack, 'DistributionRole', {
       sourceAccounts: [t.distributionAccount],
+      executionRoles: [iam.Role.fromRoleArn(stack, 'ExecutionRole', `arn:aws:iam::${t.distributionAccount}:role/${EXECUTION_ROLE}`)],
       keys: roleKeys,
       launchTemplateUpdates: t.launchTemplateUpdates,
     });
