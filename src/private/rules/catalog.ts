@@ -54,6 +54,8 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
+  organizationalUnit: 'https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html',
+  stackSetDeploymentTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html',
 };
 
 export const CATALOG = {
@@ -264,6 +266,12 @@ export const CATALOG = {
   StackSetOptInRegion: { level: 'warning', phase: 'synth', source: `[opt-in Regions](${PAGE.optInRegions}) are disabled in an account until enabled`, prevents: 'the stack instance, and so the role, fails in every account that has not enabled the Region' },
   StackSetOperationPreferences: { level: 'error', phase: 'construction', source: `[StackSetOperationPreferences](${PAGE.stackSetOperations}) (whole percentages, 0..100 and 1..100)`, prevents: 'CloudFormation rejects the StackSet' },
   StackSetTemplateValue: { level: 'error', phase: 'construction', source: 'a StackSet\'s template is one text deployed as it is to every account: it holds no values of the app\'s stacks', prevents: 'a role template with references that no target account can resolve' },
+  StackSetOverlappingUnits: {
+    level: 'error',
+    phase: 'synth',
+    source: `[OrganizationalUnit](${PAGE.organizationalUnit}) IDs: 'ou-' and the ID of the root that holds the OU; [DeploymentTargets](${PAGE.stackSetDeploymentTargets}) \`OrganizationalUnitIds\` (unique items); IAM role names are unique in an account`,
+    prevents: 'two StackSets create the role in the same accounts (the root and an OU of it, or an OU twice): the second stack instance fails',
+  },
   StackSetTemplateSize: { level: 'error', phase: 'construction', source: `[CloudFormation quotas](${PAGE.cfnQuotas}): \`TemplateBody\` up to 51,200 bytes`, prevents: 'CloudFormation rejects the StackSet' },
 } as const satisfies Record<string, RuleDefinition>;
 
