@@ -76,6 +76,17 @@ const accounts = (n: number) => Array.from({ length: n }, (_, i) => String(10000
 const parameterNames = (n: number, length: number) => Array.from({ length: n }, (_, i) => `/${'p'.repeat(length)}${i}`);
 const orgs = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:organizations::999999999999:organization/o-${String(i).padStart(10, 'a')}`);
 
+/** A hand-written image pipeline (no aspect) that distributes with `arn`, imported with fromDistributionConfigurationArn. */
+const pipelineOfImport = (arn: string): Build => stack => {
+  const imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', arn);
+  new imagebuilder.CfnImagePipeline(stack, 'Pipeline', {
+    name: 'golden',
+    imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0',
+    infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden',
+    distributionConfigurationArn: imported.distributionConfigurationArn,
+  });
+};
+
 interface Case {
   readonly rule: RuleId;
   /** What the case is about, when a rule has several. */
@@ -832,6 +843,53 @@ const CASES: Case[] = [
       new CrossAccountDistributionRoleStackSet(new Stack(stack.node.root, 'Other', { env: { account: '999999999999', region: 'us-east-1' } }), 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
     },
     message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
+  },
+  {
+    rule: 'DistributionConfigurationArn',
+    about: 'an upper-case name',
+    broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/Golden'); },
+    fixed: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden'); },
+    message: /^\[DistributionConfigurationArn\] Region us-east-1: fromDistributionConfigurationArn\(\) distributionConfigurationArn "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration\/Golden" has the name "Golden" in upper case.*allowed: arn:<partition>:imagebuilder.*Fix: write the ARN as Image Builder returns it, "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration\/golden"/,
+  },
+  {
+    rule: 'DistributionConfigurationArn',
+    about: 'an image pipeline\'s ARN',
+    broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:image-pipeline/golden'); },
+    fixed: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', new CfnParameter(stack, 'Arn').valueAsString); },
+    message: /^\[DistributionConfigurationArn\] Region us-east-1: fromDistributionConfigurationArn\(\) distributionConfigurationArn "arn:aws:imagebuilder:us-east-1:111111111111:image-pipeline\/golden" is the ARN of an Image Builder image-pipeline, not of a distribution configuration/,
+  },
+  {
+    rule: 'DistributionConfigurationArn',
+    about: 'not an ARN',
+    broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'golden'); },
+    fixed: stack => { DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'golden'); },
+    message: /^\[DistributionConfigurationArn\] fromDistributionConfigurationArn\(\) distributionConfigurationArn "golden" is not the ARN of a distribution configuration/,
+  },
+  {
+    rule: 'DistributionConfigurationEnvironment',
+    about: 'an imported configuration of another account, used by a pipeline',
+    broken: pipelineOfImport('arn:aws:imagebuilder:us-east-1:222222222222:distribution-configuration/golden'),
+    fixed: pipelineOfImport('arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden'),
+    message: /\[DistributionConfigurationEnvironment\] Region us-east-1: the image pipeline Stack\/Pipeline \(DistributionConfigurationArn\) distributes with fromDistributionConfigurationArn\("arn:aws:imagebuilder:us-east-1:222222222222:distribution-configuration\/golden"\) \(Stack\/Imported\), a distribution configuration of account 222222222222.*Fix: create the distribution configuration in the pipeline's Region and account/,
+  },
+  {
+    rule: 'DistributionConfigurationEnvironment',
+    about: 'the aspect: a literal ARN of another Region',
+    broken: pipelineWith(() => ({ encrypted: false }), () => ({ distributionConfigurationArn: 'arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden' })),
+    fixed: pipelineWith(() => ({ encrypted: false }), () => ({ distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden' })),
+    message: /\[DistributionConfigurationEnvironment\] Region us-east-1: the image pipeline Stack\/Pipeline \(DistributionConfigurationArn\) distributes with "arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration\/golden", a distribution configuration of Region eu-west-1, but the pipeline is in Region us-east-1 of account 111111111111/,
+  },
+  {
+    rule: 'DistributionConfigurationEnvironment',
+    about: 'the aspect: a configuration of the app in a stack of another Region',
+    broken: stack => {
+      const eu = new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' }, crossRegionReferences: true });
+      pipelineWith(() => ({ encrypted: false }), () => new DistributionConfiguration(eu, 'Dist', { amiName: NAME }).addRegion('eu-west-1'))(stack);
+    },
+    fixed: stack => {
+      pipelineWith(() => ({ encrypted: false }), () => new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('eu-west-1'))(stack);
+    },
+    message: /\[DistributionConfigurationEnvironment\] Region us-east-1: the image pipeline Stack\/Pipeline \(DistributionConfigurationArn\) distributes with Eu\/Dist, a distribution configuration of Region eu-west-1/,
   },
   {
     rule: 'StackSetOverlappingUnits',

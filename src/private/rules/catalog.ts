@@ -54,6 +54,7 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
+  createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
   organizationalUnit: 'https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html',
   stackSetDeploymentTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html',
 };
@@ -178,6 +179,19 @@ export const CATALOG = {
     phase: 'synth',
     source: `[EBS encryption](${PAGE.ebsEncryption}) (the default KMS key); [EC2: share an AMI](${PAGE.shareAmi})`,
     prevents: '`Encrypted` without a key uses the account\'s default EBS key, `aws/ebs` unless the account changed it, whose snapshots cannot be shared',
+  },
+
+  DistributionConfigurationArn: {
+    level: 'error',
+    phase: 'construction',
+    source: `${API('DistributionConfigurationArn')} (\`distribution-configuration/\` and a lowercase name)`,
+    prevents: 'a pipeline or DistributeImage given an upper-case name, another resource\'s ARN or anything else fails',
+  },
+  DistributionConfigurationEnvironment: {
+    level: 'error',
+    phase: 'synth',
+    source: `[CreateImagePipeline](${PAGE.createImagePipeline}): Image Builder's resources are Regional; the API shares components, images and recipes only (\`Put*Policy\`), not distribution configurations`,
+    prevents: 'a pipeline that names a distribution configuration of another Region or account fails to create',
   },
 
   // Launch templates.
