@@ -13,6 +13,7 @@ import { renderRegion } from './private/render';
 import { repositoryInfo, repositoryNameFor } from './private/repository-reference';
 import { RuleContext, ackId } from './private/rules';
 import { distributionConfigurationArnProblem, importedArnUseMessages } from './private/rules/configuration-arn';
+import { distributeGranteeMessages } from './private/rules/distribute-grantee';
 import { spell } from './private/rules/messages';
 import { show } from './private/rules/shape';
 import { addDistributionValidation } from './private/validation';
@@ -301,6 +302,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       const added = iam.Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
       grant = grant ? grant.combine(added) : added;
     }
+    // The grantee must be a role Image Builder can be given (its account, its trust policy).
+    this.node.addValidation({ validate: () => report(this, distributeGranteeMessages(this, grantee)) });
     const granted = grantFingerprint(model);
     this.node.addValidation({
       validate: () => (grantFingerprint({ ...model, entries: [...this.entries.values()] }) === granted ? [] : [

@@ -1,4 +1,4 @@
-import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
 import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
@@ -86,6 +86,9 @@ const pipelineOfImport = (arn: string): Build => stack => {
     distributionConfigurationArn: imported.distributionConfigurationArn,
   });
 };
+
+/** The service principal of Image Builder, which assumes the execution role. */
+const IMAGE_BUILDER = new iam.ServicePrincipal('imagebuilder.amazonaws.com');
 
 interface Case {
   readonly rule: RuleId;
@@ -843,6 +846,41 @@ const CASES: Case[] = [
       new CrossAccountDistributionRoleStackSet(new Stack(stack.node.root, 'Other', { env: { account: '999999999999', region: 'us-east-1' } }), 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
     },
     message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
+  },
+  {
+    rule: 'DistributeGranteeAccount',
+    broken: stack => {
+      const other = new Stack(stack.node.root, 'Other', { env: { account: '222222222222', region: 'us-east-1' } });
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1').grantDistribute(new iam.Role(other, 'Role', { assumedBy: IMAGE_BUILDER }));
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1').grantDistribute(new iam.Role(stack, 'Role', { assumedBy: IMAGE_BUILDER }));
+    },
+    message: /\[DistributeGranteeAccount\] Region us-east-1: grantDistribute\(\) grantee Other\/Role is a role of account 222222222222, but the distribution Stack\/Dist is of account 111111111111; a role is passed to a service only in its own account.*Fix: grant a role of account 111111111111/,
+  },
+  {
+    rule: 'DistributeGranteeImported',
+    broken: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::222222222222:role/golden-execution'));
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111111111111:role/golden-execution'));
+    },
+    message: /\[DistributeGranteeImported\] Region us-east-1: grantDistribute\(\) grantee Stack\/Role is a role of account 222222222222, but the distribution Stack\/Dist is of account 111111111111/,
+  },
+  {
+    rule: 'DistributeGranteeTrust',
+    broken: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(new iam.Role(stack, 'Role', { assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('ec2.amazonaws.com'), IMAGE_BUILDER) }));
+    },
+    message: /\[DistributeGranteeTrust\] Region us-east-1: grantDistribute\(\) grantee Stack\/Role has a trust policy that names the service ec2.amazonaws.com, not imagebuilder.amazonaws.com, so Image Builder cannot assume it.*Fix: create the role with assumedBy/,
   },
   {
     rule: 'DistributionConfigurationArn',

@@ -54,6 +54,8 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
+  passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
+  imageBuilderRoles: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html',
   createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
   organizationalUnit: 'https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html',
   stackSetDeploymentTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html',
@@ -192,6 +194,25 @@ export const CATALOG = {
     phase: 'synth',
     source: `[CreateImagePipeline](${PAGE.createImagePipeline}): Image Builder's resources are Regional; the API shares components, images and recipes only (\`Put*Policy\`), not distribution configurations`,
     prevents: 'a pipeline that names a distribution configuration of another Region or account fails to create',
+  },
+
+  DistributeGranteeAccount: {
+    level: 'error',
+    phase: 'synth',
+    source: `[IAM: pass a role to a service](${PAGE.passRole}): only to a service of the role's own account`,
+    prevents: 'a `grantDistribute()` grantee of another account: Image Builder cannot be given the role, and the distribution fails',
+  },
+  DistributeGranteeImported: {
+    level: 'warning',
+    phase: 'synth',
+    source: `[IAM: pass a role to a service](${PAGE.passRole}): only to a service of the role's own account (an imported role, by its ARN)`,
+    prevents: 'an imported `grantDistribute()` grantee of another account: Image Builder cannot be given the role',
+  },
+  DistributeGranteeTrust: {
+    level: 'error',
+    phase: 'synth',
+    source: `[IAM: pass a role to a service](${PAGE.passRole}); [Image Builder execution role](${PAGE.imageBuilderRoles}) (trusts \`imagebuilder.amazonaws.com\`)`,
+    prevents: 'a `grantDistribute()` grantee whose trust policy names another service: Image Builder cannot assume it',
   },
 
   // Launch templates.
