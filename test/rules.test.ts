@@ -90,6 +90,10 @@ const pipelineOfImport = (arn: string): Build => stack => {
 /** The service principal of Image Builder, which assumes the execution role. */
 const IMAGE_BUILDER = new iam.ServicePrincipal('imagebuilder.amazonaws.com');
 
+/** A stack of the test account in the GovCloud Region us-gov-east-1 (partition aws-us-gov), made once per app. */
+const govStack = (stack: Stack) => (stack.node.root.node.tryFindChild('Gov') as Stack | undefined)
+  ?? new Stack(stack.node.root, 'Gov', { env: { account: ACCOUNT, region: 'us-gov-east-1' } });
+
 interface Case {
   readonly rule: RuleId;
   /** What the case is about, when a rule has several. */
@@ -881,6 +885,20 @@ const CASES: Case[] = [
         .grantDistribute(new iam.Role(stack, 'Role', { assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('ec2.amazonaws.com'), IMAGE_BUILDER) }));
     },
     message: /\[DistributeGranteeTrust\] Region us-east-1: grantDistribute\(\) grantee Stack\/Role has a trust policy that names the service ec2.amazonaws.com, not imagebuilder.amazonaws.com, so Image Builder cannot assume it.*Fix: create the role with assumedBy/,
+  },
+  {
+    rule: 'ArnPartition',
+    about: 'a key ARN of the aws partition for a GovCloud Region',
+    broken: stack => l2({ region: 'us-gov-east-1', kmsKey: kms.Key.fromKeyArn(govStack(stack), 'Key', 'arn:aws:kms:us-gov-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab') })(govStack(stack)),
+    fixed: stack => l2({ region: 'us-gov-east-1', kmsKey: kms.Key.fromKeyArn(govStack(stack), 'Key', 'arn:aws-us-gov:kms:us-gov-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab') })(govStack(stack)),
+    message: /\[ArnPartition\] addRegion\('us-gov-east-1', \.\.\.\) kmsKey "arn:aws:kms:us-gov-east-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab" is an ARN of the partition aws, but its Region us-gov-east-1 is in the partition aws-us-gov.*allowed here: arn:aws-us-gov:.*Fix: write the ARN as "arn:aws-us-gov:kms:us-gov-east-1:/,
+  },
+  {
+    rule: 'ArnPartition',
+    about: 'an organization ARN of the aws partition, shared in a GovCloud Region',
+    broken: stack => l2({ region: 'us-gov-east-1', launchPermission: { organizations: [ORG_ARN] } })(govStack(stack)),
+    fixed: stack => l2({ region: 'us-gov-east-1', launchPermission: { organizations: [ORG_ARN.replace('arn:aws:', 'arn:aws-us-gov:')] } })(govStack(stack)),
+    message: /\[ArnPartition\] addRegion\('us-gov-east-1', \.\.\.\) launchPermission\.organizations\[0\] "arn:aws:organizations::999999999999:organization\/o-abcdefghij" is an ARN of the partition aws, but the Region us-gov-east-1 it is shared in is in the partition aws-us-gov/,
   },
   {
     rule: 'DistributionConfigurationArn',

@@ -54,6 +54,7 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
+  arnFormat: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html',
   passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
   imageBuilderRoles: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html',
   createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
@@ -213,6 +214,13 @@ export const CATALOG = {
     phase: 'synth',
     source: `[IAM: pass a role to a service](${PAGE.passRole}); [Image Builder execution role](${PAGE.imageBuilderRoles}) (trusts \`imagebuilder.amazonaws.com\`)`,
     prevents: 'a `grantDistribute()` grantee whose trust policy names another service: Image Builder cannot assume it',
+  },
+
+  ArnPartition: {
+    level: 'error',
+    phase: 'synth',
+    source: `[ARNs](${PAGE.arnFormat}): the partition of the resource's Region (aws-cdk-lib \`RegionInfo\`); KMS keys, License Manager configurations, organizations and OUs`,
+    prevents: 'an ARN of another partition (`arn:aws:kms:us-gov-east-1:...`) names no resource: the copy or share fails',
   },
 
   // Launch templates.

@@ -3,6 +3,7 @@ import { configurationTags, descriptions, distributionName, knownKeys, regionNam
 import { Rule, RuleContext } from './context';
 import { Finding } from './finding';
 import { containers, fastLaunch, launchTemplateAccounts, launchTemplateIds, licenseConfigurations, ssmParameters } from './outputs';
+import { arnPartitions } from './partitions';
 import { Obj } from './shape';
 import { accountIds, launchPermissionGroups, listSizes, organizationArns, publicEncryptedAmi } from './sharing';
 
@@ -17,6 +18,7 @@ const RULES: Rule[] = [
   launchPermissionGroups, amiName, amiNameBuildDate, amiTags, kmsKeyArns, keyRegions, usableKeys, awsManagedKeys, publicEncryptedAmi,
   sourceKeyDefaultEncryption,
   launchTemplateIds, launchTemplateAccounts, ssmParameters, fastLaunch, licenseConfigurations, containers, knownKeys,
+  arnPartitions,
 ];
 
 /** Runs every rule over a distribution configuration's `Properties` as CloudFormation receives them. */
