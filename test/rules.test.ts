@@ -901,6 +901,19 @@ const CASES: Case[] = [
     message: /\[ArnPartition\] addRegion\('us-gov-east-1', \.\.\.\) launchPermission\.organizations\[0\] "arn:aws:organizations::999999999999:organization\/o-abcdefghij" is an ARN of the partition aws, but the Region us-gov-east-1 it is shared in is in the partition aws-us-gov/,
   },
   {
+    rule: 'SsmParameterArnLength',
+    about: 'a name within the API model\'s 1011 characters, over them with its ARN',
+    broken: l2({ ssmParameters: [{ parameterName: `/${'a'.repeat(1000)}` }] }),
+    fixed: l2({ ssmParameters: [{ parameterName: `/${'a'.repeat(966)}` }] }),
+    message: /\[SsmParameterArnLength\] addRegion\('us-east-1', \.\.\.\) ssmParameters\[0\]\.parameterName "\/a+\.\.\." is 1001 characters, 1045 with its ARN \(arn:aws:ssm:us-east-1:<account>:parameter\.\.\.\).*limit of 1011 \(allowed here: a name of at most 967 characters\)\. Fix: shorten the parameter name by 34 characters/,
+  },
+  {
+    rule: 'ContainerTagCharacters',
+    broken: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden'), tags: ['release/1.0+build'] }),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden'), tags: ['release-1.0-build'] }),
+    message: /\[ContainerTagCharacters\] addContainerRegion\('us-east-1', \.\.\.\) tags\[0\] "release\/1\.0\+build" holds "\/", "\+"; ECR takes image tags of letters, digits, '-', '_' and '\.' only\. Fix: replace them, e\.g\. "release-1\.0-build"/,
+  },
+  {
     rule: 'DistributionConfigurationArn',
     about: 'an upper-case name',
     broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/Golden'); },

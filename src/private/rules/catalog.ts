@@ -54,6 +54,7 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
+  ssmParameterResource: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html',
   arnFormat: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html',
   passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
   imageBuilderRoles: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html',
@@ -221,6 +222,19 @@ export const CATALOG = {
     phase: 'synth',
     source: `[ARNs](${PAGE.arnFormat}): the partition of the resource's Region (aws-cdk-lib \`RegionInfo\`); KMS keys, License Manager configurations, organizations and OUs`,
     prevents: 'an ARN of another partition (`arn:aws:kms:us-gov-east-1:...`) names no resource: the copy or share fails',
+  },
+
+  SsmParameterArnLength: {
+    level: 'error',
+    phase: 'synth',
+    source: `[AWS::SSM::Parameter](${PAGE.ssmParameterResource}) \`Name\`: at most 1011 characters "including the full length of the parameter ARN"`,
+    prevents: 'the parameter update fails for a name that fits the API model but not with its ARN',
+  },
+  ContainerTagCharacters: {
+    level: 'error',
+    phase: 'synth',
+    source: `ECR's image tags: letters, digits, \`-\`, \`_\`, \`.\` (the service's "must satisfy regular expression '[a-zA-Z0-9-_.]+'"; [ImageIdentifier](${PAGE.ecrTags}) gives 1..300)`,
+    prevents: 'the image push fails',
   },
 
   // Launch templates.
