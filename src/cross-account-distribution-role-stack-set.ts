@@ -13,6 +13,7 @@ import { renderList } from './private/launch-permission';
 import { RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
 import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
+import { registerStackSetTargets, stackSetOverlapMessages } from './private/rules/stack-set-units';
 
 /** Properties of a `CrossAccountDistributionRoleStackSet`: the role's, and where the StackSet deploys it. */
 export interface CrossAccountDistributionRoleStackSetProps extends CrossAccountDistributionRoleProps {
@@ -200,6 +201,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
       }),
     }));
     this.claimUnits(units);
+    registerStackSetTargets(this, props.organizationalUnitIds);
   }
 
   private fail(rule: RuleId, text: string): never {
@@ -346,6 +348,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     }
     const errors = this.templateRole.node.findAll().flatMap(c => c.node.validate())
       .map(e => e.replace('CrossAccountDistributionRole:', 'CrossAccountDistributionRoleStackSet:'));
+    errors.push(...report(this, stackSetOverlapMessages(this)));
     const region = concrete(this.region);
     if (region && regionInfo.RegionInfo.get(region).isOptInRegion) {
       errors.push(...report(this, [{

@@ -1,7 +1,7 @@
 import { Annotations, Arn, Aspects, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { distributeStatements, grantFingerprint } from './private/distribute-grant';
-import { constructionError } from './private/errors';
+import { constructionError, report } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
@@ -13,6 +13,8 @@ import { RegionDistribution, targetAccessErrors } from './private/region-distrib
 import { renderRegion } from './private/render';
 import { repositoryInfo, repositoryNameFor } from './private/repository-reference';
 import { RuleContext, ackId } from './private/rules';
+import { distributionConfigurationArnProblem, importedArnUseMessages } from './private/rules/configuration-arn';
+import { distributeGranteeMessages } from './private/rules/distribute-grantee';
 import { spell } from './private/rules/messages';
 import { show } from './private/rules/shape';
 import { addDistributionValidation } from './private/validation';
@@ -121,10 +123,19 @@ abstract class DistributionConfigurationBase extends Resource implements IDistri
 export class DistributionConfiguration extends DistributionConfigurationBase {
   /** Imports a distribution configuration by ARN. */
   public static fromDistributionConfigurationArn(scope: Construct, id: string, distributionConfigurationArn: string): IDistributionConfiguration {
+    checkInput(scope, `${spell('fromDistributionConfigurationArn')}() distributionConfigurationArn`, distributionConfigurationArn, 'string', true);
+    const wrong = distributionConfigurationArnProblem(distributionConfigurationArn);
+    if (wrong) {
+      const region = distributionConfigurationArn.split(':')[3];
+      throw constructionError('DistributionConfigurationArn', `${region ? `Region ${region}: ` : ''}${spell('fromDistributionConfigurationArn')}() distributionConfigurationArn ${JSON.stringify(distributionConfigurationArn)} ${wrong.problem}. Fix: ${wrong.fix}.`, scope);
+    }
     const name = Token.isUnresolved(distributionConfigurationArn)
       ? Fn.select(1, Fn.split('/', distributionConfigurationArn))
       : Arn.split(distributionConfigurationArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
-    return new ImportedDistributionConfiguration(scope, id, distributionConfigurationArn, name);
+    const imported = new ImportedDistributionConfiguration(scope, id, distributionConfigurationArn, name);
+    // A pipeline of the app that distributes with it must be of its Region and account.
+    imported.node.addValidation({ validate: () => report(imported, importedArnUseMessages(imported, distributionConfigurationArn)) });
+    return imported;
   }
 
   /** Imports a distribution configuration of the scope's account and Region by name. */
@@ -296,6 +307,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       const added = iam.Grant.addToPrincipal({ grantee, actions, resourceArns, conditions });
       grant = grant ? grant.combine(added) : added;
     }
+    // The grantee must be a role Image Builder can be given (its account, its trust policy).
+    this.node.addValidation({ validate: () => report(this, distributeGranteeMessages(this, grantee)) });
     const granted = grantFingerprint(model);
     this.node.addValidation({
       validate: () => (grantFingerprint({ ...model, entries: [...this.entries.values()] }) === granted ? [] : [

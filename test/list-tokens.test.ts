@@ -241,3 +241,56 @@ test('the same values with a key of the distribution\'s own stack synthesize', (
     expect(() => app.synth()).not.toThrow();
   }
 });
+
+/*
+ * A list token (`Lazy.list`, `valueAsList`, `Fn.split`) for accounts that go into the policy of a key of another
+ * stack of the app: the check of deploy-time values looks into it as a list. It used to resolve each item as a
+ * string, and synth failed with aws-cdk-lib's "Found an encoded list token string in a scalar string context".
+ */
+const LIST_SOURCES: Array<[string, (dist: Stack, keys: Stack) => { list: string[]; inPolicy?: string }]> = [
+  ['Lazy.list of literal values', () => ({ list: Lazy.list({ produce: () => ['222222222222'] }), inPolicy: '222222222222' })],
+  ['a CommaDelimitedList parameter of the key\'s stack', (_, keys) => ({
+    list: new CfnParameter(keys, 'Accounts', { type: 'CommaDelimitedList' }).valueAsList, inPolicy: '{"Ref":"Accounts"}',
+  })],
+  ['Fn.split of a parameter of the key\'s stack', (_, keys) => ({
+    list: Fn.split(',', new CfnParameter(keys, 'Accounts').valueAsString), inPolicy: '{"Ref":"Accounts"}',
+  })],
+  ['Lazy.list of a CommaDelimitedList parameter of the distribution\'s stack', dist => {
+    const parameter = new CfnParameter(dist, 'Accounts', { type: 'CommaDelimitedList' });
+    return { list: Lazy.list({ produce: () => parameter.valueAsList }) };
+  }],
+];
+
+describe.each(LIST_SOURCES)('%s in the policy of a key of another stack', (_name, source) => {
+  test.each(['targetAccounts', 'launchPermission.accounts'])('as %s of the Region key and of the source key: synth, or the library\'s error', (property) => {
+    for (const use of ['region key', 'source key']) {
+      const app = new App();
+      const stack = new Stack(app, 'Stack', { env: { account: OWNER, region: 'us-east-1' } });
+      const keys = new Stack(app, 'Keys', { env: { account: OWNER, region: 'us-east-1' } });
+      const key = new kms.Key(keys, 'Key');
+      const { list, inPolicy } = source(stack, keys);
+      const options = optionsWith(property as Property, list);
+      let thrown: unknown;
+      try {
+        if (use === 'source key') {
+          new DistributionConfiguration(stack, 'Dist', { amiName: 'golden-{{ imagebuilder:buildDate }}', sourceKey: key }).addRegion('us-east-1', options);
+        } else {
+          new DistributionConfiguration(stack, 'Dist', { amiName: 'golden-{{ imagebuilder:buildDate }}' }).addRegion('us-east-1', { kmsKey: key, ...options });
+        }
+        app.synth();
+      } catch (e) {
+        thrown = e;
+      }
+      if (inPolicy === undefined) {
+        // A value of the distribution's stack cannot reach the key's stack: the library says so.
+        expect({ use, rule: (thrown as DistributionError)?.rule, message: (thrown as Error)?.message }).toEqual({
+          use, rule: 'DeployTimeValueInKeyPolicy', message: expect.stringMatching(/a deploy-time value of stack Stack \(\{"Ref":"Accounts"\}\).*Fix: pass a plain value/),
+        });
+        continue;
+      }
+      expect({ use, thrown: (thrown as Error)?.message }).toEqual({ use, thrown: undefined });
+      const policy = JSON.stringify(Object.values<any>(Template.fromStack(keys).toJSON().Resources).find(r => r.Type === 'AWS::KMS::Key').Properties.KeyPolicy);
+      expect(policy).toContain(inPolicy);
+    }
+  });
+});

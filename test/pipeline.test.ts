@@ -1,5 +1,5 @@
 import * as imagebuilder from '@aws-cdk/aws-imagebuilder-alpha';
-import { App, Aspects, CfnParameter, Stack, aws_ec2 as ec2, aws_imagebuilder as cfn, aws_kms as kms, interfaces } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Stack, Validations, aws_ec2 as ec2, aws_imagebuilder as cfn, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { DistributionChecks, DistributionConfiguration } from '../src';
@@ -89,6 +89,8 @@ test('imported configurations are references too, in the environment of their AR
   const { stack } = setup();
   const arn = 'arn:aws:imagebuilder:eu-west-1:222222222222:distribution-configuration/shared-golden';
   const byArn = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'ByArn', arn);
+  // A pipeline cannot use a configuration of another Region and account (rules.test.ts): acknowledged to read the reference.
+  Validations.of(byArn).acknowledge({ id: 'cdk-imagebuilder-distribution:DistributionConfigurationEnvironment', reason: 'the test reads how the reference renders' });
   const byName = DistributionConfiguration.fromDistributionConfigurationName(stack, 'ByName', 'Golden AL2023');
   new cfn.CfnImagePipeline(stack, 'FromArn', { name: 'from-arn', imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0', infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden', distributionConfigurationArn: byArn });
   new cfn.CfnImagePipeline(stack, 'FromName', { name: 'from-name', imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0', infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden', distributionConfigurationArn: byName });

@@ -1,4 +1,4 @@
-import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
 import {
   CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
@@ -84,6 +84,24 @@ const importedKey = (region: string, account = ACCOUNT) => (stack: Stack) => kms
 const accounts = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
 const parameterNames = (n: number, length: number) => Array.from({ length: n }, (_, i) => `/${'p'.repeat(length)}${i}`);
 const orgs = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:organizations::999999999999:organization/o-${String(i).padStart(10, 'a')}`);
+
+/** A hand-written image pipeline (no aspect) that distributes with `arn`, imported with fromDistributionConfigurationArn. */
+const pipelineOfImport = (arn: string): Build => stack => {
+  const imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', arn);
+  new imagebuilder.CfnImagePipeline(stack, 'Pipeline', {
+    name: 'golden',
+    imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0',
+    infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden',
+    distributionConfigurationArn: imported.distributionConfigurationArn,
+  });
+};
+
+/** The service principal of Image Builder, which assumes the execution role. */
+const IMAGE_BUILDER = new iam.ServicePrincipal('imagebuilder.amazonaws.com');
+
+/** A stack of the test account in the GovCloud Region us-gov-east-1 (partition aws-us-gov), made once per app. */
+const govStack = (stack: Stack) => (stack.node.root.node.tryFindChild('Gov') as Stack | undefined)
+  ?? new Stack(stack.node.root, 'Gov', { env: { account: ACCOUNT, region: 'us-gov-east-1' } });
 
 interface Case {
   readonly rule: RuleId;
@@ -865,6 +883,149 @@ const CASES: Case[] = [
       lifecycle({}, { targetAccounts: ['222222222222'] })(stack);
     },
     message: /\[LifecycleTargetAccountRole\] DistributionLifecycle 'Lifecycle': the distributions copy AMIs into 1 target account \(222222222222\) where this app deploys no lifecycle role/,
+  },
+  {
+    rule: 'StackSetOverlappingUnits',
+    about: 'the root in one StackSet and an OU of it in another',
+    broken: stack => {
+      new CrossAccountDistributionRoleStackSet(stack, 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
+      new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-zz99-abcdefgh', 'ou-ab12-cdefghij'] });
+    },
+    fixed: stack => {
+      new CrossAccountDistributionRoleStackSet(stack, 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
+      new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-zz99-abcdefgh'] });
+    },
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[1\] is "ou-ab12-cdefghij", which lies in the root "r-ab12", a target of Stack\/All \(its organizationalUnitIds\[0\]\): both StackSets create the role EC2ImageBuilderDistributionCrossAccountRole in the same accounts.*Fix: deploy the role to these accounts from one StackSet/,
+  },
+  {
+    rule: 'StackSetOverlappingUnits',
+    about: 'an OU in one StackSet and its root in a later one',
+    broken: stack => {
+      new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] });
+      new CrossAccountDistributionRoleStackSet(stack, 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
+    },
+    fixed: stack => {
+      // Another organization: a StackSet of another management account.
+      new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] });
+      new CrossAccountDistributionRoleStackSet(new Stack(stack.node.root, 'Other', { env: { account: '999999999999', region: 'us-east-1' } }), 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
+    },
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
+  },
+  {
+    rule: 'DistributeGranteeAccount',
+    broken: stack => {
+      const other = new Stack(stack.node.root, 'Other', { env: { account: '222222222222', region: 'us-east-1' } });
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1').grantDistribute(new iam.Role(other, 'Role', { assumedBy: IMAGE_BUILDER }));
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1').grantDistribute(new iam.Role(stack, 'Role', { assumedBy: IMAGE_BUILDER }));
+    },
+    message: /\[DistributeGranteeAccount\] Region us-east-1: grantDistribute\(\) grantee Other\/Role is a role of account 222222222222, but the distribution Stack\/Dist is of account 111111111111; a role is passed to a service only in its own account.*Fix: grant a role of account 111111111111/,
+  },
+  {
+    rule: 'DistributeGranteeImported',
+    broken: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::222222222222:role/golden-execution'));
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111111111111:role/golden-execution'));
+    },
+    message: /\[DistributeGranteeImported\] Region us-east-1: grantDistribute\(\) grantee Stack\/Role is a role of account 222222222222, but the distribution Stack\/Dist is of account 111111111111/,
+  },
+  {
+    rule: 'DistributeGranteeTrust',
+    broken: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }));
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')
+        .grantDistribute(new iam.Role(stack, 'Role', { assumedBy: new iam.CompositePrincipal(new iam.ServicePrincipal('ec2.amazonaws.com'), IMAGE_BUILDER) }));
+    },
+    message: /\[DistributeGranteeTrust\] Region us-east-1: grantDistribute\(\) grantee Stack\/Role has a trust policy that names the service ec2.amazonaws.com, not imagebuilder.amazonaws.com, so Image Builder cannot assume it.*Fix: create the role with assumedBy/,
+  },
+  {
+    rule: 'ArnPartition',
+    about: 'a key ARN of the aws partition for a GovCloud Region',
+    broken: stack => l2({ region: 'us-gov-east-1', kmsKey: kms.Key.fromKeyArn(govStack(stack), 'Key', 'arn:aws:kms:us-gov-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab') })(govStack(stack)),
+    fixed: stack => l2({ region: 'us-gov-east-1', kmsKey: kms.Key.fromKeyArn(govStack(stack), 'Key', 'arn:aws-us-gov:kms:us-gov-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab') })(govStack(stack)),
+    message: /\[ArnPartition\] addRegion\('us-gov-east-1', \.\.\.\) kmsKey "arn:aws:kms:us-gov-east-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab" is an ARN of the partition aws, but its Region us-gov-east-1 is in the partition aws-us-gov.*allowed here: arn:aws-us-gov:.*Fix: write the ARN as "arn:aws-us-gov:kms:us-gov-east-1:/,
+  },
+  {
+    rule: 'ArnPartition',
+    about: 'an organization ARN of the aws partition, shared in a GovCloud Region',
+    broken: stack => l2({ region: 'us-gov-east-1', launchPermission: { organizations: [ORG_ARN] } })(govStack(stack)),
+    fixed: stack => l2({ region: 'us-gov-east-1', launchPermission: { organizations: [ORG_ARN.replace('arn:aws:', 'arn:aws-us-gov:')] } })(govStack(stack)),
+    message: /\[ArnPartition\] addRegion\('us-gov-east-1', \.\.\.\) launchPermission\.organizations\[0\] "arn:aws:organizations::999999999999:organization\/o-abcdefghij" is an ARN of the partition aws, but the Region us-gov-east-1 it is shared in is in the partition aws-us-gov/,
+  },
+  {
+    rule: 'SsmParameterArnLength',
+    about: 'a name within the API model\'s 1011 characters, over them with its ARN',
+    broken: l2({ ssmParameters: [{ parameterName: `/${'a'.repeat(1000)}` }] }),
+    fixed: l2({ ssmParameters: [{ parameterName: `/${'a'.repeat(966)}` }] }),
+    message: /\[SsmParameterArnLength\] addRegion\('us-east-1', \.\.\.\) ssmParameters\[0\]\.parameterName "\/a+\.\.\." is 1001 characters, 1045 with its ARN \(arn:aws:ssm:us-east-1:<account>:parameter\.\.\.\).*limit of 1011 \(allowed here: a name of at most 967 characters\)\. Fix: shorten the parameter name by 34 characters/,
+  },
+  {
+    rule: 'ContainerTagCharacters',
+    broken: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden'), tags: ['release/1.0+build'] }),
+    fixed: stack => new DistributionConfiguration(stack, 'Dist').addContainerRegion('us-east-1', { repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden'), tags: ['release-1.0-build'] }),
+    message: /\[ContainerTagCharacters\] addContainerRegion\('us-east-1', \.\.\.\) tags\[0\] "release\/1\.0\+build" holds "\/", "\+"; ECR takes image tags of letters, digits, '-', '_' and '\.' only\. Fix: replace them, e\.g\. "release-1\.0-build"/,
+  },
+  {
+    rule: 'DistributionConfigurationArn',
+    about: 'an upper-case name',
+    broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/Golden'); },
+    fixed: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden'); },
+    message: /^\[DistributionConfigurationArn\] Region us-east-1: fromDistributionConfigurationArn\(\) distributionConfigurationArn "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration\/Golden" has the name "Golden" in upper case.*allowed: arn:<partition>:imagebuilder.*Fix: write the ARN as Image Builder returns it, "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration\/golden"/,
+  },
+  {
+    rule: 'DistributionConfigurationArn',
+    about: 'an image pipeline\'s ARN',
+    broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:image-pipeline/golden'); },
+    fixed: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', new CfnParameter(stack, 'Arn').valueAsString); },
+    message: /^\[DistributionConfigurationArn\] Region us-east-1: fromDistributionConfigurationArn\(\) distributionConfigurationArn "arn:aws:imagebuilder:us-east-1:111111111111:image-pipeline\/golden" is the ARN of an Image Builder image-pipeline, not of a distribution configuration/,
+  },
+  {
+    rule: 'DistributionConfigurationArn',
+    about: 'not an ARN',
+    broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'golden'); },
+    fixed: stack => { DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'golden'); },
+    message: /^\[DistributionConfigurationArn\] fromDistributionConfigurationArn\(\) distributionConfigurationArn "golden" is not the ARN of a distribution configuration/,
+  },
+  {
+    rule: 'DistributionConfigurationEnvironment',
+    about: 'an imported configuration of another account, used by a pipeline',
+    broken: pipelineOfImport('arn:aws:imagebuilder:us-east-1:222222222222:distribution-configuration/golden'),
+    fixed: pipelineOfImport('arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden'),
+    message: /\[DistributionConfigurationEnvironment\] Region us-east-1: the image pipeline Stack\/Pipeline \(DistributionConfigurationArn\) distributes with fromDistributionConfigurationArn\("arn:aws:imagebuilder:us-east-1:222222222222:distribution-configuration\/golden"\) \(Stack\/Imported\), a distribution configuration of account 222222222222.*Fix: create the distribution configuration in the pipeline's Region and account/,
+  },
+  {
+    rule: 'DistributionConfigurationEnvironment',
+    about: 'the aspect: a literal ARN of another Region',
+    broken: pipelineWith(() => ({ encrypted: false }), () => ({ distributionConfigurationArn: 'arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/golden' })),
+    fixed: pipelineWith(() => ({ encrypted: false }), () => ({ distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden' })),
+    message: /\[DistributionConfigurationEnvironment\] Region us-east-1: the image pipeline Stack\/Pipeline \(DistributionConfigurationArn\) distributes with "arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration\/golden", a distribution configuration of Region eu-west-1, but the pipeline is in Region us-east-1 of account 111111111111/,
+  },
+  {
+    rule: 'DistributionConfigurationEnvironment',
+    about: 'the aspect: a configuration of the app in a stack of another Region',
+    broken: stack => {
+      const eu = new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' }, crossRegionReferences: true });
+      pipelineWith(() => ({ encrypted: false }), () => new DistributionConfiguration(eu, 'Dist', { amiName: NAME }).addRegion('eu-west-1'))(stack);
+    },
+    fixed: stack => {
+      pipelineWith(() => ({ encrypted: false }), () => new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('eu-west-1'))(stack);
+    },
+    message: /\[DistributionConfigurationEnvironment\] Region us-east-1: the image pipeline Stack\/Pipeline \(DistributionConfigurationArn\) distributes with Eu\/Dist, a distribution configuration of Region eu-west-1/,
+  },
+  {
+    rule: 'StackSetOverlappingUnits',
+    about: 'the same OU twice in one StackSet',
+    broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij', 'ou-ab12-cdefghij'] }),
+    fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] }),
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[1\] is "ou-ab12-cdefghij", already organizationalUnitIds\[0\]; CloudFormation takes each ID once.*Fix: remove organizationalUnitIds\[1\]/,
   },
 ];
 

@@ -379,7 +379,10 @@ function tokensIn(value: string, stack: Stack): IResolvable[] {
       return super.resolveToken(t, context, postProcessor);
     }
   }
-  Tokenization.resolve(value, { scope: stack, resolver: new Finder(new StringConcat()), preparing: true });
+  // An item of a list token (`Lazy.list`, `valueAsList`, `Fn.split`) resolves only as a list: as a string,
+  // aws-cdk-lib throws "Found an encoded list token string in a scalar string context".
+  const resolvable = Tokenization.reverseList([value]) ? [value] : value;
+  Tokenization.resolve(resolvable, { scope: stack, resolver: new Finder(new StringConcat()), preparing: true });
   return found;
 }
 

@@ -1,10 +1,11 @@
-import { CfnResource, Reference, Stack, Tokenization, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Token, Tokenization, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { report } from './errors';
 import { describeKey, isAwsManagedKeyId, resolveKey } from './key-reference';
 import { CATALOG, RuleId } from './rules/catalog';
+import { environmentMismatch, environmentOfArn, pipelinesOfTheAspect } from './rules/configuration-arn';
 import { spell } from './rules/messages';
-import { Obj, entriesOf, fields, fullyLiteral, isIntrinsic, isObj, isStr, items, literalText, show } from './rules/shape';
+import { Obj, UNKNOWN, entriesOf, fields, fullyLiteral, isIntrinsic, isObj, isStr, items, literalText, show } from './rules/shape';
 import { consumersOutsideOwner } from './rules/sharing';
 
 /*
@@ -37,6 +38,7 @@ export function addPipelineValidation(pipeline: imagebuilder.CfnImagePipeline) {
     return;
   }
   checked.add(pipeline);
+  pipelinesOfTheAspect.add(pipeline);
   pipeline.node.addValidation({
     validate: () => report(pipeline, checkPipeline(pipeline).map(f => ({ rule: f.rule, text: `[${f.rule}] ${f.text}`, level: CATALOG[f.rule].level }))),
   });
@@ -80,6 +82,11 @@ function checkPipeline(pipeline: imagebuilder.CfnImagePipeline): PipelineFinding
   const properties = renderedProperties(pipeline);
   const recipe = referencedResource(pipeline, properties.ImageRecipeArn, pipeline.imageRecipeArn);
   const distribution = referencedResource(pipeline, properties.DistributionConfigurationArn, pipeline.distributionConfigurationArn);
+  const environment = distributionEnvironment(pipeline, properties.DistributionConfigurationArn, distribution);
+  if (environment) {
+    // A configuration of another Region or account: the rules below would compare the wrong things.
+    return [environment];
+  }
   if (!(recipe instanceof imagebuilder.CfnImageRecipe) || !(distribution instanceof imagebuilder.CfnDistributionConfiguration)) {
     return [];
   }
@@ -139,6 +146,24 @@ function checkPipeline(pipeline: imagebuilder.CfnImagePipeline): PipelineFinding
     }
   }
   return findings;
+}
+
+/**
+ * A pipeline takes a distribution configuration of its own Region and account: a configuration of the app in a
+ * stack of another environment (a cross-Region reference), or a literal ARN of another Region or account.
+ */
+function distributionEnvironment(
+  pipeline: imagebuilder.CfnImagePipeline, rendered: unknown, distribution: CfnResource | undefined,
+): PipelineFinding | undefined {
+  if (distribution instanceof imagebuilder.CfnDistributionConfiguration) {
+    const stack = Stack.of(distribution);
+    return environmentMismatch(pipeline, constructFacts.get(distribution)?.path ?? ownerPath(distribution), {
+      region: Token.isUnresolved(stack.region) ? undefined : stack.region,
+      account: Token.isUnresolved(stack.account) ? undefined : stack.account,
+    });
+  }
+  const text = fullyLiteral(rendered) ?? literalText(rendered);
+  return text === undefined ? undefined : environmentMismatch(pipeline, show(text.split(UNKNOWN).join('...')), environmentOfArn(rendered, Stack.of(pipeline)));
 }
 
 /** The encryption settings of the recipe's block device mappings that say something: a key, or `Encrypted`. */

@@ -57,6 +57,13 @@ const PAGE = {
   lifecycleApi: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateLifecyclePolicy.html',
   lifecyclePrerequisites: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html',
   lifecycleRules: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-rules.html',
+  ssmParameterResource: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html',
+  arnFormat: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html',
+  passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
+  imageBuilderRoles: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html',
+  createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
+  organizationalUnit: 'https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html',
+  stackSetDeploymentTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html',
 };
 
 export const CATALOG = {
@@ -181,6 +188,58 @@ export const CATALOG = {
     prevents: '`Encrypted` without a key uses the account\'s default EBS key, `aws/ebs` unless the account changed it, whose snapshots cannot be shared',
   },
 
+  DistributionConfigurationArn: {
+    level: 'error',
+    phase: 'construction',
+    source: `${API('DistributionConfigurationArn')} (\`distribution-configuration/\` and a lowercase name)`,
+    prevents: 'a pipeline or DistributeImage given an upper-case name, another resource\'s ARN or anything else fails',
+  },
+  DistributionConfigurationEnvironment: {
+    level: 'error',
+    phase: 'synth',
+    source: `[CreateImagePipeline](${PAGE.createImagePipeline}): Image Builder's resources are Regional; the API shares components, images and recipes only (\`Put*Policy\`), not distribution configurations`,
+    prevents: 'a pipeline that names a distribution configuration of another Region or account fails to create',
+  },
+
+  DistributeGranteeAccount: {
+    level: 'error',
+    phase: 'synth',
+    source: `[IAM: pass a role to a service](${PAGE.passRole}): only to a service of the role's own account`,
+    prevents: 'a `grantDistribute()` grantee of another account: Image Builder cannot be given the role, and the distribution fails',
+  },
+  DistributeGranteeImported: {
+    level: 'warning',
+    phase: 'synth',
+    source: `[IAM: pass a role to a service](${PAGE.passRole}): only to a service of the role's own account (an imported role, by its ARN)`,
+    prevents: 'an imported `grantDistribute()` grantee of another account: Image Builder cannot be given the role',
+  },
+  DistributeGranteeTrust: {
+    level: 'error',
+    phase: 'synth',
+    source: `[IAM: pass a role to a service](${PAGE.passRole}); [Image Builder execution role](${PAGE.imageBuilderRoles}) (trusts \`imagebuilder.amazonaws.com\`)`,
+    prevents: 'a `grantDistribute()` grantee whose trust policy names another service: Image Builder cannot assume it',
+  },
+
+  ArnPartition: {
+    level: 'error',
+    phase: 'synth',
+    source: `[ARNs](${PAGE.arnFormat}): the partition of the resource's Region (aws-cdk-lib \`RegionInfo\`); KMS keys, License Manager configurations, organizations and OUs`,
+    prevents: 'an ARN of another partition (`arn:aws:kms:us-gov-east-1:...`) names no resource: the copy or share fails',
+  },
+
+  SsmParameterArnLength: {
+    level: 'error',
+    phase: 'synth',
+    source: `[AWS::SSM::Parameter](${PAGE.ssmParameterResource}) \`Name\`: at most 1011 characters "including the full length of the parameter ARN"`,
+    prevents: 'the parameter update fails for a name that fits the API model but not with its ARN',
+  },
+  ContainerTagCharacters: {
+    level: 'error',
+    phase: 'synth',
+    source: `ECR's image tags: letters, digits, \`-\`, \`_\`, \`.\` (the service's "must satisfy regular expression '[a-zA-Z0-9-_.]+'"; [ImageIdentifier](${PAGE.ecrTags}) gives 1..300)`,
+    prevents: 'the image push fails',
+  },
+
   // Launch templates.
   LaunchTemplateId: { level: 'error', phase: 'synth', source: API('LaunchTemplateId'), prevents: 'the launch template update fails' },
   LaunchTemplateAccount: {
@@ -282,6 +341,12 @@ export const CATALOG = {
   StackSetOptInRegion: { level: 'warning', phase: 'synth', source: `[opt-in Regions](${PAGE.optInRegions}) are disabled in an account until enabled`, prevents: 'the stack instance, and so the role, fails in every account that has not enabled the Region' },
   StackSetOperationPreferences: { level: 'error', phase: 'construction', source: `[StackSetOperationPreferences](${PAGE.stackSetOperations}) (whole percentages, 0..100 and 1..100)`, prevents: 'CloudFormation rejects the StackSet' },
   StackSetTemplateValue: { level: 'error', phase: 'construction', source: 'a StackSet\'s template is one text deployed as it is to every account: it holds no values of the app\'s stacks', prevents: 'a role template with references that no target account can resolve' },
+  StackSetOverlappingUnits: {
+    level: 'error',
+    phase: 'synth',
+    source: `[OrganizationalUnit](${PAGE.organizationalUnit}) IDs: 'ou-' and the ID of the root that holds the OU; [DeploymentTargets](${PAGE.stackSetDeploymentTargets}) \`OrganizationalUnitIds\` (unique items); IAM role names are unique in an account`,
+    prevents: 'two StackSets create the role in the same accounts (the root and an OU of it, or an OU twice): the second stack instance fails',
+  },
   StackSetTemplateSize: { level: 'error', phase: 'construction', source: `[CloudFormation quotas](${PAGE.cfnQuotas}): \`TemplateBody\` up to 51,200 bytes`, prevents: 'CloudFormation rejects the StackSet' },
 } as const satisfies Record<string, RuleDefinition>;
 

@@ -1,8 +1,10 @@
 import { amiName, amiNameBuildDate, amiTags, awsManagedKeys, keyRegions, kmsKeyArns, sourceKeyDefaultEncryption, usableKeys } from './ami';
 import { configurationTags, descriptions, distributionName, knownKeys, regionNames, regionOutputs, regions } from './configuration';
+import { containerTagCharacters, ssmParameterArnLength } from './consumers';
 import { Rule, RuleContext } from './context';
 import { Finding } from './finding';
 import { containers, fastLaunch, launchTemplateAccounts, launchTemplateIds, licenseConfigurations, ssmParameters } from './outputs';
+import { arnPartitions } from './partitions';
 import { Obj } from './shape';
 import { accountIds, launchPermissionGroups, listSizes, organizationArns, publicEncryptedAmi } from './sharing';
 
@@ -17,6 +19,7 @@ const RULES: Rule[] = [
   launchPermissionGroups, amiName, amiNameBuildDate, amiTags, kmsKeyArns, keyRegions, usableKeys, awsManagedKeys, publicEncryptedAmi,
   sourceKeyDefaultEncryption,
   launchTemplateIds, launchTemplateAccounts, ssmParameters, fastLaunch, licenseConfigurations, containers, knownKeys,
+  arnPartitions, ssmParameterArnLength, containerTagCharacters,
 ];
 
 /** Runs every rule over a distribution configuration's `Properties` as CloudFormation receives them. */
