@@ -372,6 +372,14 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         const document = this.keys.requiredPolicyOn(key, this.stack.region);
         return { regions, source, managedByApp: false, keyArn: key.keyArn, requiredStatements: document.toJSON()?.Statement ?? [] };
       }),
+      // Where the key policies let only target accounts of the organization (and OUs) copy: preflight checks that
+      // the OUs exist and that every target account is under one of them.
+      targetAccess: [...this.entries.values()].flatMap(e => {
+        const access = e.ami?.targetAccountKeyAccess;
+        return access?._kind === 'organization' && (e.ami?.targetAccounts ?? []).length > 0
+          ? [{ region: this.stack.resolve(e.region), organizationArn: this.stack.resolve(access._organizationArn), organizationalUnitArns: this.stack.resolve(access._organizationalUnitArns ?? []) }]
+          : [];
+      }),
     };
   }
 

@@ -20,11 +20,26 @@ export interface KeyRecord {
   readonly requiredStatements?: unknown[];
 }
 
+/**
+ * A Region whose target accounts copy with the keys as the organization's role (`TargetAccountKeyAccess.organization()`):
+ * the key policies allow only target accounts of the organization, and of the OUs when given.
+ */
+export interface TargetAccessRecord {
+  /** The Region, as the template writes it. */
+  readonly region: unknown;
+  /** The organization's ARN, as the template writes it. */
+  readonly organizationArn: unknown;
+  /** The OUs' ARNs, as the template writes them; empty for every account of the organization. */
+  readonly organizationalUnitArns: unknown[];
+}
+
 export interface LibraryRecord {
   readonly version: 1;
   /** The logical ID of the distribution configuration resource. */
   readonly logicalId: string;
   readonly keys: KeyRecord[];
+  /** The Regions whose target accounts copy as the organization's role; absent in records of earlier versions. */
+  readonly targetAccess?: TargetAccessRecord[];
 }
 
 /** The construct metadata type of what a `CrossAccountDistributionRoleStackSet` records. */

@@ -6,7 +6,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { accountSettingOutcome } from './account-settings';
-import { coveringUnit } from './organization-units';
+import { coveringUnit, keyAccessUnitOutcome } from './organization-units';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
@@ -55,7 +55,7 @@ export async function runCheck(aws: AwsSession, planned: PlannedCheck, owned: Ow
 
 /** The endpoint of the service a failed call went to, for messages (connection refused, no answer). */
 async function endpointOfCall(aws: AwsSession, check: Check): Promise<string | undefined> {
-  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
+  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'key-access-unit': undefined, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
   try {
     return service ? await aws.endpointOf(await aws.client(service as any, check.account!, check.kind === 'key' ? check.keyRegion : check.region)) : undefined;
   } catch {
@@ -72,6 +72,7 @@ function resourceOf(check: Check): string {
     case 'ssm-parameter': return `SSM parameter ${check.parameterName}`;
     case 'organization': return check.organizationArn;
     case 'organizational-unit': return check.organizationalUnitArn;
+    case 'key-access-unit': return `key access of target account ${check.account} (${check.organizationalUnitArns.length > 0 ? check.organizationalUnitArns.map(a => a.split('/').pop()).join(', ') : check.organizationArn.split('/').pop()})`;
     case 'not-checkable': return check.resource;
     case 'deployed-by-app': return check.resource;
     case 'ami-block-public-access': return 'AMI block public access';
@@ -157,6 +158,7 @@ async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]):
     case 'ssm-parameter': return parameterOutcome(aws, check);
     case 'organization': return organizationOutcome(aws, check);
     case 'organizational-unit': return organizationalUnitOutcome(aws, check);
+    case 'key-access-unit': return keyAccessUnitOutcome(aws, check);
     case 'not-checkable': return { status: 'unchecked', message: `not checkable: ${check.reason}`, fix: check.fix };
     case 'ami-block-public-access':
     case 'ebs-encryption-default':
