@@ -377,7 +377,11 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       targetAccess: [...this.entries.values()].flatMap(e => {
         const access = e.ami?.targetAccountKeyAccess;
         return access?._kind === 'organization' && (e.ami?.targetAccounts ?? []).length > 0
-          ? [{ region: this.stack.resolve(e.region), organizationArn: this.stack.resolve(access._organizationArn), organizationalUnitArns: this.stack.resolve(access._organizationalUnitArns ?? []) }]
+          ? [{
+            region: this.stack.resolve(e.region),
+            organizationArn: this.stack.resolve(access._organizationArn),
+            organizationalUnitArns: this.stack.resolve(access._organizationalUnitArns ?? []),
+          }]
           : [];
       }),
     };

@@ -263,7 +263,9 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
  * recorded by the library): each OU must exist, and each target account must be in the organization, under one of
  * the OUs when given; else its copies fail with AccessDenied on the key.
  */
-function keyAccessChecks(distribution: FoundDistribution, region: string, targets: string[], caller: Caller, value: (v: unknown) => string | undefined): Check[] {
+function keyAccessChecks(
+  distribution: FoundDistribution, region: string, targets: string[], caller: Caller, value: (v: unknown) => string | undefined,
+): Check[] {
   const access = distribution.library?.targetAccess?.find(a => a.region === region);
   if (!access || targets.length === 0) {
     return [];
