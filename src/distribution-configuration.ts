@@ -376,11 +376,14 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       // the OUs exist and that every target account is under one of them.
       targetAccess: [...this.entries.values()].flatMap(e => {
         const access = e.ami?.targetAccountKeyAccess;
-        return access?._kind === 'organization' && (e.ami?.targetAccounts ?? []).length > 0
+        const units = access?._organizationalUnitArns ?? [];
+        // Input of another shape is the construct's error (targetAccessErrors), not the record's.
+        const wellTyped = typeof access?._organizationArn === 'string' && Array.isArray(units) && units.every(u => typeof u === 'string');
+        return access?._kind === 'organization' && wellTyped && Array.isArray(e.ami?.targetAccounts) && e.ami!.targetAccounts.length > 0
           ? [{
             region: this.stack.resolve(e.region),
             organizationArn: this.stack.resolve(access._organizationArn),
-            organizationalUnitArns: this.stack.resolve(access._organizationalUnitArns ?? []),
+            organizationalUnitArns: this.stack.resolve(units),
           }]
           : [];
       }),
