@@ -12,6 +12,7 @@ import { renderList } from './private/launch-permission';
 import { RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
 import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
+import { missingRoleKeys } from './private/stack-set-keys';
 
 /** Properties of a `CrossAccountDistributionRoleStackSet`: the role's, and where the StackSet deploys it. */
 export interface CrossAccountDistributionRoleStackSetProps extends CrossAccountDistributionRoleProps {
@@ -118,6 +119,8 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
   /** The role of the template, in the app this construct synthesizes it in: for its checks only. */
   private readonly templateRole: CrossAccountDistributionRole;
   private acknowledgementsForwarded = false;
+  /** What the role's keys are checked against at synth: the distributions of the app that copy into the OUs. */
+  private readonly roleInput: { units: string[]; sourceAccounts: string[]; keys: kms.IKey[] };
 
   constructor(scope: Construct, id: string, props: CrossAccountDistributionRoleStackSetProps) {
     super(scope, id);
@@ -140,6 +143,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
       this.fail('StackSetName', `${spell('stackSetName')} is ${JSON.stringify(this.stackSetName)}, which CloudFormation does not accept as a StackSet name. Fix: start with a letter and use letters, digits and hyphens only, 128 at most.`);
     }
     const units = this.checkUnits(props.organizationalUnitIds);
+    this.roleInput = { units, sourceAccounts: [...props.sourceAccounts], keys: [...(props.keys ?? [])] };
     this.region = props.region ?? stack.region;
     if (!Token.isUnresolved(this.region) && !REGION.test(this.region)) {
       this.fail('StackSetRegion', `${spell('region')} is ${JSON.stringify(this.region)}, which is not a Region name. Fix: give one Region every target account has enabled, e.g. 'us-east-1'; the role is global, so one Region deploys it for all.`);
@@ -320,6 +324,24 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
   }
 
   /**
+   * The keys the distributions of this app copy with into accounts of the OUs, that the role lacks: every such copy
+   * fails with AccessDenied on the key (the role re-encrypts the copy with the Region's key, and reads the source key).
+   */
+  private missingKeyErrors(): string[] {
+    const { units, sourceAccounts, keys } = this.roleInput;
+    const seen = new Set<string>();
+    const missing = missingRoleKeys(this, units, sourceAccounts, keys).filter(m => {
+      const id = `${m.distribution} ${m.use}`;
+      return !seen.has(id) && seen.add(id);
+    });
+    return report(this, missing.map(m => ({
+      rule: 'StackSetKeyRegion' as const,
+      level: 'error' as const,
+      text: `[StackSetKeyRegion] CrossAccountDistributionRoleStackSet: DistributionConfiguration ${m.distribution} copies into the accounts of ${m.unit} in Region ${m.region} with ${m.use} (${describeKey(m.key)}), but ${spell('keys')} leaves it out, so the role the StackSet deploys there cannot use it and every copy into ${m.region} fails with AccessDenied on the key. Fix: add ${describeKey(m.key)} to ${spell('keys')}.`,
+    })));
+  }
+
+  /**
    * The role's checks (its policy sizes), with the acknowledgements made on this construct or above it, and the
    * Region's warning.
    */
@@ -333,6 +355,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     }
     const errors = this.templateRole.node.findAll().flatMap(c => c.node.validate())
       .map(e => e.replace('CrossAccountDistributionRole:', 'CrossAccountDistributionRoleStackSet:'));
+    errors.push(...this.missingKeyErrors());
     const region = concrete(this.region);
     if (region && regionInfo.RegionInfo.get(region).isOptInRegion) {
       errors.push(...report(this, [{

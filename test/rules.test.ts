@@ -1,6 +1,6 @@
 import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { newStack, synthError, warningsOf } from './helpers';
-import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType } from '../src';
+import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps, RegionDistributionOptions, SsmParameterDataType, TargetAccountKeyAccess } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
 
 /*
@@ -801,6 +801,12 @@ const CASES: Case[] = [
     message: /^\[StackSetTemplateSize\] .*the role's template has \d+ bytes, over CloudFormation's limit of 51200 bytes/,
   },
   {
+    rule: 'StackSetKeyRegion',
+    broken: stackSetWithDistribution([KEY_ARN('us-east-1')]),
+    fixed: stackSetWithDistribution([KEY_ARN('us-east-1'), KEY_ARN('eu-west-1')]),
+    message: /\[StackSetKeyRegion\] CrossAccountDistributionRoleStackSet: DistributionConfiguration Stack\/Dist copies into the accounts of ou-ab12-cdefghij in Region eu-west-1 with the key of Region eu-west-1 \(arn:aws:kms:eu-west-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab\), but keys leaves it out.*Fix: add arn:aws:kms:eu-west-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab to keys/,
+  },
+  {
     rule: 'StackSetOptInRegion',
     broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'ap-east-1' }),
     fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'eu-west-1' }),
@@ -810,6 +816,26 @@ const CASES: Case[] = [
 
 /** A StackSet of the target-account role for one OU, trusting one distribution account. */
 const STACK_SET = { organizationalUnitIds: ['ou-ab12-cdefghij'], sourceAccounts: ['222222222222'] };
+
+/**
+ * A distribution into target accounts of OU_ARN (TargetAccountKeyAccess.organization()) in us-east-1 and eu-west-1,
+ * each with its key, and the StackSet of the role for that OU with the keys `stackSetKeys` (ARNs).
+ */
+function stackSetWithDistribution(stackSetKeys: string[]): Build {
+  return stack => {
+    const key = (region: string) => kms.Key.fromKeyArn(stack, `Key-${region}`, KEY_ARN(region));
+    new DistributionConfiguration(stack, 'Dist', {
+      amiName: NAME,
+      targetAccounts: ['222222222222'],
+      targetAccountKeyAccess: TargetAccountKeyAccess.organization(ORG_ARN, [OU_ARN]),
+    }).addRegion('us-east-1', { kmsKey: key('us-east-1') }).addRegion('eu-west-1', { kmsKey: key('eu-west-1') });
+    new CrossAccountDistributionRoleStackSet(stack, 'Roles', {
+      ...STACK_SET,
+      sourceAccounts: [ACCOUNT],
+      keys: stackSetKeys.map((arn, i) => kms.Key.fromKeyArn(stack, `RoleKey${i}`, arn)),
+    });
+  };
+}
 
 /** The stack with a resource of about `size` bytes: the rest of a template the library's stacks may hold. */
 function padded(stack: Stack, size: number): Stack {

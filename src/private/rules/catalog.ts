@@ -265,6 +265,7 @@ export const CATALOG = {
   StackSetOperationPreferences: { level: 'error', phase: 'construction', source: `[StackSetOperationPreferences](${PAGE.stackSetOperations}) (whole percentages, 0..100 and 1..100)`, prevents: 'CloudFormation rejects the StackSet' },
   StackSetTemplateValue: { level: 'error', phase: 'construction', source: 'a StackSet\'s template is one text deployed as it is to every account: it holds no values of the app\'s stacks', prevents: 'a role template with references that no target account can resolve' },
   StackSetTemplateSize: { level: 'error', phase: 'construction', source: `[CloudFormation quotas](${PAGE.cfnQuotas}): \`TemplateBody\` up to 51,200 bytes`, prevents: 'CloudFormation rejects the StackSet' },
+  StackSetKeyRegion: { level: 'error', phase: 'synth', source: `[cross-account distribution](${PAGE.crossAccount}): the target account's role uses the source key and the key of each Region that copies into it`, prevents: 'every copy into the accounts of the StackSet\'s OUs in that Region fails with AccessDenied on the key' },
 } as const satisfies Record<string, RuleDefinition>;
 
 export type RuleId = keyof typeof CATALOG;
