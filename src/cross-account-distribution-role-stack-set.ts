@@ -9,7 +9,7 @@ import { checkInput, propsNaming } from './private/input';
 import { isListToken } from './private/key-policy';
 import { concrete, crossEnvironmentAliasOf, describeKey, isAlias, resolveKey } from './private/key-reference';
 import { renderList } from './private/launch-permission';
-import { RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
+import { RoleStackSetKey, RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
 import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
 import { missingRoleKeys } from './private/stack-set-keys';
@@ -193,6 +193,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
         region: stack.resolve(this.region),
         callAs: props.delegatedAdministrator ? 'DELEGATED_ADMIN' : 'SELF',
         sourceAccounts: props.sourceAccounts,
+        keys: this.recordKeys(props.keys ?? []),
       }),
     }));
     this.claimUnits(units);
@@ -321,6 +322,20 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
       this.fail('StackSetTemplateValue', `${name} has an ARN known only at deploy time (${resolved.keyArn}), but the StackSet deploys one template, written at synth, to every account. Fix: pass the key by its literal ARN, or a kms.Key of this app in a stack with an explicit account and Region.`);
     }
     return kms.Key.fromKeyArn(stack, `Key${index}`, resolved.keyArn);
+  }
+
+  /** The role's keys as its template names them (templateKey), for preflight: by literal ARN, or by alias. */
+  private recordKeys(keys: kms.IKey[]): RoleStackSetKey[] {
+    return keys.filter(k => Construct.isConstruct(k)).map((key): RoleStackSetKey => {
+      const resolved = resolveKey(key);
+      if (Resource.isOwnedResource(resolved) || isAlias(resolved)) {
+        const keyStack = Stack.of(resolved);
+        const aliasName = Resource.isOwnedResource(resolved) ? crossEnvironmentAliasOf(key) : (resolved as kms.IAlias).aliasName;
+        return { account: concrete(keyStack.account), region: concrete(keyStack.region), aliasName: concrete(aliasName) };
+      }
+      const arn = concrete(resolved.keyArn);
+      return { arn, region: arn?.split(':')[3] || undefined, account: arn?.split(':')[4] || undefined };
+    });
   }
 
   /**

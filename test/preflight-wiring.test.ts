@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
-import { DistributionConfiguration, TargetAccountKeyAccess } from '../src';
+import { CrossAccountDistributionRoleStackSet, DistributionConfiguration, TargetAccountKeyAccess } from '../src';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { main } from '../src/cli/main';
@@ -157,4 +157,38 @@ describe('TargetAccountKeyAccess.organization() with OUs: the OUs exist, and eve
     expect(access.find(c => c.account === stranger)!.message).toMatch(new RegExp(`^target account ${stranger} is not in organization ${organizationId}`));
     expect(code).toBe(1);
   });
+});
+
+test('a StackSet of the role whose keys leave out the key of a Region that copies into its OU\'s accounts is a FAIL naming the Region and the key', async () => {
+  const { ouArn } = await seed.createOrganization();
+  const ou = ouArn.split('/').pop()!;
+  const member = await seed.createMemberAccount('member', ou);
+  const usKey = await seed.createKey(DIST, 'us-east-1', []);
+  const euKey = await seed.createKey(DIST, 'eu-west-1', []);
+  // The key policies name the target account (TargetAccountKeyAccess.accounts()): synth cannot know that the account
+  // is in the StackSet's OU; preflight reads it in the organization.
+  const dir = outdir();
+  const root = new App({ outdir: dir });
+  const golden = new Stack(root, 'Golden', { env: { account: DIST, region: 'us-east-1' } });
+  new DistributionConfiguration(golden, 'Dist', { amiName: AMI_NAME, targetAccounts: [member] })
+    .addRegion('us-east-1', { kmsKey: kms.Key.fromKeyArn(golden, 'UsKey', usKey) })
+    .addRegion('eu-west-1', { kmsKey: kms.Key.fromKeyArn(golden, 'EuKey', euKey) });
+  const org = new Stack(root, 'Org', { env: { account: DIST, region: 'us-east-1' } });
+  new CrossAccountDistributionRoleStackSet(org, 'Roles', {
+    organizationalUnitIds: [ou],
+    sourceAccounts: [DIST],
+    stackSetName: 'golden-roles',
+    keys: [kms.Key.fromKeyArn(org, 'UsKey', usKey)],
+  });
+  root.synth();
+
+  const { code, checks } = await preflight(dir);
+
+  expect(of(checks, 'cross-account-role')).toEqual([expect.objectContaining({
+    account: member,
+    status: 'fail',
+    message: `role from StackSet golden-roles (${ou}, stack Org): the StackSet's keys leave out the key of Region eu-west-1 (${euKey}), so every copy into ${member} in eu-west-1 fails with AccessDenied on the key.`,
+    fix: `add ${euKey} to the keys of StackSet golden-roles (CrossAccountDistributionRoleStackSet keys: [...])`,
+  })]);
+  expect(code).toBe(1);
 });

@@ -62,4 +62,16 @@ export interface RoleStackSetRecord {
   readonly callAs: 'SELF' | 'DELEGATED_ADMIN';
   /** The accounts the role trusts (literal 12-digit IDs). */
   readonly sourceAccounts: string[];
+  /** The keys the role may use, as its template names them; absent in records of earlier versions. */
+  readonly keys?: RoleStackSetKey[];
+}
+
+/** A key of the StackSet's role: a literal key ARN, or an alias of a key of the app in its account and Region. */
+export interface RoleStackSetKey {
+  /** The key's Region, when known. */
+  readonly region?: string;
+  readonly account?: string;
+  readonly arn?: string;
+  /** `alias/...`, for a key of the app (or an alias) reached by alias. */
+  readonly aliasName?: string;
 }

@@ -9,6 +9,7 @@ import { accountSettingOutcome } from './account-settings';
 import { coveringUnit, keyAccessUnitOutcome } from './organization-units';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
+import { keysMissingFromStackSet, roleKeyName } from './stack-set-keys';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
 import { AppResource, OwnedResource } from '../common/assembly';
 import { AwsSession, NoAccess, classify, errorCode } from '../common/aws';
@@ -399,6 +400,10 @@ async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind
     const { stackSet, unit } = covering;
     const record = stackSet.stackSet!;
     const named = `role from StackSet ${stackSet.name} (${unit}, stack ${stackSet.stack})`;
+    const lacking = keysMissingFromStackSet(record, check.keys);
+    if (lacking.length > 0) {
+      return stackSetKeysOutcome(named, stackSet, check, lacking);
+    }
     if (await deployedId(aws, stackSet) === undefined) {
       if (!record.sourceAccounts.includes(check.sourceAccount)) {
         return fail(`${named}: the StackSet's role does not trust the distribution account ${check.sourceAccount}, so the copy will fail with AccessDenied on sts:AssumeRole.`,
@@ -437,6 +442,13 @@ async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind
     return { ...outcome, fix: `${outcome.fix}${other}` };
   }
   return outcome;
+}
+
+/** The role a StackSet of this app deploys to the account lacks the key of some Regions that copy into it. */
+function stackSetKeysOutcome(named: string, stackSet: OwnedResource, check: Extract<Check, { kind: 'cross-account-role' }>, lacking: RoleKey[]): Outcome {
+  const regions = [...new Set(lacking.map(k => k.region))];
+  return fail(`${named}: the StackSet's keys leave out ${lacking.map(k => `the key of Region ${k.region} (${roleKeyName(k)})`).join(', ')}, so every copy into ${check.account} in ${regions.join(', ')} fails with AccessDenied on the key.`,
+    `add ${lacking.map(roleKeyName).join(', ')} to the keys of StackSet ${stackSet.name} (CrossAccountDistributionRoleStackSet keys: [...])`);
 }
 
 /** The permission policies of the role: inline and attached (their default versions). */
