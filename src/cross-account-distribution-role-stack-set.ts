@@ -10,10 +10,11 @@ import { registerLifecycleStackSet } from './private/lifecycle-role';
 import { isListToken } from './private/key-policy';
 import { concrete, crossEnvironmentAliasOf, describeKey, isAlias, resolveKey } from './private/key-reference';
 import { renderList } from './private/launch-permission';
-import { RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
+import { RoleStackSetKey, RoleStackSetRecord, STACK_SET_METADATA } from './private/preflight-record';
 import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
 import { registerStackSetTargets, stackSetOverlapMessages } from './private/rules/stack-set-units';
+import { missingRoleKeys } from './private/stack-set-keys';
 
 /** Properties of a `CrossAccountDistributionRoleStackSet`: the role's, and where the StackSet deploys it. */
 export interface CrossAccountDistributionRoleStackSetProps extends CrossAccountDistributionRoleProps {
@@ -120,6 +121,8 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
   /** The role of the template, in the app this construct synthesizes it in: for its checks only. */
   private readonly templateRole: CrossAccountDistributionRole;
   private acknowledgementsForwarded = false;
+  /** What the role's keys are checked against at synth: the distributions of the app that copy into the OUs. */
+  private readonly roleInput: { units: string[]; sourceAccounts: string[]; keys: kms.IKey[] };
 
   constructor(scope: Construct, id: string, props: CrossAccountDistributionRoleStackSetProps) {
     super(scope, id);
@@ -145,6 +148,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
       this.fail('StackSetName', `${spell('stackSetName')} is ${JSON.stringify(this.stackSetName)}, which CloudFormation does not accept as a StackSet name. Fix: start with a letter and use letters, digits and hyphens only, 128 at most.`);
     }
     const units = this.checkUnits(props.organizationalUnitIds);
+    this.roleInput = { units, sourceAccounts: [...props.sourceAccounts], keys: [...(props.keys ?? [])] };
     this.region = props.region ?? stack.region;
     if (!Token.isUnresolved(this.region) && !REGION.test(this.region)) {
       this.fail('StackSetRegion', `${spell('region')} is ${JSON.stringify(this.region)}, which is not a Region name. Fix: give one Region every target account has enabled, e.g. 'us-east-1'; the role is global, so one Region deploys it for all.`);
@@ -198,6 +202,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
         region: stack.resolve(this.region),
         callAs: props.delegatedAdministrator ? 'DELEGATED_ADMIN' : 'SELF',
         sourceAccounts: props.sourceAccounts,
+        keys: this.recordKeys(props.keys ?? []),
       }),
     }));
     this.claimUnits(units);
@@ -334,6 +339,38 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     return kms.Key.fromKeyArn(stack, `Key${index}`, resolved.keyArn);
   }
 
+  /** The role's keys as its template names them (templateKey), for preflight: by literal ARN, or by alias. */
+  private recordKeys(keys: kms.IKey[]): RoleStackSetKey[] {
+    return keys.filter(k => Construct.isConstruct(k)).map((key): RoleStackSetKey => {
+      const resolved = resolveKey(key);
+      if (Resource.isOwnedResource(resolved) || isAlias(resolved)) {
+        const keyStack = Stack.of(resolved);
+        const aliasName = Resource.isOwnedResource(resolved) ? crossEnvironmentAliasOf(key) : (resolved as kms.IAlias).aliasName;
+        return { account: concrete(keyStack.account), region: concrete(keyStack.region), aliasName: concrete(aliasName) };
+      }
+      const arn = concrete(resolved.keyArn);
+      return { arn, region: arn?.split(':')[3] || undefined, account: arn?.split(':')[4] || undefined };
+    });
+  }
+
+  /**
+   * The keys the distributions of this app copy with into accounts of the OUs, that the role lacks: every such copy
+   * fails with AccessDenied on the key (the role re-encrypts the copy with the Region's key, and reads the source key).
+   */
+  private missingKeyErrors(): string[] {
+    const { units, sourceAccounts, keys } = this.roleInput;
+    const seen = new Set<string>();
+    const missing = missingRoleKeys(this, units, sourceAccounts, keys).filter(m => {
+      const id = `${m.distribution} ${m.use}`;
+      return !seen.has(id) && seen.add(id);
+    });
+    return report(this, missing.map(m => ({
+      rule: 'StackSetKeyRegion' as const,
+      level: 'error' as const,
+      text: `[StackSetKeyRegion] CrossAccountDistributionRoleStackSet: DistributionConfiguration ${m.distribution} copies into the accounts of ${m.unit} in Region ${m.region} with ${m.use} (${describeKey(m.key)}), but ${spell('keys')} leaves it out, so the role the StackSet deploys there cannot use it and every copy into ${m.region} fails with AccessDenied on the key. Fix: add ${describeKey(m.key)} to ${spell('keys')}.`,
+    })));
+  }
+
   /**
    * The role's checks (its policy sizes), with the acknowledgements made on this construct or above it, and the
    * Region's warning.
@@ -349,6 +386,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     const errors = this.templateRole.node.findAll().flatMap(c => c.node.validate())
       .map(e => e.replace('CrossAccountDistributionRole:', 'CrossAccountDistributionRoleStackSet:'));
     errors.push(...report(this, stackSetOverlapMessages(this)));
+    errors.push(...this.missingKeyErrors());
     const region = concrete(this.region);
     if (region && regionInfo.RegionInfo.get(region).isOptInRegion) {
       errors.push(...report(this, [{

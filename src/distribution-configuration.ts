@@ -17,6 +17,7 @@ import { distributionConfigurationArnProblem, importedArnUseMessages } from './p
 import { distributeGranteeMessages } from './private/rules/distribute-grantee';
 import { spell } from './private/rules/messages';
 import { show } from './private/rules/shape';
+import { RoleKeyNeed, organizationalUnitIdOfArn, registerRoleKeyNeeds } from './private/stack-set-keys';
 import { addDistributionValidation } from './private/validation';
 import { AmiDistributionSettings, ContainerDistributionOptions, RegionDistributionOptions } from './region-options';
 
@@ -195,6 +196,30 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     watchTemplateSize(this.stack, distributionTemplateFix);
     // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).
     resource.node.addMetadata(PREFLIGHT_METADATA, Lazy.any({ produce: () => this.preflightRecord(resource) }));
+    // The keys the role of a CrossAccountDistributionRoleStackSet of this app must have (StackSetKeyRegion).
+    registerRoleKeyNeeds(this, () => this.roleKeyNeeds());
+  }
+
+  /**
+   * The keys the target-account role must use, for the Regions whose target accounts are known to be in OUs of the
+   * organization: those whose keys let only the organization's (or the OUs') accounts copy.
+   */
+  private roleKeyNeeds(): RoleKeyNeed[] {
+    const sourceAccount = concrete(this.stack.account);
+    return [...this.entries.values()].flatMap(e => {
+      const access = e.ami?.targetAccountKeyAccess;
+      const targets = Array.isArray(e.ami?.targetAccounts) ? e.ami!.targetAccounts.filter(t => t !== sourceAccount) : [];
+      const arns = access?._organizationalUnitArns ?? [];
+      if (access?._kind !== 'organization' || targets.length === 0 || !Array.isArray(arns)) {
+        return [];
+      }
+      const organizationalUnitIds = arns.map(organizationalUnitIdOfArn).filter((u): u is string => u !== undefined);
+      const keys = [
+        ...(e.kmsKey ? [{ key: e.kmsKey, use: `the key of Region ${e.region}`, region: e.region }] : []),
+        ...(this.sourceKey ? [{ key: this.sourceKey, use: 'the source key', region: this.keys.buildRegion ?? e.region }] : []),
+      ];
+      return keys.map(k => ({ ...k, sourceAccount, organizationalUnitIds }));
+    });
   }
 
   /**
@@ -389,6 +414,21 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         }
         const document = this.keys.requiredPolicyOn(key, this.stack.region);
         return { regions, source, managedByApp: false, keyArn: key.keyArn, requiredStatements: document.toJSON()?.Statement ?? [] };
+      }),
+      // Where the key policies let only target accounts of the organization (and OUs) copy: preflight checks that
+      // the OUs exist and that every target account is under one of them.
+      targetAccess: [...this.entries.values()].flatMap(e => {
+        const access = e.ami?.targetAccountKeyAccess;
+        const units = access?._organizationalUnitArns ?? [];
+        // Input of another shape is the construct's error (targetAccessErrors), not the record's.
+        const wellTyped = typeof access?._organizationArn === 'string' && Array.isArray(units) && units.every(u => typeof u === 'string');
+        return access?._kind === 'organization' && wellTyped && Array.isArray(e.ami?.targetAccounts) && e.ami!.targetAccounts.length > 0
+          ? [{
+            region: this.stack.resolve(e.region),
+            organizationArn: this.stack.resolve(access._organizationArn),
+            organizationalUnitArns: this.stack.resolve(units),
+          }]
+          : [];
       }),
     };
   }

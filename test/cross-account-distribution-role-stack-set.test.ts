@@ -267,10 +267,12 @@ test('an opt-in Region is a warning: accounts that have not enabled it get no ro
   expect(Annotations.fromStack(usual).findWarning('*', Match.anyValue())).toEqual([]);
 });
 
-test('preflight\'s record: the StackSet, its OUs, Region and role', () => {
+test('preflight\'s record: the StackSet, its OUs, Region, role and keys (by ARN, or by alias for a key of the app)', () => {
   const app = new App();
   const stack = orgStack(app);
-  new CrossAccountDistributionRoleStackSet(stack, 'Roles', { organizationalUnitIds: [OU], sourceAccounts: [SOURCE], stackSetName: 'golden-roles', delegatedAdministrator: true });
+  const euKey = new kms.Key(new Stack(app, 'Keys', { env: { account: SOURCE, region: 'eu-west-1' } }), 'Key');
+  const keys = [kms.Key.fromKeyArn(stack, 'Imported', KEY_ARN), euKey];
+  new CrossAccountDistributionRoleStackSet(stack, 'Roles', { organizationalUnitIds: [OU], sourceAccounts: [SOURCE], stackSetName: 'golden-roles', delegatedAdministrator: true, keys });
   const artifact = app.synth().getStackByName('Org');
   const entries = artifact.findMetadataByType('cdk-imagebuilder-distribution:role-stack-set');
   expect(entries.map(e => e.data)).toEqual([{
@@ -282,6 +284,10 @@ test('preflight\'s record: the StackSet, its OUs, Region and role', () => {
     region: 'us-east-1',
     callAs: 'DELEGATED_ADMIN',
     sourceAccounts: [SOURCE],
+    keys: [
+      { arn: KEY_ARN, region: 'us-east-1', account: SOURCE },
+      { aliasName: expect.stringMatching(/^alias\/imagebuilder-distribution\/KeysKey/), region: 'eu-west-1', account: SOURCE },
+    ],
   }]);
 });
 

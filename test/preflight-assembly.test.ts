@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Stage } from 'aws-cdk-lib';
+import { App, Stack, Stage, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DistributionConfiguration } from '../src';
 import { propertyRuns } from './property-runs';
@@ -114,4 +114,55 @@ test('any JSON in the manifest, an artifact or a template: the assembly is read 
       fs.writeFileSync(path.join(dir, 'Golden.template.json'), JSON.stringify(template));
     }
   }), { numRuns: propertyRuns(1) });
+});
+
+describe('every cross-stack reference style aws-cdk-lib writes resolves to the stack that owns the resource', () => {
+  /**
+   * A key in stack `Keys` (of `keyEnv`) used by a hand-written configuration of stack `Golden` (us-east-1 of
+   * 123456789012), synthesized with the feature flag `@aws-cdk/core:defaultCrossStackReferences` set to `strength`.
+   * Returns the reference as the template writes it and what the assembly reader resolves it to.
+   */
+  function reference(strength: string, keyEnv: { account: string; region: string }) {
+    const outdir = tempDir();
+    const app = new App({ outdir, context: { '@aws-cdk/core:defaultCrossStackReferences': strength } });
+    const keys = new Stack(app, 'Keys', { env: keyEnv, crossRegionReferences: true });
+    const golden = new Stack(app, 'Golden', { env: { account: '123456789012', region: 'us-east-1' }, crossRegionReferences: true });
+    const key = new kms.Key(keys, 'Key');
+    new imagebuilder.CfnDistributionConfiguration(golden, 'Dist', {
+      name: 'golden',
+      distributions: [{ region: keyEnv.region, amiDistributionConfiguration: { KmsKeyId: key.keyArn } }],
+    });
+    app.synth();
+    const [found] = readAssembly(outdir);
+    const written = (found.properties.Distributions as any)[0].AmiDistributionConfiguration.KmsKeyId;
+    const keyId = Object.keys(JSON.parse(fs.readFileSync(path.join(outdir, 'Keys.template.json'), 'utf-8')).Resources).find(id => id.startsWith('Key'));
+    return { written, resolved: found.appResource?.(written), keyId };
+  }
+  const same = { account: '123456789012', region: 'us-east-1' };
+
+  test.each([
+    ['strong, same environment', 'strong', same, 'Fn::ImportValue'],
+    ['weak (what cdk init sets), same environment', 'weak', same, 'Fn::GetStackOutput'],
+    ['both (strong to weak migration)', 'both', same, 'Fn::GetStackOutput'],
+    ['weak, another account (with the producer\'s role)', 'weak', { account: '222222222222', region: 'us-east-1' }, 'Fn::GetStackOutput'],
+    ['weak, another Region', 'weak', { account: '123456789012', region: 'eu-west-1' }, 'Fn::GetStackOutput'],
+    ['strong, another Region (the export reader and writer)', 'strong', { account: '123456789012', region: 'eu-west-1' }, 'Fn::GetAtt'],
+  ])('%s', (_, strength, keyEnv, style) => {
+    const { written, resolved, keyId } = reference(strength, keyEnv);
+    expect(Object.keys(written)).toEqual([style]);
+    expect(resolved).toEqual({ stack: 'Keys', stackName: 'Keys', logicalId: keyId, type: 'AWS::KMS::Key', ...keyEnv });
+  });
+
+  test('a reference to a stack the assembly does not have resolves to nothing (left to deploy time)', () => {
+    const outdir = tempDir();
+    const app = new App({ outdir });
+    const golden = new Stack(app, 'Golden', { env: { account: '123456789012', region: 'us-east-1' } });
+    const elsewhere = { 'Fn::GetStackOutput': { StackName: 'Other', Region: 'us-east-1', OutputName: 'KeyArn' } };
+    new imagebuilder.CfnDistributionConfiguration(golden, 'Dist', {
+      name: 'golden',
+      distributions: [{ region: 'us-east-1', amiDistributionConfiguration: { KmsKeyId: elsewhere } }],
+    });
+    app.synth();
+    expect(readAssembly(outdir)[0].appResource?.(elsewhere)).toBeUndefined();
+  });
 });

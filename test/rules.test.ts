@@ -3,6 +3,7 @@ import { newStack, synthError, warningsOf } from './helpers';
 import {
   CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
   DistributionLifecycle, DistributionLifecycleProps, LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions, SsmParameterDataType,
+  TargetAccountKeyAccess,
 } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
 
@@ -828,6 +829,12 @@ const CASES: Case[] = [
     message: /^\[StackSetTemplateSize\] .*the role's template has \d+ bytes, over CloudFormation's limit of 51200 bytes/,
   },
   {
+    rule: 'StackSetKeyRegion',
+    broken: stackSetWithDistribution([KEY_ARN('us-east-1')]),
+    fixed: stackSetWithDistribution([KEY_ARN('us-east-1'), KEY_ARN('eu-west-1')]),
+    message: /\[StackSetKeyRegion\] CrossAccountDistributionRoleStackSet: DistributionConfiguration Stack\/Dist copies into the accounts of ou-ab12-cdefghij in Region eu-west-1 with the key of Region eu-west-1 \(arn:aws:kms:eu-west-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab\), but keys leaves it out.*Fix: add arn:aws:kms:eu-west-1:111111111111:key\/1234abcd-12ab-34cd-56ef-1234567890ab to keys/,
+  },
+  {
     rule: 'StackSetOptInRegion',
     broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'ap-east-1' }),
     fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, region: 'eu-west-1' }),
@@ -1044,6 +1051,26 @@ function lifecycle(props: Partial<DistributionLifecycleProps>, region: RegionDis
 
 /** A StackSet of the target-account role for one OU, trusting one distribution account. */
 const STACK_SET = { organizationalUnitIds: ['ou-ab12-cdefghij'], sourceAccounts: ['222222222222'] };
+
+/**
+ * A distribution into target accounts of OU_ARN (TargetAccountKeyAccess.organization()) in us-east-1 and eu-west-1,
+ * each with its key, and the StackSet of the role for that OU with the keys `stackSetKeys` (ARNs).
+ */
+function stackSetWithDistribution(stackSetKeys: string[]): Build {
+  return stack => {
+    const key = (region: string) => kms.Key.fromKeyArn(stack, `Key-${region}`, KEY_ARN(region));
+    new DistributionConfiguration(stack, 'Dist', {
+      amiName: NAME,
+      targetAccounts: ['222222222222'],
+      targetAccountKeyAccess: TargetAccountKeyAccess.organization(ORG_ARN, [OU_ARN]),
+    }).addRegion('us-east-1', { kmsKey: key('us-east-1') }).addRegion('eu-west-1', { kmsKey: key('eu-west-1') });
+    new CrossAccountDistributionRoleStackSet(stack, 'Roles', {
+      ...STACK_SET,
+      sourceAccounts: [ACCOUNT],
+      keys: stackSetKeys.map((arn, i) => kms.Key.fromKeyArn(stack, `RoleKey${i}`, arn)),
+    });
+  };
+}
 
 /** The stack with a resource of about `size` bytes: the rest of a template the library's stacks may hold. */
 function padded(stack: Stack, size: number): Stack {

@@ -20,11 +20,26 @@ export interface KeyRecord {
   readonly requiredStatements?: unknown[];
 }
 
+/**
+ * A Region whose target accounts copy with the keys as the organization's role (`TargetAccountKeyAccess.organization()`):
+ * the key policies allow only target accounts of the organization, and of the OUs when given.
+ */
+export interface TargetAccessRecord {
+  /** The Region, as the template writes it. */
+  readonly region: unknown;
+  /** The organization's ARN, as the template writes it. */
+  readonly organizationArn: unknown;
+  /** The OUs' ARNs, as the template writes them; empty for every account of the organization. */
+  readonly organizationalUnitArns: unknown[];
+}
+
 export interface LibraryRecord {
   readonly version: 1;
   /** The logical ID of the distribution configuration resource. */
   readonly logicalId: string;
   readonly keys: KeyRecord[];
+  /** The Regions whose target accounts copy as the organization's role; absent in records of earlier versions. */
+  readonly targetAccess?: TargetAccessRecord[];
 }
 
 /** The construct metadata type of what a `CrossAccountDistributionRoleStackSet` records. */
@@ -47,4 +62,16 @@ export interface RoleStackSetRecord {
   readonly callAs: 'SELF' | 'DELEGATED_ADMIN';
   /** The accounts the role trusts (literal 12-digit IDs). */
   readonly sourceAccounts: string[];
+  /** The keys the role may use, as its template names them; absent in records of earlier versions. */
+  readonly keys?: RoleStackSetKey[];
+}
+
+/** A key of the StackSet's role: a literal key ARN, or an alias of a key of the app in its account and Region. */
+export interface RoleStackSetKey {
+  /** The key's Region, when known. */
+  readonly region?: string;
+  readonly account?: string;
+  readonly arn?: string;
+  /** `alias/...`, for a key of the app (or an alias) reached by alias. */
+  readonly aliasName?: string;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { arnAccount, literal } from './template';
 import { LibraryRecord, PREFLIGHT_METADATA, RoleStackSetRecord, STACK_SET_METADATA } from '../../private/preflight-record';
 
 /*
@@ -22,8 +23,9 @@ export interface FoundDistribution {
   /** What the library recorded; absent for hand-written `CfnDistributionConfiguration` resources. */
   readonly library?: LibraryRecord;
   /**
-   * The resource of this app a template value names (`Ref`, `Fn::GetAtt` in the stack's template, `Fn::ImportValue`
-   * of an export of another stack of the assembly), if any.
+   * The resource of this app a template value names (`Ref`, `Fn::GetAtt` in the stack's template, or a cross-stack
+   * reference to another stack of the assembly: `Fn::ImportValue`, `Fn::GetStackOutput`, a cross-Region export
+   * reader), if any.
    */
   readonly appResource?: (value: unknown) => AppResource | undefined;
 }
@@ -125,16 +127,31 @@ function readStacks(dir: string): StackInfo[] {
 
 /**
  * Resolves a template value of `stack` to the app's resource it names: `Ref` and `Fn::GetAtt` of a resource of
- * the same template; `Fn::ImportValue` of an export of another stack of the assembly in the same environment
- * (aws-cdk-lib's cross-stack references), followed to the resource the exporting stack's output names.
+ * the same template, and every cross-stack reference aws-cdk-lib writes, followed to the resource the producing
+ * stack's output names:
+ * - `Fn::ImportValue` of an export of another stack in the same environment (strong references, the default);
+ * - `Fn::GetStackOutput` of an output of the stack named by `StackName`, `Region` (and, across accounts, the account of
+ *   `RoleArn`): weak references, which the feature flag `@aws-cdk/core:defaultCrossStackReferences: weak` that
+ *   `cdk init` sets writes, and `both`;
+ * - `Fn::GetAtt` of a `Custom::CrossRegionExportReader` (strong references across Regions), whose value the producing
+ *   stack's `Custom::CrossRegionExportWriter` writes.
  */
 function resolverOf(stacks: StackInfo[]): (stack: StackInfo) => (value: unknown) => AppResource | undefined {
   const exports = new Map<string, Array<{ stack: StackInfo; value: unknown }>>();
+  const writers = new Map<string, Array<{ stack: StackInfo; value: unknown; region?: unknown }>>();
   for (const stack of stacks) {
     for (const output of Object.values<unknown>(isObj(stack.template.Outputs) ? stack.template.Outputs : {})) {
       const name = isObj(output) && isObj(output.Export) ? output.Export.Name : undefined;
       if (typeof name === 'string' && isObj(output)) {
         exports.set(name, [...(exports.get(name) ?? []), { stack, value: output.Value }]);
+      }
+    }
+    for (const resource of Object.values<unknown>(stack.resources)) {
+      const props = isObj(resource) && resource.Type === 'Custom::CrossRegionExportWriter' && isObj(resource.Properties) ? resource.Properties.WriterProps : undefined;
+      if (isObj(props) && isObj(props.exports)) {
+        for (const [name, value] of Object.entries(props.exports)) {
+          writers.set(name, [...(writers.get(name) ?? []), { stack, value, region: props.region }]);
+        }
       }
     }
   }
@@ -149,6 +166,11 @@ function resolverOf(stacks: StackInfo[]): (stack: StackInfo) => (value: unknown)
         : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
     if (typeof logicalId === 'string') {
       const resource = stack.resources[logicalId];
+      if (isObj(resource) && resource.Type === 'Custom::CrossRegionExportReader' && Array.isArray(getAtt) && typeof getAtt[1] === 'string') {
+        const producers = (writers.get(getAtt[1]) ?? []).filter(w => w.stack !== stack && same(w.stack.account, stack.account)
+          && (typeof w.region !== 'string' || same(w.region, stack.region)));
+        return producers.length === 1 ? resolve(producers[0].stack, producers[0].value, depth + 1) : undefined;
+      }
       return isObj(resource) && typeof resource.Type === 'string'
         ? { stack: stack.stack, stackName: stack.stackName, logicalId, type: resource.Type, account: stack.account, region: stack.region }
         : undefined;
@@ -157,6 +179,22 @@ function resolverOf(stacks: StackInfo[]): (stack: StackInfo) => (value: unknown)
     if (typeof imported === 'string') {
       const exporters = (exports.get(imported) ?? []).filter(e => same(e.stack.account, stack.account) && same(e.stack.region, stack.region));
       return exporters.length === 1 ? resolve(exporters[0].stack, exporters[0].value, depth + 1) : undefined;
+    }
+    const output = value['Fn::GetStackOutput'];
+    if (isObj(output) && typeof output.StackName === 'string' && typeof output.OutputName === 'string') {
+      const outputName = output.OutputName;
+      // Without a Region or role, the consumer's Region and account (CloudFormation's defaults).
+      const region = output.Region === undefined ? stack.region : typeof output.Region === 'string' ? output.Region : null;
+      // aws-cdk-lib writes the role's ARN with `Ref AWS::Partition`: its account is a literal.
+      const roleArn = literal(output.RoleArn, { ...stack, partition: 'aws' });
+      const roleAccount = roleArn === undefined ? undefined : arnAccount(roleArn);
+      const account = output.RoleArn === undefined ? stack.account : roleAccount ?? null;
+      if (region === null || account === null) {
+        return undefined;
+      }
+      const producers = stacks.filter(s => s.stackName === output.StackName && same(s.region, region) && same(s.account, account)
+        && isObj(s.template.Outputs) && isObj(s.template.Outputs[outputName]));
+      return producers.length === 1 ? resolve(producers[0], (producers[0].template.Outputs as Json)[outputName].Value, depth + 1) : undefined;
     }
     return undefined;
   };

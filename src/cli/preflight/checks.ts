@@ -6,9 +6,10 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { accountSettingOutcome } from './account-settings';
-import { coveringUnit } from './organization-units';
+import { coveringUnit, keyAccessUnitOutcome } from './organization-units';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
+import { keysMissingFromStackSet, roleKeyName } from './stack-set-keys';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
 import { AppResource, OwnedResource } from '../common/assembly';
 import { AwsSession, NoAccess, classify, errorCode } from '../common/aws';
@@ -55,7 +56,7 @@ export async function runCheck(aws: AwsSession, planned: PlannedCheck, owned: Ow
 
 /** The endpoint of the service a failed call went to, for messages (connection refused, no answer). */
 async function endpointOfCall(aws: AwsSession, check: Check): Promise<string | undefined> {
-  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
+  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'key-access-unit': undefined, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
   try {
     return service ? await aws.endpointOf(await aws.client(service as any, check.account!, check.kind === 'key' ? check.keyRegion : check.region)) : undefined;
   } catch {
@@ -72,6 +73,7 @@ function resourceOf(check: Check): string {
     case 'ssm-parameter': return `SSM parameter ${check.parameterName}`;
     case 'organization': return check.organizationArn;
     case 'organizational-unit': return check.organizationalUnitArn;
+    case 'key-access-unit': return `key access of target account ${check.account} (${check.organizationalUnitArns.length > 0 ? check.organizationalUnitArns.map(a => a.split('/').pop()).join(', ') : check.organizationArn.split('/').pop()})`;
     case 'not-checkable': return check.resource;
     case 'deployed-by-app': return check.resource;
     case 'ami-block-public-access': return 'AMI block public access';
@@ -157,6 +159,7 @@ async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]):
     case 'ssm-parameter': return parameterOutcome(aws, check);
     case 'organization': return organizationOutcome(aws, check);
     case 'organizational-unit': return organizationalUnitOutcome(aws, check);
+    case 'key-access-unit': return keyAccessUnitOutcome(aws, check);
     case 'not-checkable': return { status: 'unchecked', message: `not checkable: ${check.reason}`, fix: check.fix };
     case 'ami-block-public-access':
     case 'ebs-encryption-default':
@@ -397,6 +400,10 @@ async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind
     const { stackSet, unit } = covering;
     const record = stackSet.stackSet!;
     const named = `role from StackSet ${stackSet.name} (${unit}, stack ${stackSet.stack})`;
+    const lacking = keysMissingFromStackSet(record, check.keys);
+    if (lacking.length > 0) {
+      return stackSetKeysOutcome(named, stackSet, check, lacking);
+    }
     if (await deployedId(aws, stackSet) === undefined) {
       if (!record.sourceAccounts.includes(check.sourceAccount)) {
         return fail(`${named}: the StackSet's role does not trust the distribution account ${check.sourceAccount}, so the copy will fail with AccessDenied on sts:AssumeRole.`,
@@ -435,6 +442,13 @@ async function stackSetRoleOutcome(aws: AwsSession, check: Extract<Check, { kind
     return { ...outcome, fix: `${outcome.fix}${other}` };
   }
   return outcome;
+}
+
+/** The role a StackSet of this app deploys to the account lacks the key of some Regions that copy into it. */
+function stackSetKeysOutcome(named: string, stackSet: OwnedResource, check: Extract<Check, { kind: 'cross-account-role' }>, lacking: RoleKey[]): Outcome {
+  const regions = [...new Set(lacking.map(k => k.region))];
+  return fail(`${named}: the StackSet's keys leave out ${lacking.map(k => `the key of Region ${k.region} (${roleKeyName(k)})`).join(', ')}, so every copy into ${check.account} in ${regions.join(', ')} fails with AccessDenied on the key.`,
+    `add ${lacking.map(roleKeyName).join(', ')} to the keys of StackSet ${stackSet.name} (CrossAccountDistributionRoleStackSet keys: [...])`);
 }
 
 /** The permission policies of the role: inline and attached (their default versions). */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'util';
 import { runCheck } from './checks';
-import { planChecks } from './plan';
+import { PlannedCheck, planChecks } from './plan';
 import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../common/assembly';
 import { AwsSession, Identity, classify, mapLimit } from '../common/aws';
 import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
@@ -109,9 +109,11 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
     const regions = values['region-filter']?.split(',').map(r => r.trim()).filter(r => r !== '');
     const planned = planChecks(distributions, identity, { regions });
     const notices: string[] = [];
-    const elsewhere = [...new Set(planned.map(p => p.check.account).filter((a): a is string => a !== undefined && a !== identity.account))];
+    // Where each check calls AWS: the key access of a target account is read from the caller's organization.
+    const callsIn = (p: PlannedCheck) => (p.check.kind === 'key-access-unit' ? identity.account : p.check.account);
+    const elsewhere = [...new Set(planned.map(callsIn).filter((a): a is string => a !== undefined && a !== identity.account))];
     if (!settings.assumeRoleName && elsewhere.length > 0) {
-      const count = planned.filter(p => p.check.account !== undefined && p.check.account !== identity.account).length;
+      const count = planned.filter(p => callsIn(p) !== undefined && callsIn(p) !== identity.account).length;
       notices.push(`without --assume-role-name, ${count} check${count === 1 ? '' : 's'} in account${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')} cannot run (the caller is in ${identity.account}), so this run cannot pass. Fix: pass --assume-role-name with a role the caller may assume in ${elsewhere.length === 1 ? 'that account' : 'those accounts'} (e.g. OrganizationAccountAccessRole).`);
     }
     // Said first, before any check runs.

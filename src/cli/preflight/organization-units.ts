@@ -11,7 +11,7 @@ import { AwsSession, NoAccess, errorCode } from '../common/aws';
  */
 
 interface OrganizationCache {
-  management?: Promise<string | undefined>;
+  organization?: Promise<{ Id?: string; Arn?: string; MasterAccountId?: string } | undefined>;
   readonly parents: Map<string, Promise<string | undefined>>;
 }
 
@@ -45,18 +45,25 @@ async function client(aws: AwsSession): Promise<OrganizationsClient> {
   return aws.client(OrganizationsClient, identity.account);
 }
 
-/** The organization's management account. */
-export function managementAccount(aws: AwsSession): Promise<string | undefined> {
+/** The caller's organization (organizations:DescribeOrganization), asked once per run. */
+function organizationOf(aws: AwsSession): Promise<{ Id?: string; Arn?: string; MasterAccountId?: string } | undefined> {
   const cache = cacheOf(aws);
-  cache.management ??= (async () => {
+  cache.organization ??= (async () => {
     try {
       const answer = await aws.send<any>(await client(aws), new DescribeOrganizationCommand({}));
-      return answer.Organization?.MasterAccountId;
+      return answer.Organization;
     } catch (e) {
       throw noAccess(e, 'organizations:DescribeOrganization') ?? e;
     }
   })();
-  return cache.management;
+  // A failed answer is not kept: the next check asks again.
+  cache.organization.catch(() => (cache.organization = undefined));
+  return cache.organization;
+}
+
+/** The organization's management account. */
+export async function managementAccount(aws: AwsSession): Promise<string | undefined> {
+  return (await organizationOf(aws))?.MasterAccountId;
 }
 
 /** The parent (OU or root) of an account or OU; undefined for an account that is not in the caller's organization. */
@@ -124,4 +131,52 @@ export async function coveringUnit(
     }
   }
   return undefined;
+}
+
+/** What a check of the key access of a target account found (the shape of a check's outcome). */
+export interface KeyAccessOutcome {
+  readonly status: 'pass' | 'fail' | 'unchecked';
+  readonly message: string;
+  readonly fix?: string;
+}
+
+/**
+ * A target account whose copies use keys that only the organization's role may use (`TargetAccountKeyAccess.organization()`:
+ * `aws:PrincipalOrgID`, and `aws:PrincipalOrgPaths` of the OUs when given): it must be in the organization, under one
+ * of the OUs (or below them) when given; else every copy into it fails with AccessDenied on the key.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ */
+export async function keyAccessUnitOutcome(
+  aws: AwsSession, check: { account?: string; organizationArn: string; organizationalUnitArns: string[]; regions: string[] },
+): Promise<KeyAccessOutcome> {
+  const account = check.account!;
+  const wanted = /organization\/(o-[a-z0-9]+)$/.exec(check.organizationArn)?.[1] ?? check.organizationArn;
+  const own = await organizationOf(aws);
+  if (own?.Id !== wanted) {
+    return {
+      status: 'unchecked',
+      message: `not checkable: the keys let only accounts of organization ${wanted} copy, and the caller is in ${own?.Id ?? 'no organization'}, whose structure alone Organizations shows`,
+      fix: `run preflight with credentials of the management account of ${wanted} or of a delegated administrator`,
+    };
+  }
+  const regions = `the key${check.regions.length === 1 ? '' : 's'} of ${check.regions.join(', ')}`;
+  const ancestors = await ancestorsOf(aws, account);
+  if (!ancestors) {
+    return {
+      status: 'fail',
+      message: `target account ${account} is not in organization ${wanted}, but ${regions} let only its accounts' Image Builder role copy (TargetAccountKeyAccess.organization()): every copy into ${account} fails with AccessDenied on the key.`,
+      fix: `invite ${account} into ${wanted}, or remove it from targetAccounts, or name it in the key policies (TargetAccountKeyAccess.accounts())`,
+    };
+  }
+  const units = check.organizationalUnitArns.map(arn => arn.split('/').pop()!);
+  const unit = units.find(u => ancestors.includes(u));
+  if (units.length === 0 || unit) {
+    return { status: 'pass', message: unit ? `target account ${account} is under ${unit}` : `target account ${account} is in ${wanted}` };
+  }
+  return {
+    status: 'fail',
+    message: `target account ${account} is in none of the OUs ${units.join(', ')} of TargetAccountKeyAccess.organization() (it is under ${[...ancestors].reverse().join('/')}), but ${regions} let only those OUs' accounts copy: every copy into ${account} fails with AccessDenied on the key.`,
+    fix: `move ${account} into one of those OUs, or add the ARN of its OU (${ancestors[0]}) to organizationalUnitArns, or remove it from targetAccounts`,
+  };
 }

@@ -45,6 +45,17 @@ export type Check =
   | Where & { readonly kind: 'ssm-parameter'; readonly parameterName: string; readonly dataType: string }
   | Where & { readonly kind: 'organization'; readonly organizationArn: string }
   | Where & { readonly kind: 'organizational-unit'; readonly organizationalUnitArn: string }
+  /**
+   * A target account whose copies use keys that only the organization's role may use
+   * (`TargetAccountKeyAccess.organization()`): it must be in the organization, under one of the OUs when given.
+   * `account` is the target account; Organizations is asked by the caller.
+   */
+  | Where & {
+    readonly kind: 'key-access-unit';
+    readonly organizationArn: string;
+    readonly organizationalUnitArns: string[];
+    readonly regions: string[];
+  }
   // Account settings (account-settings.ts).
   | Where & { readonly kind: 'ami-block-public-access'; readonly region: string }
   | Where & { readonly kind: 'ebs-encryption-default'; readonly region: string }
@@ -96,7 +107,8 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
     // A key is checked once, with the needs of every distribution that uses it merged.
     const key = JSON.stringify(check.kind === 'key' ? { kind: check.kind, account: check.account, keyId: check.keyId }
       : check.kind === 'cross-account-role' ? { kind: check.kind, account: check.account, sourceAccount: check.sourceAccount }
-        : check.kind === 'region-opt-in' ? { kind: check.kind, account: check.account } : check);
+        : check.kind === 'region-opt-in' ? { kind: check.kind, account: check.account }
+          : check.kind === 'key-access-unit' ? { ...check, regions: [] } : check);
     const existing = planned.get(key);
     if (existing) {
       existing.distributions.add(distribution);
@@ -109,6 +121,9 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
         existing.check = { ...existing.check, keys };
       }
       if (check.kind === 'region-opt-in' && existing.check.kind === 'region-opt-in') {
+        existing.check = { ...existing.check, regions: [...new Set([...existing.check.regions, ...check.regions])] };
+      }
+      if (check.kind === 'key-access-unit' && existing.check.kind === 'key-access-unit') {
         existing.check = { ...existing.check, regions: [...new Set([...existing.check.regions, ...check.regions])] };
       }
     } else {
@@ -234,12 +249,37 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     for (const arn of strings(e.permission.OrganizationalUnitArns, `${region} OrganizationalUnitArns`, region)) {
       checks.push({ kind: 'organizational-unit', account: caller.account, organizationalUnitArn: arn });
     }
+    checks.push(...keyAccessChecks(distribution, region, targets.filter(t => t !== account), caller, value));
   }
   checks.push(...accountSettingChecks(distribution, entries, account, env));
   checks.push(...(distribution.library
     ? libraryKeyChecks(distribution.library.keys, entries, account, env, distribution)
     : templateKeyChecks(entries, account, env, distribution)));
   return checks;
+}
+
+/**
+ * Where the keys let only the organization's role of target accounts copy (`TargetAccountKeyAccess.organization()`,
+ * recorded by the library): each OU must exist, and each target account must be in the organization, under one of
+ * the OUs when given; else its copies fail with AccessDenied on the key.
+ */
+function keyAccessChecks(
+  distribution: FoundDistribution, region: string, targets: string[], caller: Caller, value: (v: unknown) => string | undefined,
+): Check[] {
+  const access = distribution.library?.targetAccess?.find(a => a.region === region);
+  if (!access || targets.length === 0) {
+    return [];
+  }
+  const organizationArn = value(access.organizationArn);
+  const units = list(access.organizationalUnitArns).map(value);
+  if (organizationArn === undefined || units.some(u => u === undefined)) {
+    return [{ kind: 'not-checkable', account: caller.account, region, resource: `TargetAccountKeyAccess.organization() of Region ${region}`, reason: 'its organization or OU ARNs are known only at deploy time' }];
+  }
+  const organizationalUnitArns = units as string[];
+  return [
+    ...organizationalUnitArns.map((arn): Check => ({ kind: 'organizational-unit', account: caller.account, organizationalUnitArn: arn })),
+    ...targets.map((target): Check => ({ kind: 'key-access-unit', account: target, organizationArn, organizationalUnitArns, regions: [region] })),
+  ];
 }
 
 /**

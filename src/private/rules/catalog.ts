@@ -348,6 +348,7 @@ export const CATALOG = {
     prevents: 'two StackSets create the role in the same accounts (the root and an OU of it, or an OU twice): the second stack instance fails',
   },
   StackSetTemplateSize: { level: 'error', phase: 'construction', source: `[CloudFormation quotas](${PAGE.cfnQuotas}): \`TemplateBody\` up to 51,200 bytes`, prevents: 'CloudFormation rejects the StackSet' },
+  StackSetKeyRegion: { level: 'error', phase: 'synth', source: `[cross-account distribution](${PAGE.crossAccount}): the target account's role uses the source key and the key of each Region that copies into it`, prevents: 'every copy into the accounts of the StackSet\'s OUs in that Region fails with AccessDenied on the key' },
 } as const satisfies Record<string, RuleDefinition>;
 
 export type RuleId = keyof typeof CATALOG;
