@@ -1,9 +1,8 @@
-import { parseArgs } from 'util';
 import { runCheck } from './checks';
 import { planChecks } from './plan';
 import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../common/assembly';
 import { AwsSession, Identity, classify, mapLimit } from '../common/aws';
-import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings } from '../common/options';
 import { Progress } from '../common/progress';
 import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, summarize } from '../common/report';
 
@@ -50,10 +49,7 @@ Exit codes:
 export async function preflight(argv: string[], io: Io): Promise<number> {
   let args;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
+    args = parseOptions(argv, {
         ...SESSION_OPTIONS,
         'app': { type: 'string', default: 'cdk.out' },
         'region-filter': { type: 'string' },
@@ -61,7 +57,6 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
         'json-lines': { type: 'boolean', default: false },
         'allow-unchecked': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
-      },
     });
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${USAGE}`);
