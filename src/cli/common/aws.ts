@@ -190,7 +190,7 @@ export function classify(e: unknown, settings: Pick<SessionSettings, 'callTimeou
   }
   const status = statusOf(e);
   // An answer without an error code (an empty body, or one the SDK cannot parse) is read by its HTTP status.
-  const bare = name === '' || name === 'Unknown' || name === 'UnknownError' || name === 'SyntaxError';
+  const bare = /^(|Error|Unknown|UnknownError|SyntaxError)$/.test(name);
   if (THROTTLING.test(name) || (bare && status === 429)) {
     return new NoAccess(`throttled (${THROTTLING.test(name) ? name : `HTTP ${status}`}) after ${attempts ?? 'all'} attempt${attempts === 1 ? '' : 's'} of ${call}`,
       'run again later or with a lower --concurrency; other tools may be using the same account\'s API rate', 'throttled');
