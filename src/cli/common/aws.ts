@@ -91,6 +91,10 @@ function networkCode(e: unknown): string | undefined {
     if (inMessage) {
       return inMessage[1];
     }
+    // Node's words for a connection the other end closed before answering (its code is ECONNRESET).
+    if (/\bsocket hang up\b/.test(String(cause.message ?? ''))) {
+      return 'ECONNRESET';
+    }
     if (Array.isArray(cause.errors)) {
       const inner = cause.errors.map(networkCode).find((c: string | undefined) => c);
       if (inner) {

@@ -193,9 +193,10 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   if (metadata.KeyState !== 'Enabled') {
     return fail(`is ${metadata.KeyState}, so EBS cannot encrypt with it.`, 'enable the key (kms:EnableKey), or cancel its deletion, or pass another key');
   }
-  // Without them, whether EBS can encrypt with the key is unknown: never a pass.
-  const spec = required<string>(metadata, metadata.KeySpec === undefined ? 'CustomerMasterKeySpec' : 'KeySpec', 'kms:DescribeKey', isString);
-  const usage = required<string>(metadata, 'KeyUsage', 'kms:DescribeKey', isString);
+  // KMS's defaults, when an answer leaves them out.
+  const spec = metadata.KeySpec ?? 'SYMMETRIC_DEFAULT';
+  const usage = metadata.KeyUsage ?? 'ENCRYPT_DECRYPT';
+  // Without KeyManager, whether other accounts can use the key is unknown: never a pass.
   if (check.sharedOutsideOwner) {
     required(metadata, 'KeyManager', 'kms:DescribeKey', isString);
   }
