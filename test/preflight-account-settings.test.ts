@@ -16,7 +16,7 @@ import { planChecks } from '../src/cli/preflight/plan';
 /*
  * Account settings that break distributions (src/cli/preflight/account-settings.ts): the decision of each check on
  * answers typed with the SDK's own response types (the shapes EC2 returns), what the plan asks of which account,
- * and the command against moto, where a call moto does not implement is "not checkable on this endpoint", never a pass.
+ * and the command against moto, where a call moto does not implement (it answers HTTP 500) is unchecked, never a pass.
  */
 
 jest.setTimeout(180_000);
@@ -226,7 +226,7 @@ describe('against moto', () => {
     return { code, report, of };
   }
 
-  test('what moto answers is decided; what it does not implement is "not checkable on this endpoint", never a pass', async () => {
+  test('what moto answers is decided; what it does not implement (a bare HTTP 500) is a server error, never a pass', async () => {
     expect(templateId).toMatch(/^lt-/);
     const { code, of } = await run();
 
@@ -240,18 +240,19 @@ describe('against moto', () => {
     for (const [check, account, call] of [['ami-block-public-access', DIST, 'ec2:GetImageBlockPublicAccessState'], ['allowed-images', CONSUMER, 'ec2:GetAllowedImagesSettings']]) {
       expect(of(check, account)).toEqual([expect.objectContaining({
         status: 'unchecked',
-        message: expect.stringMatching(`: not checkable on this endpoint: ${moto.endpoint.replace(/[.]/g, '\\.')}/? does not implement ${call}$`),
-        fix: expect.stringMatching(/run the command against AWS/),
+        // moto answers a call it lacks with HTTP 500 and an HTML page, as a failing server would: said as it is.
+        message: expect.stringMatching(`: ${moto.endpoint.replace(/[.]/g, '\\.')}/? answered a server error \\(HTTP 500\\) after 2 attempts \\(${call}\\)$`),
+        fix: expect.stringMatching(/an emulator behind AWS_ENDPOINT_URL answers 500 to a call it lacks: then run against AWS/),
       })]);
     }
     expect(code).toBe(1);
   });
 
-  test('with EBS encryption by default on, the default key is asked: moto does not implement it, so unchecked', async () => {
+  test('with EBS encryption by default on, the default key is asked: moto does not implement it (HTTP 500), so unchecked', async () => {
     await new EC2Client({ region: 'us-east-1' }).send(new EnableEbsEncryptionByDefaultCommand({}));
     const { of } = await run();
     expect(of('ebs-encryption-default', DIST)).toEqual([expect.objectContaining({
-      status: 'unchecked', message: expect.stringMatching(/not checkable on this endpoint: .* does not implement ec2:GetEbsDefaultKmsKeyId/),
+      status: 'unchecked', message: expect.stringMatching(/answered a server error \(HTTP 500\) after 2 attempts \(ec2:GetEbsDefaultKmsKeyId\)$/),
     })]);
   });
 });

@@ -269,3 +269,93 @@ test('without --assume-role-name: said first, before any check, and the run does
   expect(out).toMatch(new RegExp(`^UNCHECKED cross-account-role  ${TARGET}  global  could not check EC2ImageBuilderDistributionCrossAccountRole: no credentials for account ${TARGET}`, 'm'));
   expect(code).toBe(3);
 });
+
+describe('each fault reads as what it is (issue 25)', () => {
+  const at = faultsAt();
+  test('a connection reset: "reset", not "no answer in N s"', async () => {
+    faults.setRules([{ service: 'kms', operation: 'DescribeKey', fault: 'reset' }]);
+
+    const { code, of } = await checksOf(['--assume-role-name', ROLE, ...FAST]);
+
+    expect(of('key')).toMatchObject({
+      status: 'unchecked',
+      message: expect.stringMatching(new RegExp(`^could not check ${keyArn}: the connection to ${at()} was reset before kms:DescribeKey answered \\(ECONNRESET after 3 attempts\\)$`)),
+      fix: expect.stringMatching(/^run again; if it persists, check what sits between here and/),
+    });
+    expect(of('cross-account-role').status).toBe('pass');
+    expect(code).toBe(3);
+  });
+
+  test('HTTP 429 with an empty body: throttled after N attempts, not "Unknown"', async () => {
+    faults.setRules([{ service: 'kms', operation: 'DescribeKey', fault: 'http-429' }]);
+
+    const { code, of } = await checksOf(['--assume-role-name', ROLE, ...FAST]);
+
+    expect(of('key')).toMatchObject({ status: 'unchecked', message: `could not check ${keyArn}: throttled (HTTP 429) after 3 attempts of kms:DescribeKey` });
+    expect(faults.seen.get('kms:DescribeKey')).toBe(3);
+    expect(code).toBe(3);
+  });
+
+  test('HTTP 503 with an empty body: unavailable after N attempts, not "Unknown"', async () => {
+    faults.setRules([{ service: 'iam', operation: 'GetRole', fault: 'http-503' }]);
+
+    const { code, of } = await checksOf(['--assume-role-name', ROLE, ...FAST]);
+
+    expect(of('cross-account-role')).toMatchObject({
+      status: 'unchecked',
+      message: expect.stringMatching(new RegExp(`^could not check EC2ImageBuilderDistributionCrossAccountRole: ${at()} was unavailable \\(HTTP 503\\) after 3 attempts \\(iam:GetRole\\)$`)),
+    });
+    expect(code).toBe(3);
+  });
+
+  test('HTTP 500 with an HTML page: a server error, not a call the endpoint "does not implement"', async () => {
+    faults.setRules([{ service: 'kms', operation: 'DescribeKey', fault: 'http-500' }]);
+
+    const { code, of } = await checksOf(['--assume-role-name', ROLE, ...FAST]);
+
+    expect(of('key')).toMatchObject({
+      status: 'unchecked',
+      message: expect.stringMatching(new RegExp(`^could not check ${keyArn}: ${at()} answered a server error \\(HTTP 500\\) after 3 attempts \\(kms:DescribeKey\\)$`)),
+    });
+    expect(code).toBe(3);
+  });
+
+  test('kms:DescribeKey without KeyMetadata: that check is unchecked with the reason, the others still run', async () => {
+    faults.setRules([{ service: 'kms', operation: 'DescribeKey', fault: 'empty' }]);
+
+    const { code, of, report } = await checksOf(['--assume-role-name', ROLE, ...FAST]);
+
+    expect(of('key')).toMatchObject({ status: 'unchecked', message: `could not check ${keyArn}: the answer of kms:DescribeKey has no KeyMetadata` });
+    expect(report.checks.filter(c => c.check !== 'key').every(c => c.status === 'pass')).toBe(true);
+    expect(code).toBe(3);
+  });
+
+  test('ec2:GetEbsEncryptionByDefault without EbsEncryptionByDefault: unchecked, never "off"', async () => {
+    faults.setRules([{ service: 'ec2', operation: 'GetEbsEncryptionByDefault', fault: 'empty' }]);
+
+    const { code, of } = await checksOf(['--assume-role-name', ROLE, ...FAST]);
+
+    expect(of('ebs-encryption-default')).toMatchObject({ status: 'unchecked', message: expect.stringMatching(/^not checkable: ec2:GetEbsEncryptionByDefault answered without EbsEncryptionByDefault/) });
+    expect(code).toBe(3);
+  });
+
+  test('an empty ssm:GetParameter: unchecked, never "exists with data type text"', async () => {
+    faults.setRules([{ service: 'ssm', operation: 'GetParameter', fault: 'empty' }]);
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-faults-'));
+    tempDirs.push(outdir);
+    const cdkApp = new App({ outdir });
+    const stack = new Stack(cdkApp, 'Golden', { env: { account: DIST, region: 'us-east-1' } });
+    new DistributionConfiguration(stack, 'Dist', { amiName: AMI_NAME }).addRegion('us-east-1', { ssmParameters: [{ parameterName: '/golden/ami' }] });
+    cdkApp.synth();
+
+    const { code, of } = await checksOf(FAST, outdir);
+
+    expect(of('ssm-parameter')).toMatchObject({ status: 'unchecked', message: 'could not check SSM parameter /golden/ami: the answer of ssm:GetParameter has no Parameter' });
+    expect(code).toBe(3);
+  });
+});
+
+/** The fault endpoint as messages name it (a RegExp source, with or without a trailing slash). */
+function faultsAt(): () => string {
+  return () => `${faults.endpoint.replace(/[.]/g, '\\.')}/?`;
+}

@@ -572,3 +572,76 @@ test('the app and the configuration the image was distributed with differ: a con
   ]);
   expect(code).toBe(1);
 });
+
+describe('an answer without what a check needs is never a pass, and loses no other result (issue 25)', () => {
+  test('kms:DescribeKey without KeyMetadata: the encryption checks are unchecked with the reason, every other result is there', async () => {
+    const d = await distributeCorrectly();
+    faults.setRules([{ service: 'kms', operation: 'DescribeKey', fault: 'empty' }]);
+
+    const { code, checks } = await runJson([...VERIFY, '--app', d.app]);
+
+    const encryption = checks.filter(c => c.check === 'encryption');
+    expect(encryption).toHaveLength(4);
+    for (const c of encryption) {
+      expect(c).toMatchObject({ status: 'unchecked', message: expect.stringMatching(/: the answer of kms:DescribeKey has no KeyMetadata$/), fix: expect.stringMatching(/^run again/) });
+    }
+    // image, 4 AMIs, 2 launch permissions, 2 tags, the parameter, the template: all checked and passed.
+    expect(checks.filter(c => c.check !== 'encryption').map(c => c.status)).toEqual(Array(11).fill('pass'));
+    expect(code).toBe(3);
+  });
+
+  test('ec2:DescribeImages without the AMI\'s owner: that AMI is unchecked, never "exists and is available"', async () => {
+    const d = await distributeCorrectly();
+    const ami = d.amis[`us-east-1/${TARGET}`];
+    delete ec2Endpoint.state.images.get(`us-east-1/${ami}`)!.OwnerId;
+
+    const { code, checks } = await runJson([...VERIFY, '--app', d.app]);
+
+    expect(resultOf(checks, 'ami', TARGET, 'us-east-1')).toMatchObject({
+      status: 'unchecked',
+      message: `could not check ${ami}: the answer of ec2:DescribeImages has no OwnerId of ${ami}`,
+    });
+    expect(checks.filter(c => c.status === 'fail')).toEqual([]);
+    expect(code).toBe(3);
+  });
+
+  test('an empty ssm:GetParameter: unchecked, not a parameter that holds "undefined"', async () => {
+    const d = await distributeCorrectly();
+    faults.setRules([{ service: 'ssm', operation: 'GetParameter', fault: 'empty' }]);
+
+    const { code, checks } = await runJson([...VERIFY, '--app', d.app]);
+
+    expect(resultOf(checks, 'ssm-parameter', DIST, 'us-east-1')).toMatchObject({
+      status: 'unchecked',
+      message: 'could not check SSM parameter /golden/ami: the answer of ssm:GetParameter has no Parameter.Value',
+    });
+    expect(code).toBe(3);
+  });
+
+  test('an empty imagebuilder:GetImage: the image could not be read (exit 3), not "no distribution configuration" (exit 2)', async () => {
+    const d = await distributeCorrectly();
+    ib.handlers.GetImage = () => ({ requestId: '11111111-2222-3333-4444-555555555555' });
+
+    const { code, checks } = await runJson([...VERIFY, '--app', d.app]);
+
+    expect(checks).toEqual([expect.objectContaining({ check: 'image', status: 'unchecked', message: `could not check ${IMAGE_ARN}: the answer of imagebuilder:GetImage has no image` })]);
+    expect(code).toBe(3);
+  });
+
+  test('an app and an image with no Region to compare: nothing to verify is exit 2, never a green', async () => {
+    const d = await distributeCorrectly();
+    // A hand-edited assembly whose configuration lists no Region entry, and an image distributed with none.
+    const template = path.join(d.app, 'Golden.template.json');
+    const doc = JSON.parse(fs.readFileSync(template, 'utf-8'));
+    const [logicalId] = Object.entries<any>(doc.Resources).find(([, r]) => r.Type === 'AWS::ImageBuilder::DistributionConfiguration')!;
+    doc.Resources[logicalId].Properties.Distributions = 'not a list';
+    fs.writeFileSync(template, JSON.stringify(doc));
+    ib.state.images.get(IMAGE_ARN)!.distributionConfiguration.distributions = [];
+
+    const { code, out, err } = await run([...VERIFY, '--app', d.app]);
+
+    expect(err).toMatch(/has no Region to check \(its Distributions is not a list, and the image was distributed with none\): there is nothing to verify/);
+    expect(out).toBe('');
+    expect(code).toBe(2);
+  });
+});

@@ -7,9 +7,14 @@ import * as net from 'net';
  * format of the call's protocol (awsJson for X-Amz-Target calls, the EC2 query format for EC2, awsQuery for
  * the other query services), or leaves unanswered (a stalled endpoint). The SDK's own parsers read these
  * answers in the tests, so a wrong format fails them (the error name would not be the one asserted).
+ *
+ * Faults below the service's error format: `reset` closes the connection once the request is read; `http-429`
+ * and `http-503` answer that status with an empty body, `http-500` with an HTML page (as a load balancer or proxy
+ * in between may, and as moto does for a call it lacks); `empty` answers HTTP 200 with the call's answer holding
+ * no field at all (well-formed for the protocol).
  */
 
-export type Fault = 'stall' | 'access-denied' | 'throttle' | 'expired';
+export type Fault = 'stall' | 'access-denied' | 'throttle' | 'expired' | 'reset' | 'http-429' | 'http-503' | 'http-500' | 'empty';
 
 export interface FaultRule {
   /** The signing name of the service (`kms`, `iam`, `sts`, `ec2`, ...). */
@@ -35,7 +40,7 @@ export interface FaultEndpoint {
 type Protocol = 'json' | 'ec2' | 'query';
 
 /** The fault's answer: HTTP status, error code and message, per protocol, as AWS services send them. */
-const ANSWERS: Record<Exclude<Fault, 'stall'>, Record<Protocol, { status: number; code: string; message: string }>> = {
+const ANSWERS: Record<'access-denied' | 'throttle' | 'expired', Record<Protocol, { status: number; code: string; message: string }>> = {
   'access-denied': {
     json: { status: 400, code: 'AccessDeniedException', message: 'User: arn:aws:iam::123456789012:user/moto is not authorized to perform this action' },
     ec2: { status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
@@ -53,7 +58,22 @@ const ANSWERS: Record<Exclude<Fault, 'stall'>, Record<Protocol, { status: number
   },
 };
 
-function answer(res: http.ServerResponse, protocol: Protocol, fault: Exclude<Fault, 'stall'>) {
+/** A successful answer of `operation` without any field, in the protocol's format. */
+function emptyAnswer(res: http.ServerResponse, protocol: Protocol, operation: string) {
+  const requestId = '11111111-2222-3333-4444-555555555555';
+  if (protocol === 'json') {
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
+    res.end('{}');
+  } else if (protocol === 'ec2') {
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId></${operation}Response>`);
+  } else {
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+    res.end(`<${operation}Response><${operation}Result></${operation}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`);
+  }
+}
+
+function answer(res: http.ServerResponse, protocol: Protocol, fault: keyof typeof ANSWERS) {
   const { status, code, message } = ANSWERS[fault][protocol];
   const requestId = '11111111-2222-3333-4444-555555555555';
   if (protocol === 'json') {
@@ -110,8 +130,23 @@ export async function startFaultEndpoint(upstream: string): Promise<FaultEndpoin
         res.on('close', () => abortedByClient.push(call));
         return;
       }
+      if (rule?.fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const bare = rule && /^http-([0-9]{3})$/.exec(rule.fault);
+      if (bare) {
+        const page = bare[1] === '500' ? '<!doctype html>\n<html><title>500 Internal Server Error</title></html>\n' : '';
+        res.writeHead(Number(bare[1]), { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(page)) });
+        res.end(page);
+        return;
+      }
+      if (rule?.fault === 'empty') {
+        emptyAnswer(res, protocol, operation);
+        return;
+      }
       if (rule) {
-        answer(res, protocol, rule.fault);
+        answer(res, protocol, rule.fault as keyof typeof ANSWERS);
         return;
       }
       const forwarded = http.request({

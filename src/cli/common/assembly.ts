@@ -51,13 +51,19 @@ type Json = Record<string, any>;
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A JSON object from `file`; anything else is the assembly's fault, said in one line. */
+/**
+ * A JSON object from `file`; anything else is the assembly's fault, said in one line that never quotes the file
+ * (JSON.parse's message shows its first bytes, which may be anything the path points at).
+ */
 function readJson(file: string, what: string): Json {
   let value: unknown;
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf-8'));
   } catch (e) {
-    throw new AssemblyError(`cannot read ${what} ${file}: ${String((e as Error).message).split('\n')[0]}. Fix: run 'cdk synth' again`);
+    const code = (e as { code?: unknown }).code;
+    const position = /at position ([0-9]+)/.exec(String((e as Error).message))?.[1];
+    const why = typeof code === 'string' ? code : `not JSON${position ? ` (at position ${position})` : ''}`;
+    throw new AssemblyError(`cannot read ${what} ${file}: ${why}. Fix: run 'cdk synth' again`);
   }
   if (!isObj(value)) {
     throw new AssemblyError(`${what} ${file} is not a JSON object. Fix: run 'cdk synth' again`);
@@ -65,12 +71,21 @@ function readJson(file: string, what: string): Json {
   return value;
 }
 
-/** A relative file name of the manifest, checked. */
+/**
+ * A relative file name of the manifest, checked: the assembly's files are read only inside its directory (a
+ * manifest naming `../x` or `/etc/x`, or a link out of it, is refused), as `cdk synth` writes them.
+ */
 function fileIn(dir: string, name: unknown, what: string): string {
   if (typeof name !== 'string' || name === '') {
     throw new AssemblyError(`the manifest in ${dir} names no file for ${what}. Fix: run 'cdk synth' again`);
   }
-  return path.join(dir, name);
+  const file = path.join(dir, name);
+  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : path.resolve(p));
+  const inside = path.relative(real(dir), real(file));
+  if (path.isAbsolute(name) || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    throw new AssemblyError(`the manifest in ${dir} names ${JSON.stringify(name.slice(0, 200))} for ${what}, which is not inside the cloud assembly: only its own files are read. Fix: run 'cdk synth' again`);
+  }
+  return file;
 }
 
 /** `aws://123456789012/eu-west-1`, with `unknown-account` / `unknown-region` for environment-agnostic stacks. */

@@ -59,7 +59,8 @@ export interface Identity {
 }
 
 /** What kept a call from answering, in the words the user needs. */
-export type FailureKind = 'timeout' | 'budget' | 'refused' | 'unreachable' | 'throttled' | 'expired' | 'denied' | 'no-access' | 'unsupported' | 'error';
+export type FailureKind = 'timeout' | 'budget' | 'refused' | 'reset' | 'unreachable' | 'throttled' | 'unavailable' | 'server-error'
+| 'expired' | 'denied' | 'no-access' | 'unsupported' | 'incomplete' | 'error';
 
 /** A check could not run: why, and how to fix it. Never a finding about the checked resource. */
 export class NoAccess extends Error {
@@ -90,6 +91,10 @@ function networkCode(e: unknown): string | undefined {
     if (inMessage) {
       return inMessage[1];
     }
+    // Node's words for a connection the other end closed before answering (its code is ECONNRESET).
+    if (/\bsocket hang up\b/.test(String(cause.message ?? ''))) {
+      return 'ECONNRESET';
+    }
     if (Array.isArray(cause.errors)) {
       const inner = cause.errors.map(networkCode).find((c: string | undefined) => c);
       if (inner) {
@@ -102,17 +107,50 @@ function networkCode(e: unknown): string | undefined {
 
 /**
  * Whether an error says the endpoint lacks the operation: AWS answers an unknown action with `InvalidAction`
- * (or `UnknownOperationException`, `NotImplemented`); an emulator without it (moto) answers HTTP 500 or 501 with a
- * body that is not the service's error format, which the SDK cannot parse. Such a check is unchecked, never passed.
+ * (or `UnknownOperationException`, `NotImplemented`), HTTP 501 is "Not Implemented", and moto's query services name
+ * it (`NotImplementedError`, "has not been implemented"). Any other HTTP 500 is a server error, whatever its body:
+ * moto answers a call it lacks with a bare 500 too, which the fix of a server error says.
  */
 function notImplemented(e: unknown): boolean {
   const name = errorCode(e);
-  if (/^(InvalidAction|UnknownOperationException|NotImplemented|NotImplementedException)$/.test(name)) {
+  if (/^(InvalidAction|UnknownOperationException|UnknownOperation|NotImplemented|NotImplementedException|NotImplementedError)$/.test(name)) {
     return true;
   }
-  const status = (e as Json | undefined)?.$metadata?.httpStatusCode ?? (e as Json | undefined)?.$response?.statusCode;
-  return (status === 500 || status === 501) && /Deserialization error|not (been )?implemented/i.test(String((e as Error | undefined)?.message ?? ''));
+  return statusOf(e) === 501 || (name !== '' && name !== 'Unknown' && /has not been implemented/i.test(String((e as Error | undefined)?.message ?? '')));
 }
+
+/** The HTTP status of an SDK error's answer, if it had one. */
+function statusOf(e: unknown): number | undefined {
+  const status = (e as Json | undefined)?.$metadata?.httpStatusCode ?? (e as Json | undefined)?.$response?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * An answer that lacks what a check needs (`kms:DescribeKey` without `KeyMetadata`, an empty `ssm:GetParameter`):
+ * the check is unchecked with this reason, never passed and never a crash.
+ */
+export function incomplete(call: string, field: string): NoAccess {
+  return new NoAccess(`the answer of ${call} has no ${field}`,
+    `run again; if it persists, the endpoint does not answer ${call} as AWS documents it (check AWS_ENDPOINT_URL, a proxy in between)`, 'incomplete');
+}
+
+/** The field at `path` (`KeyMetadata.Arn`) of an answer when `ok` says it is what the check needs; else throws `incomplete`. */
+export function required<T>(answer: unknown, path: string, call: string, ok: (value: unknown) => boolean = v => v !== undefined && v !== null): T {
+  let value: unknown = answer;
+  for (const name of path.split('.')) {
+    value = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json)[name] : undefined;
+  }
+  if (!ok(value)) {
+    throw incomplete(call, path);
+  }
+  return value as T;
+}
+
+/** Checks for `required`. */
+export const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+export const isList = (v: unknown): v is unknown[] => Array.isArray(v);
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 
 /** The call an error came from, as IAM names it (`kms:DescribeKey`), when the session made it. */
 export const callOf = (e: unknown): string | undefined => (e as { $call?: string } | undefined)?.$call;
@@ -134,21 +172,31 @@ export function classify(e: unknown, settings: Pick<SessionSettings, 'callTimeou
     return new NoAccess(`the run's budget of ${seconds(settings.budgetMs)} was spent before ${call} answered`,
       'raise --timeout, or check fewer Regions at once (--region-filter)', 'budget');
   }
-  if (name === 'CallTimeout' || name === 'TimeoutError' || name === 'AbortError' || networkCode(e) === 'ETIMEDOUT') {
-    return new NoAccess(`no answer in ${seconds(settings.callTimeoutMs)} (${call})`,
-      `check the network path to ${endpoint ?? 'the AWS endpoint'} (proxy, VPC endpoint, AWS_ENDPOINT_URL), or raise --call-timeout`, 'timeout');
-  }
   const network = networkCode(e);
+  const tries = attempts === undefined ? '' : ` after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  const where = endpoint ?? 'the AWS endpoint';
+  // The SDK names a reset connection TimeoutError ("socket hang up"): its code says what happened.
+  if (network === 'ECONNRESET' || network === 'EPIPE') {
+    return new NoAccess(`the connection to ${where} was reset before ${call} answered (${network}${tries})`,
+      `run again; if it persists, check what sits between here and ${where} (proxy, firewall, VPC endpoint, AWS_ENDPOINT_URL)`, 'reset');
+  }
+  if (name === 'CallTimeout' || name === 'TimeoutError' || name === 'AbortError' || network === 'ETIMEDOUT') {
+    return new NoAccess(`no answer in ${seconds(settings.callTimeoutMs)} (${call})`,
+      `check the network path to ${where} (proxy, VPC endpoint, AWS_ENDPOINT_URL), or raise --call-timeout`, 'timeout');
+  }
   if (network === 'ECONNREFUSED') {
-    return new NoAccess(`connection refused by ${endpoint ?? 'the AWS endpoint'} (${call})`,
+    return new NoAccess(`connection refused by ${where} (${call})`,
       'check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, the proxy settings and that the endpoint is reachable', 'refused');
   }
   if (network && NETWORK.test(network)) {
-    return new NoAccess(`cannot reach ${endpoint ?? 'the AWS endpoint'} (${network}, ${call})`,
+    return new NoAccess(`cannot reach ${where} (${network}, ${call})`,
       'check the network, DNS and proxy settings, and the Region', 'unreachable');
   }
-  if (THROTTLING.test(name)) {
-    return new NoAccess(`throttled (${name}) after ${attempts ?? 'all'} attempt${attempts === 1 ? '' : 's'} of ${call}`,
+  const status = statusOf(e);
+  // An answer without an error code (an empty body, or one the SDK cannot parse) is read by its HTTP status.
+  const bare = /^(|Error|Unknown|UnknownError|SyntaxError)$/.test(name);
+  if (THROTTLING.test(name) || (bare && status === 429)) {
+    return new NoAccess(`throttled (${THROTTLING.test(name) ? name : `HTTP ${status}`}) after ${attempts ?? 'all'} attempt${attempts === 1 ? '' : 's'} of ${call}`,
       'run again later or with a lower --concurrency; other tools may be using the same account\'s API rate', 'throttled');
   }
   if (EXPIRED.test(name)) {
@@ -170,6 +218,20 @@ export function classify(e: unknown, settings: Pick<SessionSettings, 'callTimeou
   if (DENIED.test(name)) {
     return new NoAccess(`access denied to ${call} (${name})`,
       `give the credentials ${call === 'the AWS call' ? 'read access for this check' : `the read-only permission ${call}`} (see README, "Preflight")`, 'denied');
+  }
+  if (status === 503 && (bare || /^(ServiceUnavailable|ServiceUnavailableException|Unavailable)$/.test(name))) {
+    return new NoAccess(`${where} was unavailable (HTTP 503${bare ? '' : `, ${name}`})${tries} (${call})`,
+      'run again later; if it persists, see the AWS Health Dashboard for the service and Region', 'unavailable');
+  }
+  if (status !== undefined && status >= 500) {
+    return new NoAccess(`${where} answered a server error (HTTP ${status}${bare ? '' : `, ${name}`})${tries} (${call})`,
+      `run again later; if it persists, see the AWS Health Dashboard for the service and Region (an emulator behind AWS_ENDPOINT_URL answers 500 to a call it lacks: then run against AWS, where ${call} exists)`,
+      'server-error');
+  }
+  if (callOf(e) === undefined && (e as Json | undefined)?.$metadata === undefined) {
+    // Not an error of a call: the check met an answer it could not read. Its own result says so; no other is lost.
+    return new NoAccess(`an answer could not be read (${name || 'Error'}: ${message})`,
+      'run again; if it persists, the endpoint does not answer as AWS documents it (check AWS_ENDPOINT_URL, a proxy in between)', 'error');
   }
   return new NoAccess(`${call} failed: ${name || 'Error'}: ${message}`, 'see the error; run the command again once it is fixed', 'error');
 }

@@ -17,11 +17,24 @@ export interface ImageReference {
   readonly account: string;
 }
 
-const IMAGE_ARN = /^arn:(aws[a-z-]*):imagebuilder:([a-z0-9-]+):([0-9]{12}):image\/[a-z0-9-_]+\/[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+$/;
-const PIPELINE_ARN = /^arn:(aws[a-z-]*):imagebuilder:([a-z0-9-]+):([0-9]{12}):image-pipeline\/[a-z0-9-_]+$/;
+/*
+ * The lengths Image Builder allows (its API model): an image or pipeline name is a `ResourceName` (3 to 128
+ * characters), a version with its build a `VersionNumberWithBuild` (at most 64); partitions (`aws-iso-b`) and
+ * Regions (`ap-southeast-5`) are far shorter than the bounds below. An ARN longer than these can name nothing.
+ */
+const MAX_NAME = 128;
+const MAX_VERSION = 64;
+const IMAGE_ARN = /^arn:(aws[a-z-]{0,13}):imagebuilder:([a-z0-9-]{1,32}):([0-9]{12}):image\/[a-z0-9-_]{1,128}\/(?=[0-9./]{5,64}$)[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+$/;
+const PIPELINE_ARN = /^arn:(aws[a-z-]{0,13}):imagebuilder:([a-z0-9-]{1,32}):([0-9]{12}):image-pipeline\/[a-z0-9-_]{1,128}$/;
+
+/** The most characters an image build version ARN or an image pipeline ARN can have. */
+export const MAX_IMAGE_ARN = 'arn::imagebuilder::123456789012:image-pipeline//'.length + 16 + 32 + MAX_NAME + MAX_VERSION;
 
 /** Reads `--image`: the reference, or undefined when it is neither an image build version ARN nor a pipeline ARN. */
 export function imageReference(text: string): ImageReference | undefined {
+  if (text.length > MAX_IMAGE_ARN + 2) {
+    return undefined;
+  }
   for (const [kind, re] of [['image', IMAGE_ARN], ['pipeline', PIPELINE_ARN]] as const) {
     const match = re.exec(text.trim());
     if (match) {
@@ -32,7 +45,7 @@ export function imageReference(text: string): ImageReference | undefined {
 }
 
 /** The form `--image` takes, for usage errors. */
-export const IMAGE_FORMS = 'an image build version ARN (arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>/<build>) or an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>)';
+export const IMAGE_FORMS = `an image build version ARN (arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>/<build>) or an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>), a name of at most ${MAX_NAME} characters and a version with its build of at most ${MAX_VERSION}`;
 
 /** The image build version ARN of a pipeline's newest image (by creation date, then version), or undefined if it has none. */
 export async function latestImageOf(aws: AwsSession, pipeline: ImageReference): Promise<string | undefined> {

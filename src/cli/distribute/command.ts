@@ -1,11 +1,11 @@
 import { randomUUID } from 'crypto';
-import { ParseArgsConfig, parseArgs } from 'util';
+import { ParseArgsConfig } from 'util';
 import { DistributeImageCommand, ImagebuilderClient, RetryImageCommand } from '@aws-sdk/client-imagebuilder';
 import { DeployedConfiguration, UsageError, chooseDistribution, configurationFromArn, findDeployed } from './configuration';
 import { Followed, ImageArn, consoleLink, follow, imageArnOf } from './follow';
 import { AssemblyError, readAssembly } from '../common/assembly';
 import { AwsSession, Identity, NoAccess, SessionSettings, classify } from '../common/aws';
-import { Io, SESSION_OPTIONS, SESSION_USAGE, duration, sessionSettings } from '../common/options';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, duration, parseOptions, sessionSettings } from '../common/options';
 import { EXIT } from '../common/report';
 
 /*
@@ -108,7 +108,7 @@ const FOLLOW_OPTIONS = {
 function parse(verb: string, usage: string, argv: string[], io: Io, extra: NonNullable<ParseArgsConfig['options']>) {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: false, options: { ...FOLLOW_OPTIONS, ...extra } });
+    args = parseOptions(argv, { ...FOLLOW_OPTIONS, ...extra });
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${usage}`);
     return EXIT.USAGE;

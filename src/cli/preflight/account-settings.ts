@@ -1,7 +1,7 @@
 import { DescribeLaunchTemplateVersionsCommand, DescribeLaunchTemplatesCommand, DescribeRegionsCommand, EC2Client, GetAllowedImagesSettingsCommand, GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand, GetImageBlockPublicAccessStateCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { Check } from './plan';
-import { AwsSession, errorCode } from '../common/aws';
+import { AwsSession, errorCode, isList, required } from '../common/aws';
 import { Result } from '../common/report';
 
 /*
@@ -57,8 +57,13 @@ const isAwsManagedEbsAlias = (keyId: string) => /(^|:)alias\/aws\/ebs$/.test(key
 export function ebsDefaultVerdict(
   enabled: boolean | undefined, keyId: string | undefined, keyManager: string | undefined, account: string, region: string,
 ): Outcome {
-  if (enabled !== true) {
+  if (enabled === false) {
     return pass(`encryption by default is off in the build Region ${region}: the build's volumes are encrypted as its recipe says`);
+  }
+  if (enabled !== true) {
+    // An answer without EbsEncryptionByDefault says nothing about the setting: never a pass.
+    return unchecked(`not checkable: ec2:GetEbsEncryptionByDefault answered without EbsEncryptionByDefault (${JSON.stringify(enabled)}) in ${region}`,
+      'run again; if it persists, the endpoint does not answer ec2:GetEbsEncryptionByDefault as AWS documents it (check AWS_ENDPOINT_URL)');
   }
   const fix = 'make a customer managed key the default (ec2:ModifyEbsDefaultKmsKeyId) and pass it as the distribution\'s sourceKey, or encrypt the recipe\'s volumes with the sourceKey';
   if (keyId !== undefined && (isAwsManagedEbsAlias(keyId) || keyManager === 'AWS')) {
@@ -236,7 +241,7 @@ async function fastLaunchTemplateOutcome(aws: AwsSession, check: Extract<Check, 
     `create it there, or name a launch template of ${check.account} in ${check.region}`);
   let template;
   try {
-    template = ((await aws.send<any>(ec2, new DescribeLaunchTemplatesCommand(by))).LaunchTemplates ?? [])[0];
+    template = required<any[]>(await aws.send<any>(ec2, new DescribeLaunchTemplatesCommand(by)), 'LaunchTemplates', 'ec2:DescribeLaunchTemplates', isList)[0];
   } catch (e) {
     if (/NotFound|Malformed/.test(errorCode(e))) {
       return missing;
@@ -252,7 +257,7 @@ async function fastLaunchTemplateOutcome(aws: AwsSession, check: Extract<Check, 
   }
   try {
     const command = new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: [version] });
-    const versions = (await aws.send<any>(ec2, command)).LaunchTemplateVersions ?? [];
+    const versions = required<unknown[]>(await aws.send<any>(ec2, command), 'LaunchTemplateVersions', 'ec2:DescribeLaunchTemplateVersions', isList);
     if (versions.length > 0) {
       return pass(`launch template ${named} exists with version ${version}`);
     }

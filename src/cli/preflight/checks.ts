@@ -12,14 +12,15 @@ import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, t
 import { keysMissingFromStackSet, roleKeyName } from './stack-set-keys';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
 import { AppResource, OwnedResource } from '../common/assembly';
-import { AwsSession, NoAccess, classify, errorCode } from '../common/aws';
+import { AwsSession, NoAccess, classify, errorCode, incomplete, isList, isObject, isString, required } from '../common/aws';
 import { Result } from '../common/report';
 
 /*
  * The read-only AWS calls of each check, and what their answers mean. A check never throws: an error of
  * one account or Region becomes its own result, so that it hides no other. A check whose calls gave no
  * usable answer (no answer in time, denied, throttled, expired credentials, no connection) is `unchecked`,
- * never a pass.
+ * never a pass. `runCheck` guards each check: whatever one throws, an answer it cannot read included, is its own
+ * unchecked result with the reason. An answer without the field a check needs is unchecked (`required`).
  */
 
 /**
@@ -95,7 +96,7 @@ async function deployedId(aws: AwsSession, app: AppResource): Promise<string | u
   const cfn = await aws.client(CloudFormationClient, app.account ?? identity.account, app.region ?? identity.region);
   try {
     const command = new DescribeStackResourceCommand({ StackName: app.stackName, LogicalResourceId: app.logicalId });
-    const { StackResourceDetail: detail } = await aws.send<any>(cfn, command);
+    const detail = required<any>(await aws.send<any>(cfn, command), 'StackResourceDetail', 'cloudformation:DescribeStackResource', isObject);
     // A resource whose creation failed, or that was deleted with its stack's rollback, is not deployed.
     return detail?.PhysicalResourceId && !/^(CREATE_FAILED|DELETE_COMPLETE)$/.test(String(detail.ResourceStatus ?? ''))
       ? detail.PhysicalResourceId : undefined;
@@ -179,7 +180,7 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   const kms = await aws.client(KMSClient, check.account, check.keyRegion);
   let metadata;
   try {
-    metadata = (await aws.send<any>(kms, new DescribeKeyCommand({ KeyId: check.keyId }))).KeyMetadata!;
+    metadata = required<any>(await aws.send<any>(kms, new DescribeKeyCommand({ KeyId: check.keyId })), 'KeyMetadata', 'kms:DescribeKey', isObject);
   } catch (e) {
     if (code(e) === 'NotFoundException') {
       return fail(`does not exist in account ${check.account}, Region ${check.keyRegion} (${check.uses.join(', ')}): "The specified keyId is invalid" at distribution.`,
@@ -187,7 +188,8 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
     }
     throw e;
   }
-  const keyRegion = metadata.Arn!.split(':')[3];
+  const keyRegion = required<string>(metadata, 'Arn', 'kms:DescribeKey', isString).split(':')[3];
+  required(metadata, 'KeyState', 'kms:DescribeKey', isString);
   if (keyRegion !== check.keyRegion) {
     return fail(`is a key of ${keyRegion}, but it encrypts copies in ${check.keyRegion}.`, `pass a key of ${check.keyRegion}`);
   }
@@ -197,6 +199,10 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   // KMS's defaults, when an answer leaves them out.
   const spec = metadata.KeySpec ?? 'SYMMETRIC_DEFAULT';
   const usage = metadata.KeyUsage ?? 'ENCRYPT_DECRYPT';
+  // Without KeyManager, whether other accounts can use the key is unknown: never a pass.
+  if (check.sharedOutsideOwner) {
+    required(metadata, 'KeyManager', 'kms:DescribeKey', isString);
+  }
   if (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT') {
     return fail(`is a ${spec} key for ${usage}; EBS encrypts snapshots only with symmetric encryption keys.`, 'pass a symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)');
   }
@@ -209,8 +215,14 @@ async function keyOutcome(aws: AwsSession, check: Extract<Check, { kind: 'key' }
   if (check.required.length === 0) {
     return pass(`${metadata.KeyState} symmetric key; only its own account uses it`);
   }
-  const policy = (await aws.send<any>(kms, new GetKeyPolicyCommand({ KeyId: metadata.Arn, PolicyName: 'default' }))).Policy;
-  const coverage = keyPolicyCoverage(JSON.parse(policy ?? '{}'), check.required, metadata.Arn);
+  const policy = required<string>(await aws.send<any>(kms, new GetKeyPolicyCommand({ KeyId: metadata.Arn, PolicyName: 'default' })), 'Policy', 'kms:GetKeyPolicy', isString);
+  let document: unknown;
+  try {
+    document = JSON.parse(policy);
+  } catch {
+    throw incomplete('kms:GetKeyPolicy', 'Policy that is JSON');
+  }
+  const coverage = keyPolicyCoverage(document, check.required, metadata.Arn);
   if (coverage.missing.length > 0) {
     const denied = coverage.deniedBy.length > 0 ? ` (denied by ${coverage.deniedBy.join(', ')})` : '';
     return fail(`its policy does not grant ${coverage.missing.length} of the ${check.required.length} statements its consumers need${denied} (${check.uses.join(', ')}).`,
@@ -254,7 +266,9 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
   const deploy = `deploy CrossAccountDistributionRole (sourceAccounts: ['${check.sourceAccount}']) in account ${check.account}`;
   let role;
   try {
-    role = (await aws.send<any>(iam, new GetRoleCommand({ RoleName: CROSS_ACCOUNT_ROLE }))).Role!;
+    role = required<any>(await aws.send<any>(iam, new GetRoleCommand({ RoleName: CROSS_ACCOUNT_ROLE })), 'Role', 'iam:GetRole', isObject);
+    required(role, 'Arn', 'iam:GetRole', isString);
+    required(role, 'AssumeRolePolicyDocument', 'iam:GetRole', isString);
   } catch (e) {
     if (code(e) === 'NoSuchEntity' || code(e) === 'NoSuchEntityException') {
       return fail(`does not exist in target account ${check.account}: the copy fails with AccessDenied on sts:AssumeRole.`, deploy, { notFound: true });
@@ -282,7 +296,7 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
   let marker: string | undefined;
   do {
     const page = await aws.send<any>(iam, new ListAttachedRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE, Marker: marker }));
-    attached.push(...(page.AttachedPolicies ?? []));
+    attached.push(...required<any[]>(page, 'AttachedPolicies', 'iam:ListAttachedRolePolicies', isList));
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   if (!attached.some(p => p.PolicyName === CROSS_ACCOUNT_POLICY)) {
@@ -457,9 +471,9 @@ async function rolePolicies(aws: AwsSession, iam: IAMClient, attached: Array<{ P
   let marker: string | undefined;
   do {
     const page = await aws.send<any>(iam, new ListRolePoliciesCommand({ RoleName: CROSS_ACCOUNT_ROLE, Marker: marker }));
-    for (const name of page.PolicyNames ?? []) {
+    for (const name of required<string[]>(page, 'PolicyNames', 'iam:ListRolePolicies', isList)) {
       const inline = await aws.send<any>(iam, new GetRolePolicyCommand({ RoleName: CROSS_ACCOUNT_ROLE, PolicyName: name }));
-      documents.push(policyDocument(inline.PolicyDocument));
+      documents.push(policyDocument(required<string>(inline, 'PolicyDocument', 'iam:GetRolePolicy', isString)));
     }
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
@@ -472,9 +486,9 @@ async function rolePolicies(aws: AwsSession, iam: IAMClient, attached: Array<{ P
 }
 
 async function managedPolicy(aws: AwsSession, iam: IAMClient, arn: string): Promise<unknown> {
-  const policy = (await aws.send<any>(iam, new GetPolicyCommand({ PolicyArn: arn }))).Policy;
-  const version = await aws.send<any>(iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy?.DefaultVersionId }));
-  return policyDocument(version.PolicyVersion?.Document);
+  const versionId = required<string>(await aws.send<any>(iam, new GetPolicyCommand({ PolicyArn: arn })), 'Policy.DefaultVersionId', 'iam:GetPolicy', isString);
+  const version = await aws.send<any>(iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
+  return policyDocument(required<string>(version, 'PolicyVersion.Document', 'iam:GetPolicyVersion', isString));
 }
 
 /** A launch template Image Builder updates must exist in its account and Region. */
@@ -482,7 +496,7 @@ async function launchTemplateOutcome(aws: AwsSession, check: Extract<Check, { ki
   const ec2 = await aws.client(EC2Client, check.account, check.region);
   try {
     const found = await aws.send<any>(ec2, new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [check.launchTemplateId] }));
-    if ((found.LaunchTemplates ?? []).length > 0) {
+    if (required<unknown[]>(found, 'LaunchTemplates', 'ec2:DescribeLaunchTemplates', isList).length > 0) {
       return pass('exists');
     }
   } catch (e) {
@@ -497,7 +511,11 @@ async function launchTemplateOutcome(aws: AwsSession, check: Extract<Check, { ki
 async function repositoryOutcome(aws: AwsSession, check: Extract<Check, { kind: 'ecr-repository' }>): Promise<Outcome> {
   const ecr = await aws.client(ECRClient, check.account, check.region);
   try {
-    await aws.send<any>(ecr, new DescribeRepositoriesCommand({ repositoryNames: [check.repositoryName] }));
+    const found = await aws.send<any>(ecr, new DescribeRepositoriesCommand({ repositoryNames: [check.repositoryName] }));
+    // An answer that does not list the repository does not say it exists.
+    if (!required<any[]>(found, 'repositories', 'ecr:DescribeRepositories', isList).some(r => r?.repositoryName === check.repositoryName)) {
+      throw incomplete('ecr:DescribeRepositories', `repository ${check.repositoryName} in repositories`);
+    }
     return pass('exists');
   } catch (e) {
     if (code(e) === 'RepositoryNotFoundException') {
@@ -511,8 +529,9 @@ async function repositoryOutcome(aws: AwsSession, check: Extract<Check, { kind: 
 async function parameterOutcome(aws: AwsSession, check: Extract<Check, { kind: 'ssm-parameter' }>): Promise<Outcome> {
   const ssm = await aws.client(SSMClient, check.account, check.region);
   try {
-    const { Parameter: parameter } = await aws.send<any>(ssm, new GetParameterCommand({ Name: check.parameterName }));
-    const dataType = parameter?.DataType ?? 'text';
+    const parameter = required<any>(await aws.send<any>(ssm, new GetParameterCommand({ Name: check.parameterName })), 'Parameter', 'ssm:GetParameter', isObject);
+    // SSM's documented default: "The default is text" (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Parameter.html).
+    const dataType = parameter.DataType ?? 'text';
     return dataType === check.dataType
       ? pass(`exists with data type ${dataType}`)
       : fail(`exists with data type ${dataType}, but the distribution writes it with data type ${check.dataType}.`,
@@ -530,7 +549,7 @@ async function callerOrganization(aws: AwsSession): Promise<string | undefined> 
   const identity = await aws.identity();
   const organizations = await aws.client(OrganizationsClient, identity.account);
   try {
-    return (await aws.send<any>(organizations, new DescribeOrganizationCommand({}))).Organization?.Arn;
+    return required<string>(await aws.send<any>(organizations, new DescribeOrganizationCommand({})), 'Organization.Arn', 'organizations:DescribeOrganization', isString);
   } catch (e) {
     if (/AccessDenied|AWSOrganizationsNotInUse/.test(code(e))) {
       throw new NoAccess(`the caller cannot read its organization (${code(e)})`, 'run the command with credentials of an account in the organization');
@@ -559,7 +578,8 @@ async function organizationalUnitOutcome(aws: AwsSession, check: Extract<Check, 
   const identity = await aws.identity();
   const organizations = await aws.client(OrganizationsClient, identity.account);
   try {
-    await aws.send<any>(organizations, new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: check.organizationalUnitArn.split('/').pop() }));
+    const found = await aws.send<any>(organizations, new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: check.organizationalUnitArn.split('/').pop() }));
+    required(found, 'OrganizationalUnit', 'organizations:DescribeOrganizationalUnit', isObject);
     return pass('exists');
   } catch (e) {
     if (code(e) === 'OrganizationalUnitNotFoundException') {

@@ -1,9 +1,8 @@
-import { parseArgs } from 'util';
 import { runCheck } from './checks';
 import { PlannedCheck, planChecks } from './plan';
 import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwnedResources } from '../common/assembly';
 import { AwsSession, Identity, classify, mapLimit } from '../common/aws';
-import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings, shown } from '../common/options';
 import { Progress } from '../common/progress';
 import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, summarize } from '../common/report';
 
@@ -50,10 +49,7 @@ Exit codes:
 export async function preflight(argv: string[], io: Io): Promise<number> {
   let args;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
+    args = parseOptions(argv, {
         ...SESSION_OPTIONS,
         'app': { type: 'string', default: 'cdk.out' },
         'region-filter': { type: 'string' },
@@ -61,7 +57,6 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
         'json-lines': { type: 'boolean', default: false },
         'allow-unchecked': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
-      },
     });
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${USAGE}`);
@@ -94,6 +89,11 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
     io.err(`preflight: ${message}`);
     return EXIT.USAGE;
   }
+  const malformed = nothingToCheck(distributions, values.app!);
+  if (malformed) {
+    io.err(`preflight: ${malformed}`);
+    return EXIT.USAGE;
+  }
 
   const aws = new AwsSession(settings);
   try {
@@ -108,6 +108,21 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
 
     const regions = values['region-filter']?.split(',').map(r => r.trim()).filter(r => r !== '');
     const planned = planChecks(distributions, identity, { regions });
+    // A configuration whose whole list of Regions is an expression: known only at deploy time, said, never a pass.
+    const deployTime: Result[] = distributions.filter(d => !Array.isArray(d.properties.Distributions)).map(d => ({
+      check: 'not-checkable',
+      status: 'unchecked',
+      account: d.account ?? identity.account,
+      region: d.region,
+      resource: `the Region entries of ${pathOf(d)}`,
+      message: `not checkable: its Distributions ${shown(JSON.stringify(d.properties.Distributions))} is known only at deploy time`,
+      fix: 'write the Region entries as a literal list (DistributionConfiguration does)',
+      distributions: [pathOf(d)],
+    }));
+    if (planned.length === 0 && deployTime.length === 0) {
+      io.err(`preflight: nothing to check: ${regions ? `no Region of the distribution configurations is in --region-filter ${shown(values['region-filter'])}` : 'the distribution configurations ask for no check'} (${distributions.map(pathOf).join(', ')}). Fix: pass the Regions the configurations distribute to, or --app with the app's cloud assembly.`);
+      return EXIT.USAGE;
+    }
     const notices: string[] = [];
     // Where each check calls AWS: the key access of a target account is read from the caller's organization.
     const callsIn = (p: PlannedCheck) => (p.check.kind === 'key-access-unit' ? identity.account : p.check.account);
@@ -127,7 +142,7 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
     } else if (mode === 'json-lines') {
       notices.forEach(message => io.out(formatJsonLine({ type: 'notice', message })));
     }
-    const progress = new Progress(io, planned.length, { unit: 'checks', label: 'preflight' });
+    const progress = new Progress(io, planned.length + deployTime.length, { unit: 'checks', label: 'preflight' });
     const stream = (result: Result) => {
       progress.add(result);
       if (mode !== 'json') {
@@ -136,7 +151,8 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
     };
     let results: Result[];
     try {
-      results = await mapLimit(planned, concurrency, check => runCheck(aws, check, owned), stream);
+      deployTime.forEach(stream);
+      results = [...deployTime, ...await mapLimit(planned, concurrency, check => runCheck(aws, check, owned), stream)];
     } finally {
       progress.finish();
     }
@@ -152,4 +168,27 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
   } finally {
     aws.close();
   }
+}
+
+const pathOf = (d: FoundDistribution) => d.constructPath ?? `${d.stack}/${d.logicalId}`;
+
+/**
+ * Why the assembly gives nothing to check, or undefined: no distribution configuration at all, or one whose
+ * `Distributions` is no list of Region entries (CloudFormation requires one): a run over it would be a green for
+ * nothing. An expression (`Fn::If`, ...) is a value known at deploy time: unchecked, not refused.
+ */
+function nothingToCheck(distributions: FoundDistribution[], app: string): string | undefined {
+  if (distributions.length === 0) {
+    return `the cloud assembly in ${app} has no Image Builder distribution configuration (AWS::ImageBuilder::DistributionConfiguration): there is nothing to check. Fix: pass --app with the cloud assembly of the app that has them ('cdk synth' first).`;
+  }
+  for (const d of distributions) {
+    const list = d.properties.Distributions;
+    const expression = typeof list === 'object' && list !== null && !Array.isArray(list) && Object.keys(list).length === 1
+      && /^(Fn::|Ref$)/.test(Object.keys(list)[0]);
+    if ((!Array.isArray(list) && !expression) || (Array.isArray(list) && list.length === 0)) {
+      const what = list === undefined ? 'has no Distributions' : `has Distributions ${shown(JSON.stringify(list))}`;
+      return `the distribution configuration ${pathOf(d)} (stack ${d.stack}) ${what}, not a list of Region entries: CloudFormation would refuse it, and there is nothing to check. Fix: give it at least one Region (addRegion), then 'cdk synth' again.`;
+    }
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import {
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Intent, RegionIntent } from './intent';
-import { AwsSession, classify, errorCode } from '../common/aws';
+import { AwsSession, classify, errorCode, incomplete, isBoolean, isList, isObject, isString, required } from '../common/aws';
 import { Result, Status } from '../common/report';
 import { arnAccount } from '../common/template';
 
@@ -13,7 +13,9 @@ import { arnAccount } from '../common/template';
  * The read-only AWS calls of verify: for each Region and account of the intent, what AWS holds for the image's
  * AMIs (DescribeImages, DescribeSnapshots, DescribeImageAttribute, kms:DescribeKey, ssm:GetParameter,
  * DescribeLaunchTemplateVersions, DescribeFastLaunchImages), compared with what the distribution should have made.
- * A call that gives no usable answer makes its check "unchecked", with the reason and the fix: never a pass.
+ * A call that gives no usable answer, or an answer without the field a check needs, makes its check "unchecked",
+ * with the reason and the fix: never a pass. Each unit of work is guarded (`runWork`): whatever one throws becomes
+ * its own unchecked result and loses no other.
  */
 
 type Json = Record<string, any>;
@@ -33,7 +35,26 @@ export function amisOf(image: Json, owner: string): DistributedAmi[] {
 }
 
 /** A unit of work: the results of the checks of one Region and account (or one resource). */
-export type Work = () => Promise<Result[]>;
+export interface Work {
+  /** What it checks, for the unchecked result when it throws. */
+  readonly check: string;
+  readonly account: string;
+  readonly region: string;
+  readonly resource: string;
+  readonly distributions: string[];
+  readonly run: () => Promise<Result[]>;
+}
+
+/** Runs a unit of work; anything it throws is its unchecked result, with the reason: it never aborts the others. */
+export async function runWork(aws: AwsSession, work: Work): Promise<Result[]> {
+  try {
+    return await work.run();
+  } catch (e) {
+    const why = classify(e, aws.settings);
+    const { check, account, region, resource, distributions } = work;
+    return [{ check, status: 'unchecked', account, region, resource, message: `could not check ${resource}: ${why.message}`, fix: why.fix, distributions }];
+  }
+}
 
 const NOT_FOUND = /NotFound|Malformed|InvalidAMIID|InvalidSnapshot|InvalidLaunchTemplateId/;
 
@@ -61,7 +82,7 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     const client = await ec2(account, region);
     try {
       const answer = await aws.send<Json>(client, new DescribeImagesCommand({ ImageIds: [imageId] }), 'ec2:DescribeImages');
-      return (answer.Images ?? []).find((i: Json) => i.ImageId === imageId) as Json | undefined;
+      return required<Json[]>(answer, 'Images', 'ec2:DescribeImages', isList).find((i: Json) => i?.ImageId === imageId) as Json | undefined;
     } catch (e) {
       if (NOT_FOUND.test(errorCode(e))) {
         return undefined;
@@ -72,7 +93,7 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
   const launchPermissions = (account: string, region: string, imageId: string) => once(`lp/${account}/${region}/${imageId}`, async () => {
     const client = await ec2(account, region);
     const answer = await aws.send<Json>(client, new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }), 'ec2:DescribeImageAttribute');
-    return (answer.LaunchPermissions ?? []) as Json[];
+    return required<Json[]>(answer, 'LaunchPermissions', 'ec2:DescribeImageAttribute', isList).filter(isObject);
   });
   /** A key as KMS describes it, from the account that owns it (the ARN's), else from `account`. */
   const describeKey = (account: string, region: string, keyId: string) => {
@@ -80,23 +101,27 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     return once(`key/${owner}/${region}/${keyId}`, async () => {
       const client = await aws.client(KMSClient, owner, keyId.startsWith('arn:') ? keyId.split(':')[3] : region);
       const answer = await aws.send<Json>(client, new DescribeKeyCommand({ KeyId: keyId }), 'kms:DescribeKey');
-      return answer.KeyMetadata as Json;
+      return required<Json>(answer, 'KeyMetadata', 'kms:DescribeKey', isObject);
     });
   };
 
   const work: Work[] = [];
+  const unit = (check: string, account: string, region: string, resource: string, run: () => Promise<Result[]>) =>
+    work.push({ check, account, region, resource, distributions, run });
   for (const r of intent.regions) {
+    const { region } = r;
     for (const account of [r.owner, ...r.targets]) {
-      work.push(() => amiChecks(r, account));
+      unit('ami', account, region, amiOf(region, account)?.imageId ?? 'AMI', () => amiChecks(r, account));
     }
     for (const p of r.ssmParameters) {
-      work.push(async () => [await ssmCheck(r, p.amiAccountId, p.parameterName)]);
+      unit('ssm-parameter', p.amiAccountId, region, `SSM parameter ${p.parameterName}`, async () => [await ssmCheck(r, p.amiAccountId, p.parameterName)]);
     }
     for (const t of r.launchTemplates) {
-      work.push(async () => [await launchTemplateCheck(r, t.accountId, t.launchTemplateId, t.setDefaultVersion)]);
+      unit('launch-template', t.accountId, region, `launch template ${t.launchTemplateId}`,
+        async () => [await launchTemplateCheck(r, t.accountId, t.launchTemplateId, t.setDefaultVersion)]);
     }
     for (const f of r.fastLaunch.filter(x => x.enabled)) {
-      work.push(async () => [await fastLaunchCheck(r, f.accountId)]);
+      unit('fast-launch', f.accountId, region, 'fast launch', async () => [await fastLaunchCheck(r, f.accountId)]);
     }
   }
   return work;
@@ -120,7 +145,11 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
         'distribute the image again (cdk-imagebuilder-distribution distribute), or find who deregistered it')];
     }
     const results: Result[] = [];
-    if (image.OwnerId !== undefined && image.OwnerId !== account) {
+    if (!isString(image.OwnerId) || !isString(image.State)) {
+      // Without them, whose the AMI is and whether it is available are unknown: never a pass.
+      const lacking = [!isString(image.OwnerId) ? 'OwnerId' : '', !isString(image.State) ? 'State' : ''].filter(Boolean).join(' and ');
+      results.push(await unchecked('ami', account, region, ami.imageId, incomplete('ec2:DescribeImages', `${lacking} of ${ami.imageId}`)));
+    } else if (image.OwnerId !== account) {
       results.push(result('ami', 'fail', account, region, ami.imageId, `AMI ${ami.imageId} is owned by ${image.OwnerId}, not by ${account}: the account has no copy of its own`, 'add the account to the Region\'s target accounts and distribute again'));
     } else if (image.State !== 'available') {
       results.push(result('ami', 'fail', account, region, ami.imageId, `AMI ${ami.imageId} is ${image.State ?? 'in no state'}, not available${image.StateReason?.Message ? ` (${image.StateReason.Message})` : ''}`,
@@ -128,10 +157,18 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     } else {
       results.push(result('ami', 'pass', account, region, ami.imageId, `AMI ${ami.imageId} exists and is available`));
     }
-    results.push(await encryptionCheck(r, account, ami.imageId, image));
+    // Each check of the AMI on its own: one that cannot read an answer loses none of the others.
+    const guarded = async (check: string, resource: string, f: () => Result | Promise<Result>) => {
+      try {
+        results.push(await f());
+      } catch (e) {
+        results.push(await unchecked(check, account, region, resource, e));
+      }
+    };
+    await guarded('encryption', `snapshots of ${ami.imageId}`, () => encryptionCheck(r, account, ami.imageId, image!));
     if (account === r.owner) {
-      results.push(await launchPermissionCheck(r, account, ami.imageId));
-      results.push(tagsCheck(r, account, ami.imageId, image));
+      await guarded('launch-permission', `launch permissions of ${ami.imageId}`, () => launchPermissionCheck(r, account, ami.imageId));
+      await guarded('ami-tags', `tags of ${ami.imageId}`, () => tagsCheck(r, account, ami.imageId, image!));
     }
     return results;
   }
@@ -146,7 +183,8 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     let snapshots: Json[];
     try {
       const client = await ec2(account, region);
-      snapshots = (await aws.send<Json>(client, new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }), 'ec2:DescribeSnapshots')).Snapshots ?? [];
+      const answer = await aws.send<Json>(client, new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }), 'ec2:DescribeSnapshots');
+      snapshots = required<Json[]>(answer, 'Snapshots', 'ec2:DescribeSnapshots', isList).filter(isObject);
     } catch (e) {
       if (NOT_FOUND.test(errorCode(e))) {
         return result('encryption', 'fail', account, region, resource, `a snapshot of ${imageId} does not exist in ${account} (${String((e as Error).message).split('\n')[0]})`, 'distribute the image again');
@@ -158,22 +196,25 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     if (missing.length > 0) {
       return result('encryption', 'fail', account, region, resource, `snapshot${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${imageId} do not exist in ${account}`, 'distribute the image again');
     }
+    const unknownEncryption = bySnapshot.filter(s => !isBoolean(s.snapshot!.Encrypted)).map(s => s.id);
+    if (unknownEncryption.length > 0) {
+      return unchecked('encryption', account, region, resource, incomplete('ec2:DescribeSnapshots', `Encrypted of ${unknownEncryption.join(', ')}`));
+    }
     const unknownKey = bySnapshot.filter(s => s.snapshot!.Encrypted && typeof s.snapshot!.KmsKeyId !== 'string').map(s => s.id);
     if (unknownKey.length > 0) {
       return result('encryption', 'unchecked', account, region, resource, `could not check ${resource}: EC2 says ${unknownKey.join(', ')} ${unknownKey.length === 1 ? 'is' : 'are'} encrypted but not with which key`, 'look at the snapshots in the EC2 console');
     }
 
     if (r.kmsKeyId !== undefined) {
-      let configured: Json;
+      let keyArn: string;
       try {
-        configured = await describeKey(r.owner, region, r.kmsKeyId);
+        keyArn = required<string>(await describeKey(r.owner, region, r.kmsKeyId), 'Arn', 'kms:DescribeKey', isString);
       } catch (e) {
         if (errorCode(e) === 'NotFoundException') {
           return result('encryption', 'fail', account, region, resource, `the configured key ${r.kmsKeyId} does not exist in ${region}`, 'fix the Region\'s KMS key in the distribution configuration');
         }
         return unchecked('encryption', account, region, `the configured key ${r.kmsKeyId}`, e);
       }
-      const keyArn = String(configured.Arn);
       const wrong = bySnapshot.filter(s => !s.snapshot!.Encrypted || s.snapshot!.KmsKeyId !== keyArn);
       if (wrong.length > 0) {
         return result('encryption', 'fail', account, region, resource,
@@ -191,8 +232,9 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     const described: Array<{ arn: string; manager?: string }> = [];
     for (const key of keys) {
       try {
-        const metadata = await describeKey(account, region, key);
-        described.push({ arn: key, manager: metadata.KeyManager });
+        // Without KeyManager, whether the key can be shared is unknown: never a pass.
+        const manager = required<string>(await describeKey(account, region, key), 'KeyManager', 'kms:DescribeKey', isString);
+        described.push({ arn: key, manager });
       } catch (e) {
         return unchecked('encryption', account, region, `the key ${key} of the snapshots of ${imageId}`, e);
       }
@@ -267,7 +309,8 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     let value: string | undefined;
     try {
       const client = await aws.client(SSMClient, account, region);
-      value = (await aws.send<Json>(client, new GetParameterCommand({ Name: name }), 'ssm:GetParameter')).Parameter?.Value;
+      const answer = await aws.send<Json>(client, new GetParameterCommand({ Name: name }), 'ssm:GetParameter');
+      value = required<string>(answer, 'Parameter.Value', 'ssm:GetParameter', v => typeof v === 'string');
     } catch (e) {
       if (errorCode(e) === 'ParameterNotFound') {
         return result('ssm-parameter', 'fail', account, region, resource, `the parameter does not exist; it should hold ${ami.imageId}`, 'distribute the image again (Image Builder writes the parameter)');
@@ -289,7 +332,8 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     try {
       const client = await ec2(account, region);
       const answer = await aws.send<Json>(client, new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: [version] }), 'ec2:DescribeLaunchTemplateVersions');
-      data = answer.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
+      const versions = required<Json[]>(answer, 'LaunchTemplateVersions', 'ec2:DescribeLaunchTemplateVersions', isList);
+      data = versions.length === 0 ? undefined : required<Json>(versions[0], 'LaunchTemplateData', 'ec2:DescribeLaunchTemplateVersions', isObject);
     } catch (e) {
       if (NOT_FOUND.test(errorCode(e))) {
         return result('launch-template', 'fail', account, region, resource, `the launch template does not exist in ${account}`, 'fix the launch template ID in the distribution configuration');
@@ -334,7 +378,7 @@ export function verifyWork(aws: AwsSession, intent: Intent, amis: DistributedAmi
     try {
       const client = await ec2(account, region);
       const answer = await aws.send<Json>(client, new DescribeFastLaunchImagesCommand({ ImageIds: [ami.imageId] }), 'ec2:DescribeFastLaunchImages');
-      item = (answer.FastLaunchImages ?? []).find((i: Json) => i.ImageId === ami.imageId);
+      item = required<Json[]>(answer, 'FastLaunchImages', 'ec2:DescribeFastLaunchImages', isList).find((i: Json) => i?.ImageId === ami.imageId);
     } catch (e) {
       return unchecked('fast-launch', account, region, resource, e);
     }

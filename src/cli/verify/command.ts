@@ -1,10 +1,9 @@
-import { parseArgs } from 'util';
-import { amisOf, verifyWork } from './checks';
+import { amisOf, runWork, verifyWork } from './checks';
 import { intentOf, matchDistribution } from './intent';
 import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
-import { AwsSession, Identity, SessionSettings, classify, errorCode, mapLimit } from '../common/aws';
-import { IMAGE_FORMS, IMAGE_NOT_FOUND, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
-import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
+import { AwsSession, Identity, SessionSettings, classify, errorCode, incomplete, isObject, mapLimit } from '../common/aws';
+import { IMAGE_FORMS, IMAGE_NOT_FOUND, MAX_IMAGE_ARN, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
+import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings, shown } from '../common/options';
 import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../common/report';
 
 /*
@@ -72,17 +71,13 @@ export interface VerifyImageOptions {
 export async function verify(argv: string[], io: Io): Promise<number> {
   let args;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
+    args = parseOptions(argv, {
         ...SESSION_OPTIONS,
         'image': { type: 'string' },
         'app': { type: 'string', default: 'cdk.out' },
         'json': { type: 'boolean', default: false },
         'allow-unchecked': { type: 'boolean', default: false },
         'help': { type: 'boolean', short: 'h', default: false },
-      },
     });
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${USAGE}`);
@@ -117,9 +112,14 @@ export async function verify(argv: string[], io: Io): Promise<number> {
  * they distribute); returns the exit code. Progress and notices go to `io.err`, the report to `io.out`.
  */
 export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<number> {
+  // Refused before any call: an ARN longer than Image Builder's names and versions allow names nothing.
+  if (options.image.length > MAX_IMAGE_ARN) {
+    io.err(`verify: --image is ${options.image.length} characters long; an image or pipeline ARN has at most ${MAX_IMAGE_ARN}: it is ${IMAGE_FORMS}.`);
+    return EXIT.USAGE;
+  }
   const reference = imageReference(options.image);
   if (!reference) {
-    io.err(`verify: --image ${JSON.stringify(options.image)} is not ${IMAGE_FORMS}.`);
+    io.err(`verify: --image ${shown(JSON.stringify(options.image))} is not ${IMAGE_FORMS}.`);
     return EXIT.USAGE;
   }
   let distributions: FoundDistribution[];
@@ -186,6 +186,10 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
     let image: Json;
     try {
       image = await getImage(aws, { ...reference, kind: 'image', arn: imageArn });
+      // An answer without the image says nothing about it: unknown (exit 3), not "no distribution configuration".
+      if (!isObject(image) || Object.keys(image).length === 0) {
+        throw incomplete('imagebuilder:GetImage', 'image');
+      }
     } catch (e) {
       return imageFailure(e, 'cannot read the image', imageArn);
     }
@@ -208,11 +212,20 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
     const status = String(image.state?.status ?? 'UNKNOWN');
     const imageResult = (s: Result['status'], message: string, fix?: string): Result =>
       ({ check: 'image', status: s, account: owner, region: reference.region, resource: imageArn, message, ...(fix ? { fix } : {}), distributions: [] });
+    if (typeof image.state?.status !== 'string') {
+      const why = incomplete('imagebuilder:GetImage', 'image.state.status');
+      return report([imageResult('unchecked', `could not check ${imageArn}: ${why.message}`, why.fix)], [], imageArn);
+    }
     if (['PENDING', 'CREATING', 'BUILDING', 'TESTING', 'DISTRIBUTING', 'INTEGRATING'].includes(status)) {
       return report([imageResult('unchecked', `could not check ${imageArn}: it is still ${status}`, 'run verify again when the image is AVAILABLE')], [], imageArn);
     }
 
     const intent = intentOf(distribution, image, reference.partition);
+    if (intent.regions.length === 0 && intent.differences.length === 0) {
+      // Nothing to compare: no Region in the app's configuration nor in the image's. Never a green for nothing.
+      io.err(`verify: ${intent.distribution} has no Region to check (its Distributions is ${Array.isArray(distribution.properties.Distributions) ? 'empty' : 'not a list'}, and the image was distributed with none): there is nothing to verify. Fix: pass --app with the cloud assembly of the app that deploys ${configurationArn}.`);
+      return EXIT.USAGE;
+    }
     const results: Result[] = [status === 'AVAILABLE'
       ? imageResult('pass', 'the image is AVAILABLE')
       : imageResult('fail', `the image is ${status}${image.state?.reason ? `: ${image.state.reason}` : ''}`, 'fix the cause, then distribute again (cdk-imagebuilder-distribution retry or distribute)')];
@@ -238,8 +251,14 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
     }
     notices.forEach(n => io.err(`verify: ${n}`));
 
+    if (!Array.isArray(image.outputResources?.amis)) {
+      // Which AMIs the image made is unknown: no AMI can be checked, none is claimed missing.
+      const why = incomplete('imagebuilder:GetImage', 'image.outputResources.amis');
+      results.push(imageResult('unchecked', `could not check the AMIs of ${imageArn}: ${why.message}`, why.fix));
+      return report(results, notices, imageArn);
+    }
     const work = verifyWork(aws, intent, amisOf(image, owner));
-    const checked = await mapLimit(work, options.concurrency ?? DEFAULT_CONCURRENCY, w => w());
+    const checked = await mapLimit(work, options.concurrency ?? DEFAULT_CONCURRENCY, w => runWork(aws, w));
     results.push(...checked.flat());
     return report(results, notices, imageArn);
   } finally {
