@@ -103,16 +103,18 @@ test('the command lists distribute and retry as the commands that change AWS', a
 test('distribute: the AMI arrived as configured, so verify passes and the command exits 0', async () => {
   const { app, arn, deployed } = synth();
   const ami = await seedAmi(ec2, DEFAULT_ACCOUNT, REGION, 'golden-copy');
+  const source = await seedAmi(ec2, DEFAULT_ACCOUNT, REGION, 'golden-source');
   serveDistribution(ib, { configurations: new Map([[arn, deployed]]), amis: [{ region: REGION, accountId: DEFAULT_ACCOUNT, image: ami }] });
-  const result = await run(['distribute', '--image', 'ami-0123456789abcdef0', '--execution-role', ROLE, '--app', app, '--poll-interval', '10ms']);
+  const result = await run(['distribute', '--image', source, '--execution-role', ROLE, '--app', app, '--poll-interval', '10ms']);
   expect(result).toEqual(expect.objectContaining({ code: EXIT.OK }));
   expect(result.stdout).toMatch(/^distribute: arn:aws:imagebuilder:us-east-1:\d{12}:image\/\S+\ndistribute: console: https:\/\//);
 });
 
 test('distribute: the AMI the image reports does not exist, so verify finds it and the command exits 1', async () => {
   const { app, arn, deployed } = synth();
+  const source = await seedAmi(ec2, DEFAULT_ACCOUNT, REGION, 'golden-source');
   serveDistribution(ib, { configurations: new Map([[arn, deployed]]), amis: [{ region: REGION, accountId: DEFAULT_ACCOUNT, image: 'ami-0000000000000dead' }] });
-  const result = await run(['distribute', '--image', 'ami-0123456789abcdef0', '--execution-role', ROLE, '--app', app, '--poll-interval', '10ms']);
+  const result = await run(['distribute', '--image', source, '--execution-role', ROLE, '--app', app, '--poll-interval', '10ms']);
   expect(result.code).toBe(EXIT.FINDINGS);
   expect(result.stdout).toMatch(new RegExp(`FAIL .*${DEFAULT_ACCOUNT}.*${REGION}.*ami-0000000000000dead`));
 });

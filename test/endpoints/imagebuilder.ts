@@ -24,6 +24,17 @@ export class ServiceError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler that did the operation's work but whose answer never reaches the caller, as when the
+ * network fails after the service accepted a request: `hang` keeps the connection open without answering,
+ * `reset` resets it.
+ */
+export class NoAnswer extends Error {
+  constructor(public readonly how: 'hang' | 'reset') {
+    super(`no answer (${how})`);
+  }
+}
+
 export interface ImageBuilderState {
   /** Images by build version ARN (`arn:aws:imagebuilder:<region>:<account>:image/<name>/<version>/<build>`): the model's `Image`. */
   readonly images: Map<string, Obj>;
@@ -61,7 +72,7 @@ export function notFound(operation: string, arn: string): ServiceError {
   return new ServiceError(declared ? 'ResourceNotFoundException' : 'ClientException', `The resource ${arn} does not exist.`);
 }
 
-/** The operations a verify needs: an image, and the newest image of a pipeline. */
+/** The operations a verify needs (an image, the newest image of a pipeline) and the list of build versions. */
 export function defaultHandlers(): Record<string, Handler> {
   return {
     GetImage: (input, state) => {
@@ -78,25 +89,30 @@ export function defaultHandlers(): Record<string, Handler> {
       }
       return { requestId: requestId(), imagePipeline: pipeline };
     },
+    ListImageBuildVersions: (input, state) => {
+      // Without imageVersionArn, every image build version of the account (as the model documents).
+      const all = [...state.images.values()].filter(i => !input.imageVersionArn || String(i.arn).startsWith(`${input.imageVersionArn}/`));
+      return page(all, input);
+    },
     ListImagePipelineImages: (input, state) => {
       if (!state.pipelines.has(input.imagePipelineArn)) {
         throw notFound('ListImagePipelineImages', input.imagePipelineArn);
       }
-      const all = [...state.images.values()].filter(i => i.sourcePipelineArn === input.imagePipelineArn);
-      const pageSize = input.maxResults ?? 25;
-      const start = input.nextToken ? Number(input.nextToken) : 0;
-      const page = all.slice(start, start + pageSize);
-      const summaries = page.map(i => {
-        // An ImageSummary is a subset of the Image.
-        const keys = Object.keys(model().shapes.ImageSummary.members!);
-        return Object.fromEntries(Object.entries(i).filter(([k]) => keys.includes(k)));
-      });
-      return {
-        requestId: requestId(),
-        imageSummaryList: summaries,
-        ...(start + pageSize < all.length ? { nextToken: String(start + pageSize) } : {}),
-      };
+      return page([...state.images.values()].filter(i => i.sourcePipelineArn === input.imagePipelineArn), input);
     },
+  };
+}
+
+/** One page of image summaries (`maxResults`, `nextToken`): an ImageSummary is a subset of the Image. */
+function page(all: Obj[], input: Obj): Obj {
+  const pageSize = input.maxResults ?? 25;
+  const start = input.nextToken ? Number(input.nextToken) : 0;
+  const keys = Object.keys(model().shapes.ImageSummary.members!);
+  const summaries = all.slice(start, start + pageSize).map(i => Object.fromEntries(Object.entries(i).filter(([k]) => keys.includes(k))));
+  return {
+    requestId: requestId(),
+    imageSummaryList: summaries,
+    ...(start + pageSize < all.length ? { nextToken: String(start + pageSize) } : {}),
   };
 }
 
@@ -221,6 +237,12 @@ export async function startImageBuilderEndpoint(): Promise<ImageBuilderEndpoint>
     try {
       output = await handler(input, state);
     } catch (e) {
+      if (e instanceof NoAnswer) {
+        if (e.how === 'reset') {
+          req.socket.resetAndDestroy();
+        }
+        return; // 'hang': the connection stays open, unanswered, until the caller gives up or the endpoint closes
+      }
       if (!(e instanceof ServiceError)) {
         return invalid(res, [`${operation}: the handler failed: ${(e as Error).message}`]);
       }

@@ -54,6 +54,8 @@ export interface DeployedConfiguration {
   readonly arn: string;
   readonly account: string;
   readonly region: string;
+  /** The configuration as GetDistributionConfiguration answers it (the model's `DistributionConfiguration`), once read. */
+  readonly deployed?: Record<string, any>;
 }
 
 /** Reads `--distribution-arn`. */
@@ -81,16 +83,39 @@ export async function findDeployed(aws: AwsSession, identity: Identity, d: Found
   } else {
     arn = await physicalId(aws, d, account, region, fix);
   }
+  return readDeployed(aws, { arn, account, region }, `the distribution configuration ${labelOf(d)} is not deployed`, fix);
+}
+
+/**
+ * The configuration as deployed (GetDistributionConfiguration): what DistributeImage will distribute with, to compare
+ * with the app's before anything is changed. Not found is a usage error (`what` and `fix` say why and what to do).
+ */
+export async function readDeployed(aws: AwsSession, where: DeployedConfiguration, what: string, fix: string): Promise<DeployedConfiguration> {
+  const { arn, account, region } = where;
   const client = await aws.client(ImagebuilderClient, account, region);
+  let answer: Record<string, any>;
   try {
-    await aws.send(client, new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn }), 'imagebuilder:GetDistributionConfiguration');
+    answer = await aws.send(client, new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn }), 'imagebuilder:GetDistributionConfiguration');
   } catch (e) {
     if (/^(ResourceNotFoundException|InvalidRequestException|ClientException)$/.test(errorCode(e))) {
-      throw new UsageError(`the distribution configuration ${labelOf(d)} is not deployed: ${arn} does not exist in account ${account}, Region ${region}. Fix: ${fix}`);
+      throw new UsageError(`${what}: ${arn} does not exist in account ${account}, Region ${region}. Fix: ${fix}`);
     }
     throw classify(e, aws.settings, await aws.endpointOf(client));
   }
-  return { arn, account, region };
+  const deployed = answer.distributionConfiguration;
+  if (typeof deployed !== 'object' || deployed === null || !Array.isArray(deployed.distributions)) {
+    throw new NoAccess(`GetDistributionConfiguration answered no distributions for ${arn}`, 'run the command again; if it persists, look at the configuration in the Image Builder console', 'error');
+  }
+  return { arn, account, region, deployed };
+}
+
+/** The app's configuration that `arn` names (by its literal name, account and Region), if the app has exactly one. */
+export function appConfigurationOf(distributions: FoundDistribution[], arn: string): FoundDistribution | undefined {
+  const match = CONFIGURATION_ARN.exec(arn);
+  const name = arn.split('/').pop();
+  const found = amiDistributions(distributions).filter(d => typeof d.properties.Name === 'string' && arnName(d.properties.Name) === name
+    && (d.account === undefined || d.account === match?.[3]) && (d.region === undefined || d.region === match?.[2]));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** The ARN CloudFormation holds for the configuration (its physical ID) in the deployed stack. */

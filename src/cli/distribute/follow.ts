@@ -37,6 +37,8 @@ export interface Followed {
   readonly finished: boolean;
   /** Why the state could not be read (the last error), when it could not. */
   readonly unreadable?: NoAccess;
+  /** The signal that stopped the follow (SIGINT, SIGTERM), when one did: the image goes on in AWS. */
+  readonly interrupted?: string;
 }
 
 /** The image's page in the Image Builder console of its partition. */
@@ -60,6 +62,46 @@ export interface FollowOptions {
   readonly intervalMs: number;
   /** When to stop following (epoch ms). */
   readonly deadline: number;
+  /** Stops the follow at once (its reason is the signal's name): the image goes on in AWS. */
+  readonly stop?: AbortSignal;
+}
+
+/** Resolves after `ms`, or at once when `stop` aborts. */
+function pause(ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** `work`, or undefined as soon as `stop` aborts (the call goes on, and is let go). */
+function unlessStopped<T>(work: Promise<T>, stop?: AbortSignal): Promise<T | undefined> {
+  if (!stop) {
+    return work;
+  }
+  if (stop.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const onStop = () => {
+      work.catch(() => undefined);
+      resolve(undefined);
+    };
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(v => {
+      stop.removeEventListener('abort', onStop);
+      resolve(v);
+    }, e => {
+      stop.removeEventListener('abort', onStop);
+      reject(e);
+    });
+  });
 }
 
 export async function follow(aws: AwsSession, image: ImageArn, io: Io, options: FollowOptions): Promise<Followed> {
@@ -68,12 +110,16 @@ export async function follow(aws: AwsSession, image: ImageArn, io: Io, options: 
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
   let last: { status?: string; reason?: string } = {};
   let unreadable: NoAccess | undefined;
+  const interrupted = () => (options.stop?.aborted ? { interrupted: String(options.stop.reason) } : {});
   for (;;) {
-    if (aws.budgetSpent) {
-      return { ...last, finished: false, unreadable };
+    if (aws.budgetSpent || options.stop?.aborted) {
+      return { ...last, finished: false, unreadable, ...interrupted() };
     }
     try {
-      const answer = await aws.send<Json>(client, new GetImageCommand({ imageBuildVersionArn: image.arn }), 'imagebuilder:GetImage');
+      const answer = await unlessStopped(aws.send<Json>(client, new GetImageCommand({ imageBuildVersionArn: image.arn }), 'imagebuilder:GetImage'), options.stop);
+      if (answer === undefined) {
+        return { ...last, finished: false, ...interrupted() };
+      }
       const state: Json = answer.image?.state ?? {};
       unreadable = undefined;
       if (state.status !== last.status) {
@@ -99,6 +145,6 @@ export async function follow(aws: AwsSession, image: ImageArn, io: Io, options: 
     if (wait <= 0 || aws.budgetSpent) {
       return { ...last, finished: false, unreadable };
     }
-    await new Promise(resolve => setTimeout(resolve, wait));
+    await pause(wait, options.stop);
   }
 }
