@@ -1,9 +1,9 @@
 import { parseArgs } from 'util';
-import { amisOf, verifyWork } from './checks';
-import { intentOf, matchDistribution } from './intent';
+import { verifyWork } from './checks';
 import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
 import { AwsSession, Identity, SessionSettings, classify, errorCode, mapLimit } from '../common/aws';
-import { IMAGE_FORMS, IMAGE_NOT_FOUND, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
+import { IMAGE_FORMS, IMAGE_NOT_FOUND, amisOf, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
+import { intentOf, matchDistribution } from '../common/intent';
 import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
 import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../common/report';
 

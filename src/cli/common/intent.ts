@@ -1,5 +1,5 @@
-import { FoundDistribution } from '../common/assembly';
-import { literal } from '../common/template';
+import { FoundDistribution } from './assembly';
+import { literal } from './template';
 
 /*
  * What an image's distribution should have produced (pure: no AWS calls): the app's distribution configuration
