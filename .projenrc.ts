@@ -104,6 +104,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4',
     'cdk-nag@3.0.2',
     'esbuild@^0.28',
+    '@aws-sdk/client-auto-scaling@^3.1164.0',
     '@aws-sdk/client-cloudformation@^3.1164.0',
     '@aws-sdk/client-ec2@^3.1164.0',
     '@aws-sdk/client-ecr@^3.1164.0',
