@@ -216,13 +216,13 @@ function regionIntent(region: string, owner: string, merged: Fields): RegionInte
       userGroups: n.userGroups as string[],
       organizationArns: n.organizationArns as string[],
       organizationalUnitArns: n.organizationalUnitArns as string[],
-  },
+    },
     amiTags: Object.fromEntries(Object.entries(n.amiTags as Json).map(([k, v]) => [k, String(v)])),
     launchTemplates: (n.launchTemplates as Json[]).map(o => ({
       launchTemplateId: String(o.launchTemplateId),
       accountId: String(o.accountId),
       setDefaultVersion: o.setDefaultVersion === true || o.setDefaultVersion === 'true',
-  })),
+    })),
     ssmParameters: (n.ssmParameters as Json[])
       .map(o => ({ parameterName: String(o.parameterName), amiAccountId: String(o.amiAccountId), dataType: String(o.dataType) })),
     fastLaunch: (n.fastLaunch as Json[]).map(o => ({ accountId: String(o.accountId), enabled: o.enabled === true || o.enabled === 'true' })),
