@@ -9,6 +9,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { App, Stack } from 'aws-cdk-lib';
 import { DistributionConfiguration } from '../src';
+import { Ec2Endpoint, Emulated, startEc2Endpoint } from './endpoints/ec2';
 import { ImageBuilderEndpoint, imageArn, imageOf, startImageBuilderEndpoint } from './endpoints/imagebuilder';
 import { FaultEndpoint, startFaultEndpoint } from './preflight/faults';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
@@ -20,7 +21,9 @@ import { main } from '../src/cli/main';
  * The retire command against real parts: EC2 (AMIs, snapshots, launch templates, instances), SSM and STS on moto
  * in server mode, GetImage from the local Image Builder endpoint (moto has no Image Builder), and in front of it
  * all the fault-injecting endpoint. moto 5.2.5 has no DescribeImageReferences: retire reads the references
- * directly there, which is the path these tests take.
+ * directly there, which is the path most tests take. The local EC2 endpoint (test/endpoints/ec2.ts, validated
+ * against EC2's model) between the two answers what moto lacks when a test asks it to: DescribeImageReferences,
+ * the image usage report, EnableImageDeprecation.
  */
 
 jest.setTimeout(180_000);
@@ -35,6 +38,7 @@ const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
 let moto: Moto;
 let ib: ImageBuilderEndpoint;
+let ec2Endpoint: Ec2Endpoint;
 let faults: FaultEndpoint;
 const savedEnv = { ...process.env };
 const tempDirs: string[] = [];
@@ -42,7 +46,8 @@ const tempDirs: string[] = [];
 beforeAll(async () => {
   moto = await startMoto({ managedPolicies: false, defaultAmis: false });
   ib = await startImageBuilderEndpoint();
-  faults = await startFaultEndpoint(moto.endpoint);
+  ec2Endpoint = await startEc2Endpoint(moto.endpoint, { emulate: [] });
+  faults = await startFaultEndpoint(ec2Endpoint.endpoint);
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
     delete process.env[name];
   }
@@ -60,6 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await faults?.close();
+  await ec2Endpoint?.close();
   await ib?.close();
   await moto?.stop();
   process.env = savedEnv;
@@ -71,11 +77,23 @@ beforeEach(async () => {
   await resetMoto(moto);
   ib.state.images.clear();
   ib.calls.length = 0;
+  emulate([]);
+  const { imageReferences, imageUsage, usageReports, deprecations } = ec2Endpoint.state;
+  [imageReferences, imageUsage, usageReports, deprecations].forEach(map => map.clear());
+  ec2Endpoint.calls.length = 0;
 });
 
 afterEach(() => {
+  // No local endpoint answered anything its service's model does not allow.
   expect(ib.problems).toEqual([]);
+  expect(ec2Endpoint.problems).toEqual([]);
 });
+
+/** The EC2 calls the local endpoint answers (instead of moto). */
+function emulate(calls: Emulated[]) {
+  ec2Endpoint.emulated.clear();
+  calls.forEach(c => ec2Endpoint.emulated.add(c));
+}
 
 type ClientClass<T> = new (config: Record<string, unknown>) => T;
 
@@ -324,7 +342,7 @@ describe('faults: an account that stalls or denies keeps all its copies, and the
 });
 
 describe('what keeps a copy', () => {
-  test('the retain tag keeps an unused copy, and the run exits 0 when nothing else is left', async () => {
+  test('the retain tag keeps an unused copy (any value), also without --app', async () => {
     const w = await distribute();
     const ec2 = await client(EC2Client, A, 'us-east-1');
     await ec2.send(new CreateTagsCommand({ Resources: [w.amis[`us-east-1/${A}`]], Tags: [{ Key: 'cdk-imagebuilder-distribution:retain', Value: 'audit' }] }));
@@ -347,6 +365,77 @@ describe('what keeps a copy', () => {
       reason: expect.stringMatching(/ec2:CreateImageUsageReport/),
     })]);
     expect(code).toBe(3);
+  });
+});
+
+describe('where the endpoint has them: DescribeImageReferences and the image usage report', () => {
+  test('DescribeImageReferences answers for the account: what it names keeps a copy, and no direct read is needed', async () => {
+    const w = await distribute();
+    emulate(['DescribeImageReferences']);
+    const recipe = `arn:aws:imagebuilder:us-east-1:${A}:image-recipe/child/1.0.0`;
+    ec2Endpoint.state.imageReferences.set(`us-east-1/${w.amis[`us-east-1/${A}`]}`, [{ ImageId: w.amis[`us-east-1/${A}`], ResourceType: 'imagebuilder:ImageRecipe', Arn: recipe }]);
+    ec2Endpoint.state.imageReferences.set(`us-east-1/${w.amis[`us-east-1/${B}`]}`, [{
+      ImageId: w.amis[`us-east-1/${B}`], ResourceType: 'ec2:LaunchTemplate', Arn: `arn:aws:ec2:us-east-1:${B}:launch-template/${w.templateId}`,
+    }]);
+
+    const { code, copies } = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--assume-role-name', ROLE, '--app', w.app]);
+
+    expect(copyOf(copies, A, 'us-east-1')).toMatchObject({ verdict: 'in-use', why: `kept: used by Image Builder image recipe ${recipe}` });
+    expect(copyOf(copies, B, 'us-east-1')).toMatchObject({ verdict: 'in-use', why: `kept: used by launch template ${w.templateId}` });
+    expect(copyOf(copies, A, 'eu-west-1').verdict).toBe('in-use');
+    expect(copyOf(copies, B, 'eu-west-1').verdict).toBe('retire');
+    expect(ec2Endpoint.calls.filter(c => c.operation === 'DescribeImageReferences')).toHaveLength(4);
+    expect(faults.seen.get('ec2:DescribeLaunchTemplates')).toBeUndefined();
+    expect(code).toBe(1);
+  });
+
+  test('a shared copy: the usage report names the consumer account that uses it; without use, it is retired', async () => {
+    const C = '222222222222';
+    const w = await distribute({ shareWith: [C] });
+    emulate(['CreateImageUsageReport', 'DescribeImageUsageReports', 'DescribeImageUsageReportEntries']);
+    const shared = w.amis[`us-east-1/${A}`];
+    ec2Endpoint.state.imageUsage.set(`us-east-1/${shared}`, [{ AccountId: C, ResourceType: 'ec2:LaunchTemplate', UsageCount: 2 }]);
+
+    const used = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--assume-role-name', ROLE, '--app', w.app]);
+    expect(copyOf(used.copies, A, 'us-east-1')).toMatchObject({ verdict: 'in-use', why: `kept: used by consumer account ${C} (2 ec2:LaunchTemplate)` });
+    expect(ec2Endpoint.calls.find(c => c.operation === 'CreateImageUsageReport')?.input).toMatchObject({ ImageId: shared });
+
+    ec2Endpoint.state.imageUsage.set(`us-east-1/${shared}`, [{ AccountId: C, ResourceType: 'ec2:Instance', UsageCount: 0 }]);
+    const unused = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--assume-role-name', ROLE, '--app', w.app]);
+    expect(copyOf(unused.copies, A, 'us-east-1').verdict).toBe('retire');
+  });
+});
+
+describe('the steps short of deregistration', () => {
+  test('--step deprecate deprecates the unused copies at the next minute (EnableImageDeprecation)', async () => {
+    const w = await distribute();
+    emulate(['EnableImageDeprecation']);
+    const before = Date.now();
+
+    const { code, copies } = await runJson(['retire', '--image', IMAGE_ARN, '--assume-role-name', ROLE, '--app', w.app, '--apply']);
+
+    expect(copies.filter(c => c.verdict === 'retire').map(c => c.change)).toEqual(['EnableImageDeprecation', 'EnableImageDeprecation']);
+    expect([...ec2Endpoint.state.deprecations.keys()].sort()).toEqual([`eu-west-1/${w.amis[`eu-west-1/${B}`]}`, `us-east-1/${w.amis[`us-east-1/${A}`]}`].sort());
+    for (const at of ec2Endpoint.state.deprecations.values()) {
+      expect(at.getTime()).toBeGreaterThan(before);
+      expect(at.getTime()).toBeLessThanOrEqual(before + 120_000);
+      expect(at.getTime() % 60_000).toBe(0);
+    }
+    expect(code).toBe(1);
+    expect(await remaining(w)).toEqual(ALL_THERE);
+  });
+
+  test('--step disable disables the unused copies (DisableImage); a rerun finds them done', async () => {
+    const w = await distribute();
+
+    const first = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'disable', '--assume-role-name', ROLE, '--app', w.app, '--apply']);
+    expect(copyOf(first.copies, A, 'us-east-1').changes).toEqual([expect.objectContaining({ call: 'ec2:DisableImage', outcome: 'done' })]);
+    expect(first.code).toBe(1);
+
+    const again = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'disable', '--assume-role-name', ROLE, '--app', w.app, '--apply']);
+    expect(copyOf(again.copies, A, 'us-east-1')).toMatchObject({ verdict: 'done', why: `${w.amis[`us-east-1/${A}`]} is already disabled`, changes: [] });
+    expect(copyOf(again.copies, B, 'eu-west-1').verdict).toBe('done');
+    expect(await remaining(w)).toEqual(ALL_THERE);
   });
 });
 

@@ -54,6 +54,8 @@ const NOT_FOUND = /^InvalidAMIID\.(NotFound|Unavailable|Malformed)$/;
 /** The reads of a run: per account and Region, what several copies share is read once. */
 export class Reads {
   private readonly memo = new Map<string, Promise<unknown>>();
+  /** Regions whose endpoint lacks DescribeImageReferences: asked once, not for every account (each asks retries). */
+  private readonly withoutReferences = new Set<string>();
 
   constructor(private readonly aws: AwsSession, private readonly imageArn: string, private readonly app: AppTargets,
     private readonly options: ReadOptions = {}) {}
@@ -150,6 +152,9 @@ export class Reads {
   private async inAccount(account: string, region: string, imageId: string): Promise<Reference[]> {
     const ec2 = await this.aws.client(EC2Client, account, region);
     try {
+      if (this.withoutReferences.has(region)) {
+        throw new Error('DescribeImageReferences is not on this endpoint');
+      }
       const references: Reference[] = [];
       let NextToken: string | undefined;
       do {
@@ -169,6 +174,9 @@ export class Reads {
       // No answer from DescribeImageReferences is no answer about the copy: read the same directly.
       if (this.aws.budgetSpent) {
         throw e;
+      }
+      if (classify(e, this.aws.settings).kind === 'unsupported') {
+        this.withoutReferences.add(region);
       }
     }
     const [templates, instances, parameters] = await Promise.all([
@@ -404,6 +412,8 @@ function referenceOfArn(type: string, arn: string): Reference {
     'imagebuilder:ContainerRecipe': 'container-recipe',
   };
   const resource = arn.split(':').slice(5).join(':');
-  const id = type === 'ssm:Parameter' ? resource.replace(/^parameter/, '') : resource.split('/').slice(1).join('/') || arn;
+  // Recipes by their ARN: a name and version alone would not say whose.
+  const id = type.startsWith('imagebuilder:') ? arn
+    : type === 'ssm:Parameter' ? resource.replace(/^parameter/, '') : resource.split('/').slice(1).join('/') || arn;
   return { kind: kind[type] ?? type, id };
 }
