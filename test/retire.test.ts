@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
-  CreateLaunchTemplateCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand,
-  RegisterImageCommand,
+  CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand,
+  ModifyLaunchTemplateCommand, RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -351,6 +352,32 @@ describe('what keeps a copy', () => {
 
     expect(copyOf(copies, A, 'us-east-1')).toMatchObject({ verdict: 'retained', why: 'kept: the AMI has the tag cdk-imagebuilder-distribution:retain=audit' });
     expect(code).toBe(1);
+  });
+
+  test('an Auto Scaling group pinned to an old launch template version is named, with the version', async () => {
+    const w = await distribute();
+    const ami = w.amis[`us-east-1/${A}`];
+    const ec2 = await client(EC2Client, A, 'us-east-1');
+    const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: ami, InstanceType: 't3.micro' } }));
+    const templateId = template.LaunchTemplate!.LaunchTemplateId!;
+    // The template moved on to a newer AMI; the group still launches version 1.
+    const next = (await ec2.send(new RegisterImageCommand({ Name: 'golden 1.0.0/2' }))).ImageId!;
+    await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: templateId, LaunchTemplateData: { ImageId: next, InstanceType: 't3.micro' } }));
+    await ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: templateId, DefaultVersion: '2' }));
+    const autoscaling = await client(AutoScalingClient, A, 'us-east-1');
+    await autoscaling.send(new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: 'web', MinSize: 0, MaxSize: 0, AvailabilityZones: ['us-east-1a'], LaunchTemplate: { LaunchTemplateId: templateId, Version: '1' },
+    }));
+
+    const { code, copies } = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--assume-role-name', ROLE, '--app', w.app, '--apply']);
+
+    expect(copyOf(copies, A, 'us-east-1')).toMatchObject({
+      verdict: 'in-use',
+      why: `kept: used by launch template ${templateId} (web, version 1); Auto Scaling group web (launch template ${templateId} version 1)`,
+      changes: [],
+    });
+    expect(code).toBe(1);
+    expect((await remaining(w))[`us-east-1/${A}`]).toBe(true);
   });
 
   test('a copy shared with another account is kept unchecked where the endpoint has no image usage report', async () => {

@@ -49,6 +49,9 @@ export interface ReadOptions {
   readonly usageReportPollMs?: number;
 }
 
+/** The order references are listed in. */
+const KINDS = ['launch-template', 'auto-scaling-group', 'ssm-parameter', 'instance', 'consumer-account', 'image-recipe', 'container-recipe'];
+
 const NOT_FOUND = /^InvalidAMIID\.(NotFound|Unavailable|Malformed)$/;
 
 /** The reads of a run: per account and Region, what several copies share is read once. */
@@ -138,6 +141,9 @@ export class Reads {
         }, e => gap(`the app's launch template ${t.id} in ${t.account}/${region}`, e))),
       this.consumers(account, region, id).then(found => found.forEach(add), e => gap(`the accounts ${id} is shared with (image usage report)`, e)),
     ]);
+    // In a fixed order, whichever read answered first.
+    references.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || a.id.localeCompare(b.id));
+    gaps.sort((a, b) => a.what.localeCompare(b.what));
     return state;
   }
 
