@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
-  CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, ModifyImageAttributeCommand,
-  ModifyLaunchTemplateCommand, RegisterImageCommand,
+  CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client,
+  ModifyImageAttributeCommand, ModifyLaunchTemplateCommand, RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
