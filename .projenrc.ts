@@ -109,6 +109,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Pinned, each at the release the lock file holds: SDK releases after early January 2027 require Node 22, and
     // the bundled command still runs on Node 20, so an update is a deliberate change here (projenrc/bundle-cli.js
     // also fails when a bundled package's engines exclude Node 20).
+    '@aws-sdk/client-auto-scaling@3.1169.0',
     '@aws-sdk/client-cloudformation@3.1169.0',
     '@aws-sdk/client-ec2@3.1169.0',
     '@aws-sdk/client-ecr@3.1169.0',

@@ -1,6 +1,6 @@
 import { FoundDistribution } from '../src/cli/common/assembly';
 import { imageReference } from '../src/cli/common/imagebuilder';
-import { intentOf, matchDistribution } from '../src/cli/verify/intent';
+import { intentOf, matchDistribution } from '../src/cli/common/intent';
 
 /*
  * What verify expects of an image (pure, no AWS): the app's distribution configuration matched to the image's by

@@ -3,6 +3,7 @@ import { Io, processIo } from './common/options';
 import { EXIT } from './common/report';
 import { distribute, retry } from './distribute/command';
 import { preflight } from './preflight/command';
+import { retire } from './retire/command';
 import { verify, verifyImage } from './verify/command';
 
 /*
@@ -18,7 +19,7 @@ type Verb = (argv: string[], io: Io) => Promise<number>;
 const VERBS: Record<string, { readonly run: Verb; readonly summary: string }> = {
   preflight: { run: preflight, summary: 'check, read-only, what the live accounts must have before the pipeline runs' },
   verify: { run: verify, summary: 'check, read-only, what an image distributed in every Region and account' },
-  // The only verbs that change AWS. They verify with verify's entry, handed in here: no verb imports another's files.
+  // The verbs that change AWS. They verify with verify's entry, handed in here: no verb imports another's files.
   distribute: {
     run: (argv, io) => distribute(argv, io, { verify: verifyImage }),
     summary: 'CHANGES AWS: distribute an existing AMI again with the app\'s configuration, then verify',
@@ -26,6 +27,10 @@ const VERBS: Record<string, { readonly run: Verb; readonly summary: string }> = 
   retry: {
     run: (argv, io) => retry(argv, io, { verify: verifyImage }),
     summary: 'CHANGES AWS: resume a FAILED or CANCELLED image where it stopped, then verify',
+  },
+  retire: {
+    run: retire,
+    summary: 'CHANGES AWS with --apply: deprecate, disable or deregister the copies of an image that nothing uses',
   },
 };
 

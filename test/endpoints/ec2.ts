@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import * as http from 'http';
 import * as net from 'net';
 import { Obj } from './imagebuilder';
@@ -14,6 +15,10 @@ import { Shape, ServiceModel, loadModel, validate } from './model';
  *   created with KmsKeyId reports Encrypted: true and no KmsKeyId) and CreateImage, CopyImage and RegisterImage drop
  *   the encryption, so moto cannot say which key encrypts an AMI's snapshots: the very thing verify checks.
  * - DescribeFastLaunchImages: moto has no EC2 fast launch.
+ * - On request (`emulate`), for retire: DescribeImageReferences, the image usage report (CreateImageUsageReport,
+ *   DescribeImageUsageReports, DescribeImageUsageReportEntries) and EnableImageDeprecation, which moto 5.2.5
+ *   lacks; their answers come from the state the test seeds (`imageReferences`, `imageUsage`), and deprecations
+ *   are recorded (`deprecations`).
  * Everything else (DescribeImageAttribute for launch permissions, launch templates, and the other services: SSM,
  * KMS, STS, IAM) is moto's. The seed registers each AMI in moto too (`RegisterImage`), so that its launch
  * permissions and launch templates live there; this endpoint holds what moto cannot: the image's state, tags and
@@ -32,11 +37,32 @@ export interface Ec2State {
   readonly snapshots: Map<string, Obj>;
   /** Fast launch of images (the model's `DescribeFastLaunchImagesSuccessItem`) by `region/imageId`. */
   readonly fastLaunch: Map<string, Obj>;
+  /** What DescribeImageReferences answers for an image (the model's `ImageReference`s), by `region/imageId`. */
+  readonly imageReferences: Map<string, Obj[]>;
+  /**
+   * The accounts using an image, by `region/imageId`, as an image usage report lists them (the model's
+   * `ImageUsageReportEntry` without the report's ID and time, which the report adds).
+   */
+  readonly imageUsage: Map<string, Obj[]>;
+  /** Image usage reports created (the model's `ImageUsageReport`), by report ID. */
+  readonly usageReports: Map<string, Obj>;
+  /** Deprecation times set with EnableImageDeprecation, by `region/imageId`. */
+  readonly deprecations: Map<string, Date>;
+}
+
+export interface Ec2EndpointOptions {
+  /**
+   * The calls this endpoint answers itself; every other call goes upstream.
+   * @default ['DescribeImages', 'DescribeSnapshots', 'DescribeFastLaunchImages']
+   */
+  readonly emulate?: readonly Emulated[];
 }
 
 export interface Ec2Endpoint {
   readonly endpoint: string;
   readonly state: Ec2State;
+  /** The calls answered here (`options.emulate`); a test may change them. */
+  readonly emulated: Set<string>;
   /** The calls answered here (`DescribeImages`, ...), with their Region and input, in order. */
   readonly calls: Array<{ readonly operation: string; readonly region: string; readonly input: Obj }>;
   readonly problems: string[];
@@ -45,8 +71,13 @@ export interface Ec2Endpoint {
 
 const model = (): ServiceModel => loadModel('ec2');
 
-const EMULATED = ['DescribeImages', 'DescribeSnapshots', 'DescribeFastLaunchImages'] as const;
-type Emulated = typeof EMULATED[number];
+const EMULATED = [
+  'DescribeImages', 'DescribeSnapshots', 'DescribeFastLaunchImages',
+  // moto 5.2.5 has none of these (retire's reads and its deprecate step).
+  'DescribeImageReferences', 'CreateImageUsageReport', 'DescribeImageUsageReports', 'DescribeImageUsageReportEntries', 'EnableImageDeprecation',
+] as const;
+export type Emulated = typeof EMULATED[number];
+const DEFAULT_EMULATED: readonly Emulated[] = ['DescribeImages', 'DescribeSnapshots', 'DescribeFastLaunchImages'];
 
 /** The error EC2 answers (EC2's model lists no error shapes: these are the codes its API reference documents). */
 class Ec2Error extends Error {
@@ -152,12 +183,59 @@ function handle(operation: Emulated, region: string, input: Obj, state: Ec2State
       const ids: string[] = input.ImageIds ?? [];
       return { FastLaunchImages: ids.flatMap(id => state.fastLaunch.get(`${region}/${id}`) ?? []) };
     }
+    case 'DescribeImageReferences': {
+      const ids: string[] = input.ImageIds ?? [];
+      return { ImageReferences: ids.flatMap(id => state.imageReferences.get(`${region}/${id}`) ?? []) };
+    }
+    case 'CreateImageUsageReport': {
+      const reportId = `amiur-${randomBytes(9).toString('hex').slice(0, 17)}`;
+      const now = new Date();
+      state.usageReports.set(reportId, {
+        ImageId: input.ImageId,
+        ReportId: reportId,
+        ResourceTypes: (input.ResourceTypes ?? []).map((t: Obj) => ({
+          ResourceType: t.ResourceType,
+          ...(t.ResourceTypeOptions ? { ResourceTypeOptions: t.ResourceTypeOptions } : {}),
+        })),
+        ...(input.AccountIds ? { AccountIds: input.AccountIds } : {}),
+        // Available at once: a real report takes minutes, the command polls DescribeImageUsageReports for it.
+        State: 'available',
+        CreationTime: now,
+        ExpirationTime: new Date(now.getTime() + 30 * 86_400_000),
+        $region: region,
+      });
+      return { ReportId: reportId };
+    }
+    case 'DescribeImageUsageReports': {
+      const ids: string[] = input.ReportIds ?? [];
+      return { ImageUsageReports: ids.flatMap(id => state.usageReports.get(id) ?? []).map(({ $region: _, ...report }) => report) };
+    }
+    case 'DescribeImageUsageReportEntries': {
+      const reports = (input.ReportIds as string[] ?? []).flatMap(id => state.usageReports.get(id) ?? []);
+      return {
+        ImageUsageReportEntries: reports.flatMap(r => (state.imageUsage.get(`${r.$region}/${r.ImageId}`) ?? [])
+          .map(e => ({ ...e, ImageId: r.ImageId, ReportId: r.ReportId, ReportCreationTime: r.CreationTime }))),
+      };
+    }
+    case 'EnableImageDeprecation': {
+      state.deprecations.set(`${region}/${input.ImageId}`, input.DeprecateAt);
+      return { Return: true };
+    }
   }
 }
 
 /** Starts the endpoint in front of `upstream` (moto, or the fault endpoint in front of it). */
-export async function startEc2Endpoint(upstream: string): Promise<Ec2Endpoint> {
-  const state: Ec2State = { images: new Map(), snapshots: new Map(), fastLaunch: new Map() };
+export async function startEc2Endpoint(upstream: string, options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
+  const emulated = new Set<string>(options.emulate ?? DEFAULT_EMULATED);
+  const state: Ec2State = {
+    images: new Map(),
+    snapshots: new Map(),
+    fastLaunch: new Map(),
+    imageReferences: new Map(),
+    imageUsage: new Map(),
+    usageReports: new Map(),
+    deprecations: new Map(),
+  };
   const calls: Array<{ operation: string; region: string; input: Obj }> = [];
   const problems: string[] = [];
   const sockets = new Set<net.Socket>();
@@ -204,7 +282,7 @@ export async function startEc2Endpoint(upstream: string): Promise<Ec2Endpoint> {
       const scope = /Credential=[^/]+\/[^/]+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
       const params = new URLSearchParams(body.toString('utf-8'));
       const action = params.get('Action') ?? '';
-      if (scope?.[2] === 'ec2' && (EMULATED as readonly string[]).includes(action)) {
+      if (scope?.[2] === 'ec2' && emulated.has(action)) {
         try {
           answer(res, action as Emulated, scope[1], params);
         } catch (e) {
@@ -238,6 +316,7 @@ export async function startEc2Endpoint(upstream: string): Promise<Ec2Endpoint> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     state,
+    emulated,
     calls,
     problems,
     close: () => new Promise(resolve => {

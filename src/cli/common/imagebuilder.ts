@@ -75,6 +75,20 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** An AMI the image distributed (GetImage's `outputResources.amis`). */
+export interface DistributedAmi {
+  readonly region: string;
+  readonly account: string;
+  readonly imageId: string;
+}
+
+/** The AMIs of `image` (GetImage's `Image`); an entry without an account is the image's owner's. */
+export function amisOf(image: Json, owner: string): DistributedAmi[] {
+  const amis = Array.isArray(image.outputResources?.amis) ? image.outputResources.amis : [];
+  return amis.filter((a: Json) => typeof a?.image === 'string' && typeof a?.region === 'string')
+    .map((a: Json) => ({ region: a.region, account: typeof a.accountId === 'string' ? a.accountId : owner, imageId: a.image }));
+}
+
 /** GetImage of an image build version ARN: the model's `Image`. */
 export async function getImage(aws: AwsSession, image: ImageReference): Promise<Json> {
   const client = await aws.client(ImagebuilderClient, image.account, image.region);

@@ -4,8 +4,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { Intent, RegionIntent } from './intent';
 import { AwsSession, classify, errorCode, incomplete, isBoolean, isList, isObject, isString, required } from '../common/aws';
+import { DistributedAmi } from '../common/imagebuilder';
+import { Intent, RegionIntent } from '../common/intent';
 import { Result, Status } from '../common/report';
 import { arnAccount } from '../common/template';
 
@@ -19,20 +20,6 @@ import { arnAccount } from '../common/template';
  */
 
 type Json = Record<string, any>;
-
-/** An AMI the image distributed (GetImage's `outputResources.amis`). */
-export interface DistributedAmi {
-  readonly region: string;
-  readonly account: string;
-  readonly imageId: string;
-}
-
-/** The AMIs of `image` (GetImage's `Image`); an entry without an account is the image's owner's. */
-export function amisOf(image: Json, owner: string): DistributedAmi[] {
-  const amis = Array.isArray(image.outputResources?.amis) ? image.outputResources.amis : [];
-  return amis.filter((a: Json) => typeof a?.image === 'string' && typeof a?.region === 'string')
-    .map((a: Json) => ({ region: a.region, account: typeof a.accountId === 'string' ? a.accountId : owner, imageId: a.image }));
-}
 
 /** A unit of work: the results of the checks of one Region and account (or one resource). */
 export interface Work {

@@ -1,8 +1,8 @@
-import { amisOf, runWork, verifyWork } from './checks';
-import { intentOf, matchDistribution } from './intent';
+import { runWork, verifyWork } from './checks';
 import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
 import { AwsSession, Identity, SessionSettings, classify, errorCode, incomplete, isObject, mapLimit } from '../common/aws';
-import { IMAGE_FORMS, IMAGE_NOT_FOUND, MAX_IMAGE_ARN, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
+import { IMAGE_FORMS, IMAGE_NOT_FOUND, MAX_IMAGE_ARN, amisOf, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
+import { intentOf, matchDistribution } from '../common/intent';
 import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings, shown } from '../common/options';
 import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../common/report';
 

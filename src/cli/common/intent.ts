@@ -1,5 +1,5 @@
-import { FoundDistribution } from '../common/assembly';
-import { literal } from '../common/template';
+import { FoundDistribution } from './assembly';
+import { literal } from './template';
 
 /*
  * What an image's distribution should have produced (pure: no AWS calls): the app's distribution configuration
@@ -203,6 +203,43 @@ const WORDS: Record<keyof Fields, string> = {
   fastLaunch: 'fast launch',
 };
 
+/** A Region's intent from its fields (defaults written in). */
+function regionIntent(region: string, owner: string, merged: Fields): RegionIntent {
+  const n = normalized(merged, owner);
+  return {
+    region,
+    owner,
+    targets: (n.targets as string[]).filter(t => t !== owner),
+    kmsKeyId: typeof merged.kmsKeyId === 'string' ? merged.kmsKeyId : undefined,
+    launchPermission: {
+      userIds: n.userIds as string[],
+      userGroups: n.userGroups as string[],
+      organizationArns: n.organizationArns as string[],
+      organizationalUnitArns: n.organizationalUnitArns as string[],
+    },
+    amiTags: Object.fromEntries(Object.entries(n.amiTags as Json).map(([k, v]) => [k, String(v)])),
+    launchTemplates: (n.launchTemplates as Json[]).map(o => ({
+      launchTemplateId: String(o.launchTemplateId),
+      accountId: String(o.accountId),
+      setDefaultVersion: o.setDefaultVersion === true || o.setDefaultVersion === 'true',
+    })),
+    ssmParameters: (n.ssmParameters as Json[])
+      .map(o => ({ parameterName: String(o.parameterName), amiAccountId: String(o.amiAccountId), dataType: String(o.dataType) })),
+    fastLaunch: (n.fastLaunch as Json[]).map(o => ({ accountId: String(o.accountId), enabled: o.enabled === true || o.enabled === 'true' })),
+  };
+}
+
+/**
+ * The intent of each Region of the configuration the image was distributed with (GetImage's), for a verb run
+ * without the app: what Image Builder was told, as deployed.
+ */
+export function imageIntent(image: Json): RegionIntent[] {
+  const configuration = isObj(image.distributionConfiguration) ? image.distributionConfiguration : {};
+  const owner = String(configuration.arn ?? image.arn ?? '').split(':')[4] ?? '';
+  return list(configuration.distributions).filter(isObj).filter(e => typeof e.region === 'string')
+    .map(e => regionIntent(String(e.region), owner, imageFields(e)));
+}
+
 /**
  * The intent of each Region of `distribution` for `image` (GetImage's `Image`): the app's values, with what the
  * template knows only at deploy time taken from the image's configuration.
@@ -252,28 +289,7 @@ export function intentOf(distribution: FoundDistribution, image: Json, partition
         }
       }
     }
-    const n = normalized(merged as unknown as Fields, owner);
-    regions.push({
-      region,
-      owner,
-      targets: (n.targets as string[]).filter(t => t !== owner),
-      kmsKeyId: typeof merged.kmsKeyId === 'string' ? merged.kmsKeyId : undefined,
-      launchPermission: {
-        userIds: n.userIds as string[],
-        userGroups: n.userGroups as string[],
-        organizationArns: n.organizationArns as string[],
-        organizationalUnitArns: n.organizationalUnitArns as string[],
-      },
-      amiTags: Object.fromEntries(Object.entries(n.amiTags as Json).map(([k, v]) => [k, String(v)])),
-      launchTemplates: (n.launchTemplates as Json[]).map(o => ({
-        launchTemplateId: String(o.launchTemplateId),
-        accountId: String(o.accountId),
-        setDefaultVersion: o.setDefaultVersion === true || o.setDefaultVersion === 'true',
-      })),
-      ssmParameters: (n.ssmParameters as Json[])
-        .map(o => ({ parameterName: String(o.parameterName), amiAccountId: String(o.amiAccountId), dataType: String(o.dataType) })),
-      fastLaunch: (n.fastLaunch as Json[]).map(o => ({ accountId: String(o.accountId), enabled: o.enabled === true || o.enabled === 'true' })),
-    });
+    regions.push(regionIntent(region, owner, merged as unknown as Fields));
   }
   for (const region of deployed.keys()) {
     if (!appRegions.has(region)) {
