@@ -47,13 +47,16 @@ export function ouArn(config: OrganizationConfig, ou: string): string {
   return `arn:aws:organizations::${config.managementAccount}:ou/${organizationId}/${ou}`;
 }
 
+// #region trust
 /**
- * Who the target accounts' role trusts. Kept apart from the rest of the StackSet's props: the execution role's ARN,
- * `arn:aws:iam::<pipeline account>:role/ImageBuilderDistribution`, is known at synth for a role to name.
+ * Who the target accounts' role trusts: Image Builder of the pipeline account. The execution role's ARN is known at
+ * synth (its name is fixed), for a role that names the roles it trusts:
+ * `arn:aws:iam::<pipeline account>:role/ImageBuilderDistribution`.
  */
 export function roleTrust(config: OrganizationConfig): Pick<CrossAccountDistributionRoleStackSetProps, 'sourceAccounts'> {
   return { sourceAccounts: [config.pipelineAccount] };
 }
+// #endregion
 
 /**
  * The stacks, in the order they deploy: the key of each Region but the build Region (pipeline account) and the
