@@ -70,7 +70,7 @@ execution_role = iam.Role(
 distribution.grant_distribute(execution_role)
 
 # The first distribution needs the target roles; the key stack of eu-west-1 comes first already.
-pipeline.add_dependency(roles, "the target accounts' role must exist before the first distribution")
+pipeline.add_stack_dependency(roles, "the target accounts' role must exist before the first distribution")
 
 app.synth()
 # endregion
