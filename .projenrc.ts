@@ -227,6 +227,7 @@ function addExampleTask(name: string, app: string, description: string) {
 }
 addExampleTask('example', 'examples/basic/app.ts', 'Synthesize the bundled example app with the cdk CLI and print a summary');
 addExampleTask('example:multi-account', 'examples/multi-account/app.ts', 'Synthesize the multi-account example app with the cdk CLI and print a summary');
+addExampleTask('example:organization', 'examples/organization/app.ts', 'Synthesize the organization example app with the cdk CLI and print a summary');
 
 project.addTask('bench', {
   description: 'Synthesis benchmark against hand-written L1 and the alpha module (see docs/benchmarks.md)',

@@ -1,5 +1,15 @@
 """The TypeScript scenarios of test/scenarios.ts, written again through the Python API."""
-from aws_cdk import App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms
+from aws_cdk import (
+    App,
+    Environment,
+    Stack,
+    aws_ec2 as ec2,
+    aws_ecr as ecr,
+    aws_events as events,
+    aws_events_targets as targets,
+    aws_kms as kms,
+    aws_sns as sns,
+)
 
 from cdk_imagebuilder_distribution import (
     CrossAccountDistributionRole,
@@ -132,3 +142,52 @@ def every_option(app: App) -> None:
         .add_container_region("eu-west-1", repository=repository, tags=["latest"], description="Golden container image")
     )
     # endregion
+
+
+def after_the_build(app: App) -> None:
+    """examples/guides/after-the-build/app.ts in Python (docs/guides/after-the-build.md shows the region below)."""
+    stack = Stack(app, "GoldenAmi", env=Environment(account="111111111111", region="us-east-1"))
+    source_key = kms.Key(stack, "AmiKey")
+    # region execution-role
+    from aws_cdk import aws_iam as iam
+
+    distribution = (
+        DistributionConfiguration(
+            stack,
+            "Distribution",
+            distribution_configuration_name="golden-ami",
+            ami_name="golden-{{ imagebuilder:buildDate }}",
+            source_key=source_key,
+            target_accounts=["222222222222"],
+        )
+        .add_region("us-east-1", kms_key=source_key, ssm_parameters=[SsmParameterDistribution(parameter_name="/golden/ami-id")])
+        .add_region("eu-west-1")
+    )
+
+    # The role Image Builder assumes to distribute again (DistributeImage) or to resume (RetryImage).
+    execution_role = iam.Role(
+        stack,
+        "DistributionRole",
+        role_name="ImageBuilderDistribution",
+        assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"),
+    )
+    # After the last add_region(): the role gets exactly what this distribution does, nothing else.
+    distribution.grant_distribute(execution_role)
+    # endregion
+
+    image_available = sns.Topic(stack, "ImageAvailable", master_key=source_key)
+    events.Rule(
+        stack,
+        "OnImageAvailable",
+        event_pattern=events.EventPattern(
+            source=["aws.imagebuilder"],
+            detail_type=["EC2 Image Builder Image State Change"],
+            detail={"state": {"status": ["AVAILABLE"]}},
+        ),
+        targets=[
+            targets.SnsTopic(
+                image_available,
+                message=events.RuleTargetInput.from_object({"image": events.EventField.from_path("$.resources[0]")}),
+            )
+        ],
+    )

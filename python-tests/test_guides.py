@@ -73,11 +73,11 @@ def test_a_broken_block_fails(tmp_path, monkeypatch):
     with pytest.raises(Exception, match=r"\[AccountId\]"):
         run_block("invalid account", invalid, tmp_path / "b", monkeypatch)
     # A warning left unacknowledged fails the block.
-    warned = re.sub(r"\n\s*Annotations\.of\(distribution\)\.acknowledge_warning\([^\n]*\)", "", acknowledgement_block())
+    warned = re.sub(r"\n\s*Validations\.of\(distribution\)\.acknowledge\(\n[^\n]*:ImportedKeyPolicy[^\n]*\n\)", "", acknowledgement_block())
     assert warned != acknowledgement_block()
     with pytest.raises(AssertionError, match="keeps warnings"):
         run_block("warning left", warned, tmp_path / "c", monkeypatch)
 
 
 def acknowledgement_block() -> str:
-    return next(code for source, _, code in BLOCKS if source == "docs/guides/python.md" and "acknowledge_warning" in code)
+    return next(code for source, _, code in BLOCKS if source == "docs/guides/python.md" and ":ImportedKeyPolicy" in code)

@@ -64,6 +64,7 @@ def test_readme_quick_start_matches_typescript(tmp_path, monkeypatch):
         ("cross-account", scenarios.cross_account),
         ("central-key-account", scenarios.central_key_account),
         ("every-option", scenarios.every_option),
+        ("guide-after-the-build", scenarios.after_the_build),
     ],
 )
 def test_scenario_matches_typescript(name, build, tmp_path):

@@ -7,6 +7,7 @@ import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
 import { afterAlpha, afterCfn, beforeAlpha, beforeCfn } from '../examples/guides/migrate/apps';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
+import { buildOrganizationApp } from '../examples/organization/app';
 import { buildPipelineApp } from '../examples/pipeline/app';
 import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionConfiguration, SsmParameterDataType } from '../src';
 
@@ -144,6 +145,7 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'example-basic': app => { buildBasicApp(app); },
   'example-multi-account': app => { buildMultiAccountApp(app); },
   'example-pipeline': app => { buildPipelineApp(app); },
+  'example-organization': app => { buildOrganizationApp(app); },
   'every-option': everyOption,
   'organization-role-stack-set': organizationRoleStackSet,
   'guide-keys': app => { buildKeysApp(app); },
