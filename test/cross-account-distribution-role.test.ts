@@ -1,4 +1,4 @@
-import { App, Lazy, Stack, Validations, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, Stack, Validations, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { propertyRuns } from './property-runs';
@@ -249,4 +249,12 @@ test('a trust policy over the default quota can be acknowledged once the account
   const role = new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: Array.from({ length: 70 }, (_, i) => String(100000000000 + i)) });
   Validations.of(role).acknowledge({ id: 'cdk-imagebuilder-distribution:CrossAccountRolePolicySize', reason: 'Role trust policy length raised to 4096' });
   expect(() => (stack.node.root as App).synth()).not.toThrow();
+});
+
+test('an execution role whose ARN is known only at deploy time goes into the trust as it is', () => {
+  const stack = targetStack();
+  const arn = new CfnParameter(stack, 'ExecutionRoleArn').valueAsString;
+  new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['111111111111'], executionRoles: [iam.Role.fromRoleArn(stack, 'Execution', arn)] });
+  const [statement] = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Role'))[0].Properties.AssumeRolePolicyDocument.Statement;
+  expect(statement.Condition.ArnLike['aws:PrincipalArn']).toEqual([SERVICE_ROLE, { Ref: 'ExecutionRoleArn' }]);
 });
