@@ -393,7 +393,7 @@ export class CrossAccountDistributionRole extends Construct {
       errors.push({
         rule: 'CrossAccountRolePolicySize',
         level: 'error',
-        text: `[CrossAccountRolePolicySize] CrossAccountDistributionRole: the role's trust policy has at least ${trust} characters (IAM counts them without white space), over IAM's default quota of ${TRUST_POLICY_QUOTA} for a role trust policy, so the role fails to deploy. Fix: trust fewer ${spell('sourceAccounts')} (one statement each); or raise the quota "Role trust policy length" in Service Quotas for this account, then acknowledge ${ackId('CrossAccountRolePolicySize')}.`,
+        text: `[CrossAccountRolePolicySize] CrossAccountDistributionRole: the role's trust policy has at least ${trust} characters (IAM counts them without white space), over IAM's default quota of ${TRUST_POLICY_QUOTA} for a role trust policy, so the role fails to deploy. Fix: trust fewer ${spell('sourceAccounts')} (each adds its ARN; ${spell('trustEntireSourceAccount')} a statement each); or raise the quota "Role trust policy length" in Service Quotas for this account, then acknowledge ${ackId('CrossAccountRolePolicySize')}.`,
       });
     }
     // aws-cdk-lib moves statements over its own inline limit into managed policies (OverflowPolicy1, ...) before

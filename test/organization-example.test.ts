@@ -84,7 +84,10 @@ test('the StackSet is service-managed, in the management account, deploys the ro
   const [trust] = Object.values<any>(role.Resources).filter(r => r.Type === 'AWS::IAM::Role').map(r => r.Properties);
   expect(trust.RoleName).toBe('EC2ImageBuilderDistributionCrossAccountRole');
   expect(JSON.stringify(trust.AssumeRolePolicyDocument)).toContain(':iam::111111111111:root');
-  expect(roleTrust(EXAMPLE_ORGANIZATION).sourceAccounts).toEqual(['111111111111']);
+  // Only Image Builder's service-linked role and the execution role of the pipeline account may assume it.
+  expect(JSON.stringify(trust.AssumeRolePolicyDocument)).toContain('role/ImageBuilderDistribution');
+  expect(JSON.stringify(trust.AssumeRolePolicyDocument)).toContain('AWSServiceRoleForImageBuilder');
+  expect(roleTrust(new Stack(new App(), 'Trust'), EXAMPLE_ORGANIZATION).sourceAccounts).toEqual(['111111111111']);
 });
 
 test('the StackSet\'s role uses exactly the two keys, by the aliases their stacks define', () => {

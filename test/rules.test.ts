@@ -768,8 +768,8 @@ const CASES: Case[] = [
   },
   {
     rule: 'CrossAccountRolePolicySize',
-    about: 'the trust policy: one statement per source account, 2,048 characters by default',
-    broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: accounts(30) }),
+    about: 'the trust policy: each source account adds its root ARN, 2,048 characters by default',
+    broken: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: accounts(80) }),
     fixed: stack => new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: accounts(15) }),
     message: /\[CrossAccountRolePolicySize\] CrossAccountDistributionRole: the role's trust policy has at least \d+ characters \(IAM counts them without white space\), over IAM's default quota of 2048 .*Fix: trust fewer sourceAccounts/,
   },

@@ -41,8 +41,9 @@ CrossAccountDistributionRoleStackSet(
     "DistributionRoles",
     stack_set_name="imagebuilder-distribution-roles",
     organizational_unit_ids=[WORKLOADS_OU],
-    # Who the role trusts: the pipeline account.
+    # Who the role trusts: Image Builder of the pipeline account, and the execution role DistributeImage runs as.
     source_accounts=[PIPELINE_ACCOUNT],
+    execution_roles=[iam.Role.from_role_arn(roles, "ExecutionRole", f"arn:aws:iam::{PIPELINE_ACCOUNT}:role/{EXECUTION_ROLE_NAME}")],
     # The keys of another account are named by alias: the role's template holds no reference.
     keys=[source_key, replica_key],
 )

@@ -1,4 +1,5 @@
 import { App, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import {
   CrossAccountDistributionRoleStackSet,
   CrossAccountDistributionRoleStackSetProps,
@@ -49,12 +50,15 @@ export function ouArn(config: OrganizationConfig, ou: string): string {
 
 // #region trust
 /**
- * Who the target accounts' role trusts: Image Builder of the pipeline account. The execution role's ARN is known at
- * synth (its name is fixed), for a role that names the roles it trusts:
- * `arn:aws:iam::<pipeline account>:role/ImageBuilderDistribution`.
+ * Who the target accounts' role trusts: Image Builder of the pipeline account (its service-linked role), and the
+ * execution role that DistributeImage and RetryImage run as. The StackSet's template holds no reference, so the
+ * execution role is named by its ARN, known at synth since its name is fixed.
  */
-export function roleTrust(config: OrganizationConfig): Pick<CrossAccountDistributionRoleStackSetProps, 'sourceAccounts'> {
-  return { sourceAccounts: [config.pipelineAccount] };
+export function roleTrust(scope: Construct, config: OrganizationConfig): Pick<CrossAccountDistributionRoleStackSetProps, 'sourceAccounts' | 'executionRoles'> {
+  return {
+    sourceAccounts: [config.pipelineAccount],
+    executionRoles: [iam.Role.fromRoleArn(scope, 'ExecutionRole', `arn:aws:iam::${config.pipelineAccount}:role/${EXECUTION_ROLE_NAME}`)],
+  };
 }
 // #endregion
 
@@ -83,7 +87,7 @@ export function buildOrganizationApp(app: App = new App(), config: OrganizationC
   new CrossAccountDistributionRoleStackSet(roles, 'DistributionRoles', {
     stackSetName: 'imagebuilder-distribution-roles',
     organizationalUnitIds: [config.workloadsOu],
-    ...roleTrust(config),
+    ...roleTrust(roles, config),
     // The keys of another account are named by alias: the role's template holds no reference.
     keys: [sourceKey, replicaKey],
   });
