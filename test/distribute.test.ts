@@ -433,6 +433,19 @@ describe('distribute', () => {
     expect(verify.calls).toEqual([]);
   });
 
+  test('a client token used before with other parameters: exit 2, nothing new started, and never "nothing was started"', async () => {
+    const { app } = deployed();
+    const ami = await seedSource();
+    const argv = ['--image', ami, '--app', app, '--client-token', 'release-1', ...fast];
+    expect(await distribute([...argv, '--execution-role', ROLE], capture(), { verify: verifyDouble(EXIT.OK) })).toBe(EXIT.OK);
+    const io = capture();
+    expect(await distribute([...argv, '--execution-role', 'Other'], io, { verify: verifyDouble(EXIT.OK) })).toBe(EXIT.USAGE);
+    const stderr = io.stderr.join('\n');
+    expect(stderr).toContain('the client token release-1 was already used with other parameters, so this request started nothing new; the earlier request with that token may have started a distribution');
+    expect(stderr).not.toMatch(/nothing was started/i);
+    expect(ib.state.images.size).toBe(1);
+  });
+
   test.each([
     [['--execution-role', ROLE], /--image is missing/],
     [['--image', 'golden', '--execution-role', ROLE], /--image golden is not an AMI ID, an image ARN or ssm:<parameter>/],

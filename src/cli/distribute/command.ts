@@ -276,6 +276,11 @@ async function run(verb: string, parsed: Parsed, io: Io, deps: Dependencies,
     try {
       sent = await Promise.race([sending, new Promise<undefined>(resolve => stop.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
     } catch (e) {
+      if (errorCode(e) === 'IdempotentParameterMismatchException') {
+        // The token is known to Image Builder: an earlier request with it may well have started something.
+        io.err(`${verb}: Image Builder refused ${plan.operation}: the client token ${plan.request.clientToken} was already used with other parameters, so this request started nothing new; the earlier request with that token may have started ${verb === 'retry' ? 'a retry' : 'a distribution'}. Fix: pass --client-token with a new value to send this request, or run the earlier command again to find what it started.`);
+        return EXIT.USAGE;
+      }
       if (definitelyRefused(e)) {
         const message = String((e as Error).message ?? '').split('\n')[0].replace(/\.$/, '');
         io.err(`${verb}: Image Builder refused ${plan.operation}: ${errorCode(e)}: ${message}. Nothing was started. Fix: correct what the message names, then run the command again.`);
