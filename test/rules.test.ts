@@ -914,6 +914,20 @@ const CASES: Case[] = [
     message: /\[ContainerTagCharacters\] addContainerRegion\('us-east-1', \.\.\.\) tags\[0\] "release\/1\.0\+build" holds "\/", "\+"; ECR takes image tags of letters, digits, '-', '_' and '\.' only\. Fix: replace them, e\.g\. "release-1\.0-build"/,
   },
   {
+    rule: 'KmsKeyArnForm',
+    about: 'the ARN of another service',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:iam::111111111111:role/golden' } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: KEY_ARN('us-east-1') } }]),
+    message: /\[KmsKeyArnForm\] Region us-east-1: AmiDistributionConfiguration\.KmsKeyId "arn:aws:iam::111111111111:role\/golden" is not a KMS key ARN or alias ARN: it is not an ARN of KMS \(its service is "iam"\).*allowed: arn:<partition>:kms:<region>:<account>:key\/<key ID>/,
+  },
+  {
+    rule: 'KmsKeyArnForm',
+    about: 'an alias name with a space',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/golden key' } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/golden-key' } }]),
+    message: /\[KmsKeyArnForm\] Region us-east-1: AmiDistributionConfiguration\.KmsKeyId "arn:aws:kms:us-east-1:111111111111:alias\/golden key" is not a KMS key ARN or alias ARN: "alias\/golden key" is neither key\/<key ID>/,
+  },
+  {
     rule: 'DistributionConfigurationArn',
     about: 'an upper-case name',
     broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/Golden'); },
