@@ -835,7 +835,7 @@ const CASES: Case[] = [
       new CrossAccountDistributionRoleStackSet(stack, 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
       new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-zz99-abcdefgh'] });
     },
-    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[1\] is "ou-ab12-cdefghij", which lies in the root "r-ab12", a target of Stack\/All \(its organizationalUnitIds\[0\]\): both StackSets create the role EC2ImageBuilderDistributionCrossAccountRole in the same accounts.*Fix: deploy the role to these accounts from one StackSet/,
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet \(stack instances in Region us-east-1\): organizationalUnitIds\[1\] is "ou-ab12-cdefghij", which lies in the root "r-ab12", a target of Stack\/All \(its organizationalUnitIds\[0\]\): both StackSets create the role EC2ImageBuilderDistributionCrossAccountRole in the same accounts.*Fix: deploy the role to these accounts from one StackSet/,
   },
   {
     rule: 'StackSetOverlappingUnits',
@@ -849,7 +849,7 @@ const CASES: Case[] = [
       new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] });
       new CrossAccountDistributionRoleStackSet(new Stack(stack.node.root, 'Other', { env: { account: '999999999999', region: 'us-east-1' } }), 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
     },
-    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet \(stack instances in Region us-east-1\): organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
   },
   {
     rule: 'DistributeGranteeAccount',
@@ -979,7 +979,7 @@ const CASES: Case[] = [
     about: 'the same OU twice in one StackSet',
     broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij', 'ou-ab12-cdefghij'] }),
     fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] }),
-    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[1\] is "ou-ab12-cdefghij", already organizationalUnitIds\[0\]; CloudFormation takes each ID once.*Fix: remove organizationalUnitIds\[1\]/,
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet \(stack instances in Region us-east-1\): organizationalUnitIds\[1\] is "ou-ab12-cdefghij", already organizationalUnitIds\[0\]; CloudFormation takes each ID once.*Fix: remove organizationalUnitIds\[1\]/,
   },
 ];
 
