@@ -385,7 +385,7 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     }
     const errors = this.templateRole.node.findAll().flatMap(c => c.node.validate())
       .map(e => e.replace('CrossAccountDistributionRole:', 'CrossAccountDistributionRoleStackSet:'));
-    errors.push(...report(this, stackSetOverlapMessages(this)));
+    errors.push(...report(this, stackSetOverlapMessages(this, this.region)));
     errors.push(...this.missingKeyErrors());
     const region = concrete(this.region);
     if (region && regionInfo.RegionInfo.get(region).isOptInRegion) {

@@ -902,7 +902,7 @@ const CASES: Case[] = [
       new CrossAccountDistributionRoleStackSet(stack, 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
       new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-zz99-abcdefgh'] });
     },
-    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[1\] is "ou-ab12-cdefghij", which lies in the root "r-ab12", a target of Stack\/All \(its organizationalUnitIds\[0\]\): both StackSets create the role EC2ImageBuilderDistributionCrossAccountRole in the same accounts.*Fix: deploy the role to these accounts from one StackSet/,
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet \(stack instances in Region us-east-1\): organizationalUnitIds\[1\] is "ou-ab12-cdefghij", which lies in the root "r-ab12", a target of Stack\/All \(its organizationalUnitIds\[0\]\): both StackSets create the role EC2ImageBuilderDistributionCrossAccountRole in the same accounts.*Fix: deploy the role to these accounts from one StackSet/,
   },
   {
     rule: 'StackSetOverlappingUnits',
@@ -916,7 +916,7 @@ const CASES: Case[] = [
       new CrossAccountDistributionRoleStackSet(stack, 'Prod', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] });
       new CrossAccountDistributionRoleStackSet(new Stack(stack.node.root, 'Other', { env: { account: '999999999999', region: 'us-east-1' } }), 'All', { ...STACK_SET, organizationalUnitIds: ['r-ab12'] });
     },
-    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet \(stack instances in Region us-east-1\): organizationalUnitIds\[0\] is "r-ab12", which is the root that holds "ou-ab12-cdefghij", a target of Stack\/Prod/,
   },
   {
     rule: 'DistributeGranteeAccount',
@@ -981,6 +981,20 @@ const CASES: Case[] = [
     message: /\[ContainerTagCharacters\] addContainerRegion\('us-east-1', \.\.\.\) tags\[0\] "release\/1\.0\+build" holds "\/", "\+"; ECR takes image tags of letters, digits, '-', '_' and '\.' only\. Fix: replace them, e\.g\. "release-1\.0-build"/,
   },
   {
+    rule: 'KmsKeyArnForm',
+    about: 'the ARN of another service',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:iam::111111111111:role/golden' } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: KEY_ARN('us-east-1') } }]),
+    message: /\[KmsKeyArnForm\] Region us-east-1: AmiDistributionConfiguration\.KmsKeyId "arn:aws:iam::111111111111:role\/golden" is not a KMS key ARN or alias ARN: it is not an ARN of KMS \(its service is "iam"\).*allowed: arn:<partition>:kms:<region>:<account>:key\/<key ID>/,
+  },
+  {
+    rule: 'KmsKeyArnForm',
+    about: 'an alias name with a space',
+    broken: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/golden key' } }]),
+    fixed: cfn([{ region: 'us-east-1', amiDistributionConfiguration: { Name: NAME, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:alias/golden-key' } }]),
+    message: /\[KmsKeyArnForm\] Region us-east-1: AmiDistributionConfiguration\.KmsKeyId "arn:aws:kms:us-east-1:111111111111:alias\/golden key" is not a KMS key ARN or alias ARN: "alias\/golden key" is neither key\/<key ID>/,
+  },
+  {
     rule: 'DistributionConfigurationArn',
     about: 'an upper-case name',
     broken: stack => { DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/Golden'); },
@@ -1032,7 +1046,7 @@ const CASES: Case[] = [
     about: 'the same OU twice in one StackSet',
     broken: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij', 'ou-ab12-cdefghij'] }),
     fixed: stack => new CrossAccountDistributionRoleStackSet(stack, 'Roles', { ...STACK_SET, organizationalUnitIds: ['ou-ab12-cdefghij'] }),
-    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet: organizationalUnitIds\[1\] is "ou-ab12-cdefghij", already organizationalUnitIds\[0\]; CloudFormation takes each ID once.*Fix: remove organizationalUnitIds\[1\]/,
+    message: /\[StackSetOverlappingUnits\] CrossAccountDistributionRoleStackSet \(stack instances in Region us-east-1\): organizationalUnitIds\[1\] is "ou-ab12-cdefghij", already organizationalUnitIds\[0\]; CloudFormation takes each ID once.*Fix: remove organizationalUnitIds\[1\]/,
   },
 ];
 

@@ -57,6 +57,7 @@ const PAGE = {
   lifecycleApi: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateLifecyclePolicy.html',
   lifecyclePrerequisites: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html',
   lifecycleRules: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-rules.html',
+  kmsKeyIds: 'https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id',
   ssmParameterResource: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html',
   arnFormat: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html',
   passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
@@ -238,6 +239,13 @@ export const CATALOG = {
     phase: 'synth',
     source: `ECR's image tags: letters, digits, \`-\`, \`_\`, \`.\` (the service's "must satisfy regular expression '[a-zA-Z0-9-_.]+'"; [ImageIdentifier](${PAGE.ecrTags}) gives 1..300)`,
     prevents: 'the image push fails',
+  },
+
+  KmsKeyArnForm: {
+    level: 'error',
+    phase: 'synth',
+    source: `[KMS key identifiers](${PAGE.kmsKeyIds}): \`key/\` and a key ID, or \`alias/\` and a name (KMS \`AliasNameType\`: 1..256 of \`a-zA-Z0-9:/_-\`), in the key's account`,
+    prevents: 'a KmsKeyId that starts with `arn:` but names no key (another service\'s ARN, a malformed key ID or alias): the copy fails',
   },
 
   // Launch templates.

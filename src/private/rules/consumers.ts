@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
-import { Rule, at } from './context';
+import { Rule, at, pseudoOf } from './context';
 import { Finding, t } from './finding';
-import { entriesOf, fields, isStr, items, show } from './shape';
+import { UNKNOWN, entriesOf, fields, isStr, items, literalText, show } from './shape';
 import { partitionOf } from '../key-reference';
 
 /*
@@ -63,3 +63,40 @@ export const containerTagCharacters: Rule = config => entriesOf(config).entries.
       t`${show(tag)} holds ${refused.map(c => show(c)).join(', ')}; ECR takes image tags of letters, digits, '-', '_' and '.' only.`,
       t`replace them, e.g. ${show(tag.replace(/[^a-zA-Z0-9-_.]/g, '-'))}.`)];
   }));
+
+/**
+ * KMS key IDs (a UUID, or `mrk-` and 32 hexadecimal digits for a multi-Region key), read loosely: letters, digits
+ * and hyphens, so that only what can never be a key ID is a finding.
+ */
+const KMS_KEY_RESOURCE = /^key\/[a-zA-Z0-9-]+$/;
+/** KMS `AliasNameType`: `alias/` and a name, 1 to 256 of `a-zA-Z0-9:/_-` in all. */
+const KMS_ALIAS_RESOURCE = /^alias\/[a-zA-Z0-9:/_-]+$/;
+
+/**
+ * The key ARN or alias ARN EC2 passes to KMS for the copy: `arn:<partition>:kms:<region>:<account>:key/<key ID>`
+ * or `...:alias/<alias name>`, a key ID being a UUID (or `mrk-` and 32 hexadecimal digits) and an alias name
+ * 1 to 256 characters of letters, digits and `:/_-` (KMS's `AliasNameType`). Only ARNs known whole at synth are
+ * read; the API model's own check (`KmsKeyArn`) takes any text starting with `arn:`.
+ *
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id
+ * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+ */
+export const kmsKeyArnForm: Rule = (config, context) => entriesOf(config).entries.flatMap((e): Finding[] => {
+  const text = literalText(e.ami.KmsKeyId, pseudoOf(context));
+  if (text === undefined || text.includes(UNKNOWN) || !text.startsWith('arn:')) {
+    return [];
+  }
+  const parts = text.split(':');
+  const resource = parts.slice(5).join(':');
+  const problems = [
+    ...(parts.length < 6 || parts[2] !== 'kms' ? [`it is not an ARN of KMS (its service is ${show(parts[2] ?? '')})`] : []),
+    ...(parts.length >= 6 && parts[2] === 'kms' && !/^[0-9]{12}$/.test(parts[4]) ? [`its account ${show(parts[4])} is not 12 digits`] : []),
+    ...(parts.length >= 6 && parts[2] === 'kms' && !KMS_KEY_RESOURCE.test(resource) && !(KMS_ALIAS_RESOURCE.test(resource) && resource.length <= 256)
+      ? [`${show(resource)} is neither key/<key ID> (a UUID, or mrk- and 32 hexadecimal digits) nor alias/<name> (letters, digits and ':/_-', 256 characters at most)`] : []),
+  ];
+  return problems.length > 0
+    ? [at('KmsKeyArnForm', e, ['AmiDistributionConfiguration', 'KmsKeyId'],
+      t`${show(text)} is not a KMS key ARN or alias ARN: ${problems.join('; ')} (allowed: arn:<partition>:kms:<region>:<account>:key/<key ID> or ...:alias/<alias name>).`,
+      t`pass the key construct (kms.Key, kms.Alias), or copy the key's ARN from the KMS console.`)]
+    : [];
+});

@@ -1,6 +1,6 @@
 import { amiName, amiNameBuildDate, amiTags, awsManagedKeys, keyRegions, kmsKeyArns, sourceKeyDefaultEncryption, usableKeys } from './ami';
 import { configurationTags, descriptions, distributionName, knownKeys, regionNames, regionOutputs, regions } from './configuration';
-import { containerTagCharacters, ssmParameterArnLength } from './consumers';
+import { containerTagCharacters, kmsKeyArnForm, ssmParameterArnLength } from './consumers';
 import { Rule, RuleContext } from './context';
 import { Finding } from './finding';
 import { containers, fastLaunch, launchTemplateAccounts, launchTemplateIds, licenseConfigurations, ssmParameters } from './outputs';
@@ -19,7 +19,7 @@ const RULES: Rule[] = [
   launchPermissionGroups, amiName, amiNameBuildDate, amiTags, kmsKeyArns, keyRegions, usableKeys, awsManagedKeys, publicEncryptedAmi,
   sourceKeyDefaultEncryption,
   launchTemplateIds, launchTemplateAccounts, ssmParameters, fastLaunch, licenseConfigurations, containers, knownKeys,
-  arnPartitions, ssmParameterArnLength, containerTagCharacters,
+  arnPartitions, ssmParameterArnLength, containerTagCharacters, kmsKeyArnForm,
 ];
 
 /** Runs every rule over a distribution configuration's `Properties` as CloudFormation receives them. */

@@ -56,7 +56,7 @@ function sameAdministrator(a: IConstruct, b: IConstruct): boolean {
  * The findings of one StackSet: an ID it lists twice, and its IDs that overlap those of a StackSet made before
  * it in the app (the pair is reported once, by the later one).
  */
-export function stackSetOverlapMessages(scope: IConstruct): Array<{ rule: RuleId; level: 'error'; text: string }> {
+export function stackSetOverlapMessages(scope: IConstruct, region?: string): Array<{ rule: RuleId; level: 'error'; text: string }> {
   const all = byApp.get(scope.node.root) ?? [];
   const index = all.findIndex(t => t.scope === scope);
   if (index < 0) {
@@ -66,7 +66,9 @@ export function stackSetOverlapMessages(scope: IConstruct): Array<{ rule: RuleId
   const field = (i: number) => `${spell('organizationalUnitIds')}[${i}]`;
   const role = 'EC2ImageBuilderDistributionCrossAccountRole';
   const messages: Array<{ rule: RuleId; level: 'error'; text: string }> = [];
-  const say = (text: string) => messages.push({ rule: 'StackSetOverlappingUnits', level: 'error', text: `[StackSetOverlappingUnits] CrossAccountDistributionRoleStackSet: ${text}` });
+  // IAM is global: the Region is where the stack instances go, named so that the StackSet is found.
+  const where = region !== undefined && !Token.isUnresolved(region) ? ` (stack instances in Region ${region})` : '';
+  const say = (text: string) => messages.push({ rule: 'StackSetOverlappingUnits', level: 'error', text: `[StackSetOverlappingUnits] CrossAccountDistributionRoleStackSet${where}: ${text}` });
   own.ids.forEach((id, i) => {
     const first = id === undefined ? -1 : own.ids.indexOf(id);
     if (id !== undefined && first < i) {
