@@ -198,6 +198,7 @@ interface CopyJson {
   account: string;
   region: string;
   imageId?: string;
+  source: string;
   verdict: string;
   change?: string;
   why: string;
@@ -307,6 +308,25 @@ describe('acceptance: four copies, two used (a launch template of B the app does
     expect(copyOf(again.copies, B, 'eu-west-1').verdict).toBe('done');
     expect(again.code).toBe(1);
   });
+});
+
+test('a copy the image does not list, where the configuration says one should be, is found by its tag and retired', async () => {
+  const w = await distribute();
+  // The image lists three copies; B's copy in eu-west-1 exists all the same (tagged by Image Builder).
+  const listed = Object.entries(w.amis).filter(([key]) => key !== `eu-west-1/${B}`);
+  ib.state.images.get(IMAGE_ARN)!.outputResources.amis = ib.state.images.get(IMAGE_ARN)!.outputResources.amis
+    .filter((a: { image: string }) => listed.some(([, id]) => id === a.image));
+
+  const { code, copies } = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--apply', '--assume-role-name', ROLE, '--app', w.app]);
+
+  expect(copyOf(copies, B, 'eu-west-1')).toMatchObject({
+    imageId: w.amis[`eu-west-1/${B}`],
+    source: 'configuration',
+    verdict: 'retire',
+    changes: [expect.objectContaining({ call: 'ec2:DeregisterImage', outcome: 'done' }), expect.objectContaining({ call: 'ec2:DeleteSnapshot', outcome: 'done' })],
+  });
+  expect(code).toBe(1);
+  expect((await remaining(w))[`eu-west-1/${B}`]).toBe(false);
 });
 
 describe('faults: an account that stalls or denies keeps all its copies, and the run exits 3', () => {
