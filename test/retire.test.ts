@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client,
   ModifyImageAttributeCommand, ModifyLaunchTemplateCommand, RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { App, Stack } from 'aws-cdk-lib';
 import { DistributionConfiguration } from '../src';
@@ -62,6 +62,12 @@ beforeAll(async () => {
     AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
   });
+  // moto loads a service's code and backends on its first request: here, so that no test's short deadline meets it.
+  for (const region of REGIONS) {
+    await (await client(EC2Client, A, region)).send(new DescribeImagesCommand({ Owners: ['self'] }));
+    await (await client(SSMClient, A, region)).send(new DescribeParametersCommand({}));
+    await (await client(AutoScalingClient, A, region)).send(new DescribeAutoScalingGroupsCommand({}));
+  }
 });
 
 afterAll(async () => {
@@ -192,6 +198,7 @@ interface CopyJson {
   account: string;
   region: string;
   imageId?: string;
+  source: string;
   verdict: string;
   change?: string;
   why: string;
@@ -303,6 +310,25 @@ describe('acceptance: four copies, two used (a launch template of B the app does
   });
 });
 
+test('a copy the image does not list, where the configuration says one should be, is found by its tag and retired', async () => {
+  const w = await distribute();
+  // The image lists three copies; B's copy in eu-west-1 exists all the same (tagged by Image Builder).
+  const listed = Object.entries(w.amis).filter(([key]) => key !== `eu-west-1/${B}`);
+  ib.state.images.get(IMAGE_ARN)!.outputResources.amis = ib.state.images.get(IMAGE_ARN)!.outputResources.amis
+    .filter((a: { image: string }) => listed.some(([, id]) => id === a.image));
+
+  const { code, copies } = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--apply', '--assume-role-name', ROLE, '--app', w.app]);
+
+  expect(copyOf(copies, B, 'eu-west-1')).toMatchObject({
+    imageId: w.amis[`eu-west-1/${B}`],
+    source: 'configuration',
+    verdict: 'retire',
+    changes: [expect.objectContaining({ call: 'ec2:DeregisterImage', outcome: 'done' }), expect.objectContaining({ call: 'ec2:DeleteSnapshot', outcome: 'done' })],
+  });
+  expect(code).toBe(1);
+  expect((await remaining(w))[`eu-west-1/${B}`]).toBe(false);
+});
+
 describe('faults: an account that stalls or denies keeps all its copies, and the run exits 3', () => {
   test.each([
     ['stalled', 'stall' as const, /no answer in 1 s \(sts:AssumeRole\)/],
@@ -322,6 +348,29 @@ describe('faults: an account that stalls or denies keeps all its copies, and the
     expect(code).toBe(3);
     faults.setRules([]);
     expect(await remaining(w)).toEqual({ ...ALL_THERE, [`us-east-1/${A}`]: false });
+  });
+
+  test.each([
+    ['denied: FAILED', 'access-denied' as const, 'failed', /^access denied to ec2:DeregisterImage \(UnauthorizedOperation\)/, []],
+    ['stalled: UNKNOWN, it may have happened', 'stall' as const, 'unknown', /^no answer \(no answer in 2 s \(ec2:DeregisterImage\)\): it may or may not have happened/,
+      ['--call-timeout', '2']],
+  ])('a change %s, exit 3', async (_, fault, outcome, message, options) => {
+    const w = await distribute();
+    faults.setRules([{ service: 'ec2', operation: 'DeregisterImage', fault }]);
+
+    const { code, copies } = await runJson(['retire', '--image', IMAGE_ARN, '--step', 'deregister', '--apply', '--assume-role-name', ROLE,
+      '--app', w.app, '--max-attempts', '1', ...options]);
+
+    for (const [account, region] of [[A, 'us-east-1'], [B, 'eu-west-1']]) {
+      const [change] = copyOf(copies, account, region).changes;
+      expect(change).toMatchObject({ call: 'ec2:DeregisterImage', outcome });
+      expect(change.message).toMatch(message);
+      // No snapshot is deleted under an AMI whose deregistration did not answer.
+      expect(copyOf(copies, account, region).changes).toHaveLength(1);
+    }
+    expect(code).toBe(3);
+    faults.setRules([]);
+    expect(await remaining(w)).toEqual(ALL_THERE);
   });
 
   test('a denied read (Auto Scaling groups) keeps every copy, naming the call, even the copies found in use', async () => {

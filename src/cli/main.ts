@@ -19,7 +19,8 @@ type Verb = (argv: string[], io: Io) => Promise<number>;
 const VERBS: Record<string, { readonly run: Verb; readonly summary: string }> = {
   preflight: { run: preflight, summary: 'check, read-only, what the live accounts must have before the pipeline runs' },
   verify: { run: verify, summary: 'check, read-only, what an image distributed in every Region and account' },
-  // The verbs that change AWS. They verify with verify's entry, handed in here: no verb imports another's files.
+  // The verbs that change AWS. distribute and retry verify with verify's entry, handed in here: no verb imports
+  // another's files.
   distribute: {
     run: (argv, io) => distribute(argv, io, { verify: verifyImage }),
     summary: 'CHANGES AWS: distribute an existing AMI again with the app\'s configuration, then verify',
