@@ -1,11 +1,11 @@
 import { Annotations, Arn, Aspects, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { distributeStatements, grantFingerprint } from './private/distribute-grant';
+import { registerDistributionModel } from './private/distribution-registry';
 import { constructionError, report } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
 import { KeyWiring } from './private/key-wiring';
-import { registerDistributionModel } from './private/distribution-registry';
 import { registerDistribution } from './private/pipeline-checks';
 import { distributionTemplateFix, watchTemplateSize } from './private/policy-size';
 import { KeyRecord, LibraryRecord, PREFLIGHT_METADATA } from './private/preflight-record';

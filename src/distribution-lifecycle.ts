@@ -342,7 +342,9 @@ function renderRule(rule: LifecycleRule, resourceType: LifecycleResourceType): i
       regions: e.amiRegions,
       sharedAccounts: e.amiSharedAccounts,
       isPublic: e.publicAmis,
-      lastLaunched: e.amiLastLaunchedWithin === undefined ? undefined : { value: e.amiLastLaunchedWithin, unit: e.amiLastLaunchedUnit ?? LifecycleTimeUnit.DAYS },
+      lastLaunched: e.amiLastLaunchedWithin === undefined
+        ? undefined
+        : { value: e.amiLastLaunchedWithin, unit: e.amiLastLaunchedUnit ?? LifecycleTimeUnit.DAYS },
     }
     : undefined;
   return {

@@ -2,7 +2,8 @@ import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aw
 import { newStack, synthError, warningsOf } from './helpers';
 import {
   CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
-  DistributionLifecycle, DistributionLifecycleProps, LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions, SsmParameterDataType,
+  DistributionLifecycle, DistributionLifecycleProps, LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions,
+  SsmParameterDataType,
   TargetAccountKeyAccess,
 } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';

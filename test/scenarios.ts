@@ -1,11 +1,11 @@
 import { App, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms } from 'aws-cdk-lib';
 import { buildBasicApp } from '../examples/basic/app';
 import { buildAfterTheBuildApp } from '../examples/guides/after-the-build/app';
-import { buildRetireApp } from '../examples/guides/retire/app';
 import { buildContainerApp } from '../examples/guides/containers/app';
 import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
 import { afterAlpha, afterCfn, beforeAlpha, beforeCfn } from '../examples/guides/migrate/apps';
+import { buildRetireApp } from '../examples/guides/retire/app';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
 import { buildOrganizationApp } from '../examples/organization/app';
 import { buildPipelineApp } from '../examples/pipeline/app';

@@ -56,7 +56,8 @@ function mapSize(map: { [key: string]: string } | undefined): number | undefined
  * The first mistake of the policy's shape, or undefined. Each names the prop as the user wrote it, the value, what
  * Image Builder accepts (API model, `CreateLifecyclePolicyRequest`) and the fix.
  */
-export function checkLifecycleShape(props: DistributionLifecycleProps, resourceType: ResourceType, name: string): { rule: RuleId; text: string } | undefined {
+export function checkLifecycleShape(props: DistributionLifecycleProps, resourceType: ResourceType, name: string):
+{ rule: RuleId; text: string } | undefined {
   if (known(name) && !RESOURCE_NAME.test(name)) {
     return { rule: 'LifecyclePolicyName', text: `${spell('lifecyclePolicyName')} is ${JSON.stringify(name)}, which Image Builder does not accept as a policy name (ResourceName: 3 to 128 letters, digits, hyphens and underscores, with spaces only inside). Fix: e.g. 'golden-ami-retention'.` };
   }
@@ -164,7 +165,8 @@ function checkExclusions(e: LifecycleExclusions | undefined, resourceType: Resou
   if (e === undefined || !known(e)) {
     return undefined;
   }
-  const amiLevel = e.amiTags !== undefined || e.amiRegions !== undefined || e.amiSharedAccounts !== undefined || e.publicAmis !== undefined || e.amiLastLaunchedWithin !== undefined;
+  const amiLevel = e.amiTags !== undefined || e.amiRegions !== undefined || e.amiSharedAccounts !== undefined
+    || e.publicAmis !== undefined || e.amiLastLaunchedWithin !== undefined;
   if (resourceType === 'CONTAINER_IMAGE' && amiLevel) {
     return `${at} excludes AMIs, but the policy governs container images. Fix: exclude by ${spell('imageTags')} only.`;
   }
@@ -199,7 +201,8 @@ function checkExclusions(e: LifecycleExclusions | undefined, resourceType: Resou
 export function lifecycleDistributionFindings(scope: IConstruct, props: DistributionLifecycleProps, resourceType: ResourceType): LifecycleFinding[] {
   const findings: LifecycleFinding[] = [];
   const rules = known(props.rules) ? props.rules : [];
-  const models = (known(props.distributions) ? props.distributions : []).map(d => ({ path: d.node.path, stack: Stack.of(d), regions: distributionModelOf(d) ?? [] }));
+  const models = (known(props.distributions) ? props.distributions : [])
+    .map(d => ({ path: d.node.path, stack: Stack.of(d), regions: distributionModelOf(d) ?? [] }));
 
   for (const [i, rule] of rules.entries()) {
     const include = includedResources(rule, resourceType);
