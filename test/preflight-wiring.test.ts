@@ -192,3 +192,42 @@ test('a StackSet of the role whose keys leave out the key of a Region that copie
   })]);
   expect(code).toBe(1);
 });
+
+test('findings that share a cause are one line with the accounts counted, streamed once and again at the end; --json lists the accounts', async () => {
+  const targets = ['111111111111', '222222222222', '333333333333', '444444444444'];
+  const dir = outdir();
+  const root = new App({ outdir: dir });
+  new DistributionConfiguration(new Stack(root, 'Golden', { env: { account: DIST, region: 'us-east-1' } }), 'Dist', { amiName: AMI_NAME, targetAccounts: targets })
+    .addRegion('us-east-1');
+  root.synth();
+
+  // Without --assume-role-name, no check in the target accounts can run: one cause per check, for every account.
+  const out: string[] = [];
+  const code = await main(['preflight', '--app', dir], { out: t => out.push(t), err: () => {} });
+  const lines = out.join('\n').split('\n');
+
+  const role = (l: string) => /^UNCHECKED cross-account-role /.test(l);
+  const tail = lines.findIndex(l => l.startsWith('Again, '));
+  // Streamed: the cause's first result, once.
+  const streamed = lines.slice(0, tail).filter(role);
+  expect(streamed).toHaveLength(1);
+  expect(streamed[0]).toMatch(new RegExp(`^UNCHECKED cross-account-role  (${targets.join('|')})  global  could not check EC2ImageBuilderDistributionCrossAccountRole: no credentials for account \\1 \\(the caller is in ${DIST}\\) Fix: `));
+  // Again at the end: one line for the cause, the accounts counted.
+  const grouped = lines.slice(tail).filter(role);
+  expect(grouped).toHaveLength(1);
+  expect(grouped[0]).toMatch(/^UNCHECKED cross-account-role {2}4 accounts {2}global {2}could not check EC2ImageBuilderDistributionCrossAccountRole: no credentials for account <account> \(the caller is in 123456789012\) Fix: .*\. Accounts \(4\): \d{12}, \d{12}, \d{12}, and 1 more \(--json lists them all\)\.$/);
+  expect(code).toBe(3);
+
+  const out2: string[] = [];
+  await main(['preflight', '--app', dir, '--json'], { out: t => out2.push(t), err: () => {} });
+  const report = JSON.parse(out2.join('\n')) as { groups: Array<{ check: string; status: string; count: number; accounts: string[]; message: string }>; checks: JsonResult[] };
+  const groups = report.groups.filter(g => g.check === 'cross-account-role');
+  expect(groups).toEqual([expect.objectContaining({
+    status: 'unchecked',
+    count: 4,
+    message: `could not check EC2ImageBuilderDistributionCrossAccountRole: no credentials for account <account> (the caller is in ${DIST})`,
+  })]);
+  expect([...groups[0].accounts].sort()).toEqual(targets);
+  // Every result is still listed one by one.
+  expect(of(report.checks, 'cross-account-role').map(c => c.account).sort()).toEqual(targets);
+});

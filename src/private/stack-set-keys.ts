@@ -1,5 +1,5 @@
 import { Token, aws_kms as kms } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { describeKey, resolveKey } from './key-reference';
 
 /*
@@ -45,7 +45,7 @@ export function organizationalUnitIdOfArn(arn: unknown): string | undefined {
 
 /** Whether two key references name the same key: the same construct (through aliases), or the same literal name. */
 function sameKey(a: kms.IKey, b: kms.IKey): boolean {
-  return resolveKey(a) === resolveKey(b) || describeKey(a) === describeKey(b);
+  return Construct.isConstruct(a) && (resolveKey(a) === resolveKey(b) || describeKey(a) === describeKey(b));
 }
 
 /** A need of a distribution that a StackSet's role lacks, for an OU of that StackSet. */
@@ -64,6 +64,9 @@ export function missingRoleKeys(scope: IConstruct, units: string[], sourceAccoun
   const missing: MissingRoleKey[] = [];
   for (const registered of registry.get(scope.node.root) ?? []) {
     for (const need of registered.needs()) {
+      if (!Construct.isConstruct(need.key)) {
+        continue; // input of another type: the construct's own error
+      }
       const unit = root ?? need.organizationalUnitIds.find(u => units.includes(u));
       const trusted = need.sourceAccount === undefined || sourceAccounts.includes(need.sourceAccount);
       if (unit && trusted && !keys.some(k => sameKey(k, need.key))) {

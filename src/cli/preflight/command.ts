@@ -4,7 +4,7 @@ import { AssemblyError, FoundDistribution, OwnedResource, readAssembly, readOwne
 import { AwsSession, Identity, classify, mapLimit } from '../common/aws';
 import { Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings, shown } from '../common/options';
 import { Progress } from '../common/progress';
-import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, summarize } from '../common/report';
+import { EXIT, Result, exitCodeOf, formatJson, formatJsonLine, formatResult, formatTextHead, formatTextTail, jsonGroups, streamFilter, summarize } from '../common/report';
 
 /*
  * `cdk-imagebuilder-distribution preflight`: checks, read-only, what the live accounts must have for the
@@ -143,10 +143,14 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
       notices.forEach(message => io.out(formatJsonLine({ type: 'notice', message })));
     }
     const progress = new Progress(io, planned.length + deployTime.length, { unit: 'checks', label: 'preflight' });
+    // In text, a finding whose cause was written already is only counted: the tail writes each cause once.
+    const newCause = streamFilter();
     const stream = (result: Result) => {
       progress.add(result);
-      if (mode !== 'json') {
-        progress.around(() => io.out(mode === 'text' ? formatResult(result) : formatJsonLine({ type: 'check', ...result })));
+      if (mode === 'json-lines') {
+        progress.around(() => io.out(formatJsonLine({ type: 'check', ...result })));
+      } else if (mode === 'text' && newCause(result)) {
+        progress.around(() => io.out(formatResult(result)));
       }
     };
     let results: Result[];
@@ -160,7 +164,7 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
     if (mode === 'json') {
       io.out(formatJson(results, identity, notices, code));
     } else if (mode === 'json-lines') {
-      io.out(formatJsonLine({ type: 'summary', caller: identity, exitCode: code, summary: summarize(results) }));
+      io.out(formatJsonLine({ type: 'summary', caller: identity, exitCode: code, summary: summarize(results), groups: jsonGroups(results) }));
     } else {
       io.out(formatTextTail(results));
     }
