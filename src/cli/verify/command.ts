@@ -119,7 +119,7 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
   }
   const reference = imageReference(options.image);
   if (!reference) {
-    io.err(`verify: --image ${shown(JSON.stringify(options.image))} is not ${IMAGE_FORMS}.`);
+    io.err(`verify: --image ${options.image.length > 80 ? shown(options.image) : JSON.stringify(options.image)} is not ${IMAGE_FORMS}.`);
     return EXIT.USAGE;
   }
   let distributions: FoundDistribution[];
