@@ -50,13 +50,13 @@ export async function preflight(argv: string[], io: Io): Promise<number> {
   let args;
   try {
     args = parseOptions(argv, {
-        ...SESSION_OPTIONS,
-        'app': { type: 'string', default: 'cdk.out' },
-        'region-filter': { type: 'string' },
-        'json': { type: 'boolean', default: false },
-        'json-lines': { type: 'boolean', default: false },
-        'allow-unchecked': { type: 'boolean', default: false },
-        'help': { type: 'boolean', short: 'h', default: false },
+      ...SESSION_OPTIONS,
+      'app': { type: 'string', default: 'cdk.out' },
+      'region-filter': { type: 'string' },
+      'json': { type: 'boolean', default: false },
+      'json-lines': { type: 'boolean', default: false },
+      'allow-unchecked': { type: 'boolean', default: false },
+      'help': { type: 'boolean', short: 'h', default: false },
     });
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${USAGE}`);

@@ -72,12 +72,12 @@ export async function verify(argv: string[], io: Io): Promise<number> {
   let args;
   try {
     args = parseOptions(argv, {
-        ...SESSION_OPTIONS,
-        'image': { type: 'string' },
-        'app': { type: 'string', default: 'cdk.out' },
-        'json': { type: 'boolean', default: false },
-        'allow-unchecked': { type: 'boolean', default: false },
-        'help': { type: 'boolean', short: 'h', default: false },
+      ...SESSION_OPTIONS,
+      'image': { type: 'string' },
+      'app': { type: 'string', default: 'cdk.out' },
+      'json': { type: 'boolean', default: false },
+      'allow-unchecked': { type: 'boolean', default: false },
+      'help': { type: 'boolean', short: 'h', default: false },
     });
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${USAGE}`);
