@@ -5,8 +5,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { DistributionConfiguration } from '../src';
+import { AwsSession } from '../src/cli/common/aws';
 import { MAX_TIMER_MS, sessionSettings } from '../src/cli/common/options';
 import { main } from '../src/cli/main';
+import { runWork } from '../src/cli/verify/checks';
 
 /*
  * What the command refuses before any AWS call (issue 25): numeric options out of range (Node's timers fire at once
@@ -210,5 +212,36 @@ describe('an assembly with nothing to check is exit 2 with the reason, never a g
       resource.Properties.Distributions = value;
     });
     await refused(['preflight', '--app', dir], /^preflight: the distribution configuration Golden\/Dist\/Resource \(stack Golden\) (has no Distributions|has Distributions .*), not a list of Region entries: CloudFormation would refuse it, and there is nothing to check\./);
+  });
+});
+
+describe('the per-check guard of verify: whatever one check throws is its own UNCHECKED result', () => {
+  test('an unexpected error (an answer a check cannot read) becomes that unit\'s result with the reason, no stack trace', async () => {
+    const aws = new AwsSession({});
+    try {
+      const results = await runWork(aws, {
+        check: 'encryption',
+        account: DIST,
+        region: 'us-east-1',
+        resource: 'snapshots of ami-0123456789abcdef0',
+        distributions: ['Golden/Dist'],
+        run: async () => {
+          throw new TypeError('Cannot read properties of undefined (reading \'Arn\')');
+        },
+      });
+      expect(results).toEqual([{
+        check: 'encryption',
+        status: 'unchecked',
+        account: DIST,
+        region: 'us-east-1',
+        resource: 'snapshots of ami-0123456789abcdef0',
+        message: 'could not check snapshots of ami-0123456789abcdef0: an answer could not be read (TypeError: Cannot read properties of undefined (reading \'Arn\'))',
+        fix: expect.stringMatching(/^run again; if it persists/),
+        distributions: ['Golden/Dist'],
+      }]);
+      expect(calls).toBe(0);
+    } finally {
+      aws.close();
+    }
   });
 });
