@@ -40,7 +40,8 @@ Exit codes:
   0  everything needed was checked and passed (resources this app deploys and that do not exist yet count
      as fine: they are checked once their stacks exist)
   1  a check failed (whatever else happened)
-  2  the command could not run: usage error, no or malformed cloud assembly, no usable credentials
+  2  the command could not run: usage error (an option given twice, a value out of range), no or malformed
+     cloud assembly, nothing to check in it (no distribution configuration), no usable credentials
   3  nothing failed, but some checks could not run (no answer in time, access denied, throttled,
      expired credentials, no connection, no --assume-role-name, values known only at deploy time);
      --allow-unchecked turns this into 0`;

@@ -38,8 +38,9 @@ Exit codes:
   0  everything was checked and is as configured
   1  something differs from the configuration (whatever else happened): a missing AMI, another key, an extra
      launch permission, a stale SSM parameter or launch template, ...
-  2  the command could not run: usage error, no or malformed cloud assembly, no usable credentials, no such
-     image, or an image whose distribution configuration the app does not have
+  2  the command could not run: usage error (an option given twice, a value out of range), no or malformed cloud
+     assembly, no usable credentials, no such image, an image whose distribution configuration the app does
+     not have, or no Region to check in either
   3  nothing differs, but some checks could not run (no answer in time, access denied, throttled, expired
      credentials, no connection, no --assume-role-name, the image still distributing); --allow-unchecked
      turns this into 0`;
@@ -119,7 +120,7 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
   }
   const reference = imageReference(options.image);
   if (!reference) {
-    io.err(`verify: --image ${shown(JSON.stringify(options.image))} is not ${IMAGE_FORMS}.`);
+    io.err(`verify: --image ${options.image.length > 80 ? shown(options.image) : JSON.stringify(options.image)} is not ${IMAGE_FORMS}.`);
     return EXIT.USAGE;
   }
   let distributions: FoundDistribution[];
