@@ -46,7 +46,7 @@ async function runRetire(image: string, concurrency: number): Promise<ChildRepor
 }
 
 /** The plain SDK loop: the calls retire's plan makes, at most `concurrency` in flight. */
-async function runBaseline(image: string, accounts: number, regions: number, concurrency: number): Promise<ChildReport> {
+async function runBaseline(image: string, accounts: number, concurrency: number): Promise<ChildReport> {
   const started = Date.now();
   // One keep-alive pool for every client, as many sockets as calls in flight (what a careful plain loop does).
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -168,8 +168,8 @@ async function bench() {
 }
 
 if (process.argv[2] === 'retire' || process.argv[2] === 'baseline') {
-  const [which, image, accounts, regions, concurrency] = process.argv.slice(2);
-  (which === 'retire' ? runRetire(image, Number(concurrency)) : runBaseline(image, Number(accounts), Number(regions), Number(concurrency)))
+  const [which, image, accounts, , concurrency] = process.argv.slice(2);
+  (which === 'retire' ? runRetire(image, Number(concurrency)) : runBaseline(image, Number(accounts), Number(concurrency)))
     .then(report => process.send!(report), e => {
       console.error(e);
       process.exit(1);
