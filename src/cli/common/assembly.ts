@@ -28,6 +28,20 @@ export interface FoundDistribution {
    * reader), if any.
    */
   readonly appResource?: (value: unknown) => AppResource | undefined;
+  /** The image pipelines of the app that distribute with this configuration and name an `ExecutionRole`. */
+  readonly pipelines?: PipelineExecution[];
+}
+
+/**
+ * An image pipeline of the app and its `ExecutionRole` as the template writes it; when that names an IAM role of
+ * the app (`Ref`, `Fn::GetAtt`, a cross-stack reference), that role's `RoleName` and `Path` as written, and its stack's
+ * account.
+ */
+export interface PipelineExecution {
+  /** The pipeline's construct path, or `<stack>/<logical ID>`. */
+  readonly name: string;
+  readonly executionRole: unknown;
+  readonly role?: { readonly roleName: unknown; readonly path: unknown; readonly account?: string };
 }
 
 /** A resource of this app: its stack, logical ID and type. */
@@ -252,7 +266,36 @@ function walkAssembly(dir: string, visit: StackVisitor, seen = new Set<string>()
 export function readAssembly(dir: string): FoundDistribution[] {
   const stacks = readStacks(dir);
   const resolver = resolverOf(stacks);
-  return stacks.flatMap(stack => distributionsOfStack(stack, resolver(stack)));
+  const distributions = stacks.flatMap(stack => distributionsOfStack(stack, resolver(stack)));
+  // The pipelines that name an execution role, by the distribution configuration their DistributionConfigurationArn names.
+  const pipelines = new Map<string, PipelineExecution[]>();
+  const keyOf = (r: { stackName?: string; stack: string; logicalId: string }) => `${r.stack}\u0000${r.logicalId}`;
+  for (const stack of stacks) {
+    for (const [logicalId, resource] of Object.entries<unknown>(stack.resources)) {
+      const props = isObj(resource) && resource.Type === 'AWS::ImageBuilder::ImagePipeline' && isObj(resource.Properties) ? resource.Properties : undefined;
+      const distribution = props && props.ExecutionRole !== undefined ? resolver(stack)(props.DistributionConfigurationArn) : undefined;
+      if (!props || distribution?.type !== 'AWS::ImageBuilder::DistributionConfiguration') {
+        continue;
+      }
+      const role = resolver(stack)(props.ExecutionRole);
+      const roleStack = role?.type === 'AWS::IAM::Role' ? stacks.find(s => s.stack === role.stack && s.stackName === role.stackName) : undefined;
+      const roleProps = roleStack && isObj(roleStack.resources[role!.logicalId]) ? roleStack.resources[role!.logicalId].Properties : undefined;
+      const metadata = isObj(resource) && isObj(resource.Metadata) ? resource.Metadata['aws:cdk:path'] : undefined;
+      const found: PipelineExecution = {
+        name: typeof metadata === 'string' ? metadata : `${stack.stack}/${logicalId}`,
+        executionRole: props.ExecutionRole,
+        ...(roleStack ? {
+          role: {
+            roleName: isObj(roleProps) ? roleProps.RoleName : undefined,
+            path: isObj(roleProps) ? roleProps.Path : undefined,
+            account: roleStack.account,
+          },
+        } : {}),
+      };
+      pipelines.set(keyOf(distribution), [...(pipelines.get(keyOf(distribution)) ?? []), found]);
+    }
+  }
+  return distributions.map(d => (pipelines.has(keyOf(d)) ? { ...d, pipelines: pipelines.get(keyOf(d)) } : d));
 }
 
 /**

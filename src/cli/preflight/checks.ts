@@ -292,6 +292,26 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
       fix: `check that ${serviceRole} meets these conditions, or trust the account without them (CrossAccountDistributionRole does)`,
     };
   }
+  // Pipelines with an execution role distribute as that role: the trust policy must allow it too (the same request).
+  const executionRoles = check.executionRoles ?? [];
+  const trustPolicy = policyDocument(role.AssumeRolePolicyDocument);
+  const untrusted = executionRoles.map(arn => ({ arn, trust: evaluate([trustPolicy], trustRequest(check.sourceAccount, identity.partition, arn)) }));
+  const denied = untrusted.filter(u => u.trust.verdict === 'denied');
+  if (denied.length > 0) {
+    const arns = denied.map(u => u.arn);
+    const because = [...new Set(denied.flatMap(u => u.trust.because))];
+    return fail(`exists in ${check.account} and trusts Image Builder of ${check.sourceAccount}, but its trust policy ${because.length > 0 ? `denies (${because.join(', ')})` : 'does not allow'} sts:AssumeRole to the execution role${arns.length === 1 ? '' : 's'} ${arns.join(', ')} of the app's pipelines: their distribution into ${check.account} fails with AccessDenied.`,
+      `add ${arns.join(', ')} to the executionRoles of the CrossAccountDistributionRole (or CrossAccountDistributionRoleStackSet) that deploys the role to ${check.account}, or set trustEntireSourceAccount: true; for a role made by hand, allow sts:AssumeRole to ${arns.length === 1 ? 'it' : 'them'} in its trust policy`);
+  }
+  const unsureTrust = untrusted.filter(u => u.trust.verdict === 'unknown');
+  if (unsureTrust.length > 0) {
+    return {
+      status: 'unchecked',
+      message: `cannot confirm that it trusts the execution role${unsureTrust.length === 1 ? '' : 's'} ${unsureTrust.map(u => u.arn).join(', ')}: the trust policy's verdict depends on what the preflight cannot evaluate: ${[...new Set(unsureTrust.flatMap(u => u.trust.because))].join('; ')}.`,
+      fix: 'check that the execution roles meet these conditions, or name them in the executionRoles of the CrossAccountDistributionRole',
+    };
+  }
+  const trusted = executionRoles.length > 0 ? `${check.sourceAccount} (and the execution role${executionRoles.length === 1 ? '' : 's'} ${executionRoles.join(', ')})` : check.sourceAccount;
   const attached: Array<{ PolicyName?: string; PolicyArn?: string }> = [];
   let marker: string | undefined;
   do {
@@ -304,7 +324,7 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
   }
   const keys = check.keys.filter((k, i) => check.keys.findIndex(o => o.arn === k.arn && o.unknown === k.unknown) === i);
   if (keys.length === 0) {
-    return pass(`trusts ${check.sourceAccount} and has ${CROSS_ACCOUNT_POLICY}`);
+    return pass(`trusts ${trusted} and has ${CROSS_ACCOUNT_POLICY}`);
   }
   const policies = await rolePolicies(aws, iam, attached);
   // A permissions boundary must allow the actions too.
@@ -358,7 +378,7 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
     }
   }
   if (missing.length > 0) {
-    return fail(`trusts ${check.sourceAccount}, but cannot use ${missing.map(m => `the key of ${m.key.region} (${m.key.arn}): lacks ${m.actions.join(', ')}${m.deniedBy.length > 0 ? `, denied by ${m.deniedBy.join(', ')}` : ''}`).join('; ')}. The copy into ${check.account} fails.`,
+    return fail(`trusts ${trusted}, but cannot use ${missing.map(m => `the key of ${m.key.region} (${m.key.arn}): lacks ${m.actions.join(', ')}${m.deniedBy.length > 0 ? `, denied by ${m.deniedBy.join(', ')}` : ''}`).join('; ')}. The copy into ${check.account} fails.`,
       'add the statements below to the role\'s policies (CrossAccountDistributionRole with keys: [...] writes them), and narrow any Deny',
       {
         missingStatements: missing.map(m => ({
@@ -372,11 +392,11 @@ async function roleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'cross
   if (unsure.length > 0) {
     return {
       status: 'unchecked',
-      message: `trusts ${check.sourceAccount} and has ${CROSS_ACCOUNT_POLICY}, but cannot confirm its KMS permissions: ${unsure.join('; ')}.`,
+      message: `trusts ${trusted} and has ${CROSS_ACCOUNT_POLICY}, but cannot confirm its KMS permissions: ${unsure.join('; ')}.`,
       fix: 'grant the role the KMS actions on the key ARNs without conditions the preflight cannot evaluate (CrossAccountDistributionRole with keys: [...] does)',
     };
   }
-  return pass(`trusts ${check.sourceAccount}, has ${CROSS_ACCOUNT_POLICY}, and may use the key${keys.length === 1 ? '' : 's'} of ${keys.map(k => k.region).join(', ')}`);
+  return pass(`trusts ${trusted}, has ${CROSS_ACCOUNT_POLICY}, and may use the key${keys.length === 1 ? '' : 's'} of ${keys.map(k => k.region).join(', ')}`);
 }
 
 /**

@@ -34,7 +34,13 @@ export type Check =
     readonly app?: AppResource;
   }
   | Where & { readonly kind: 'deployed-by-app'; readonly resource: string; readonly stack: string; readonly reason: string }
-  | Where & { readonly kind: 'cross-account-role'; readonly sourceAccount: string; readonly keys: RoleKey[] }
+  | Where & {
+    readonly kind: 'cross-account-role';
+    readonly sourceAccount: string;
+    readonly keys: RoleKey[];
+    /** The ARNs of the execution roles the app's pipelines distribute with: the role must trust each too. */
+    readonly executionRoles?: string[];
+  }
   | Where & { readonly kind: 'launch-template'; readonly launchTemplateId: string }
   | Where & {
     readonly kind: 'ecr-repository';
@@ -118,7 +124,8 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
       if (check.kind === 'cross-account-role' && existing.check.kind === 'cross-account-role') {
         const keys = [...existing.check.keys];
         check.keys.filter(k => !keys.some(e => JSON.stringify(e) === JSON.stringify(k))).forEach(k => keys.push(k));
-        existing.check = { ...existing.check, keys };
+        const executionRoles = [...new Set([...existing.check.executionRoles ?? [], ...check.executionRoles ?? []])];
+        existing.check = { ...existing.check, keys, ...(executionRoles.length > 0 ? { executionRoles } : {}) };
       }
       if (check.kind === 'region-opt-in' && existing.check.kind === 'region-opt-in') {
         existing.check = { ...existing.check, regions: [...new Set([...existing.check.regions, ...check.regions])] };
@@ -207,8 +214,19 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
         ? { region, unknown: JSON.stringify(e.ami.KmsKeyId), ...(app ? { app } : {}) }
         : { region, arn: kmsArnOf(text, env.partition, region, account) });
     }
+    const executionRoles = executionRoleArns(distribution, env);
     for (const target of targets.filter(t => t !== account)) {
-      checks.push({ kind: 'cross-account-role', account: target, sourceAccount: account, keys });
+      const arns = executionRoles.flatMap(r => r.arn ?? []);
+      checks.push({ kind: 'cross-account-role', account: target, sourceAccount: account, keys, ...(arns.length > 0 ? { executionRoles: arns } : {}) });
+      for (const r of executionRoles.filter(x => x.arn === undefined)) {
+        checks.push({
+          kind: 'not-checkable',
+          account: target,
+          resource: `trust of the execution role of pipeline ${r.pipeline}`,
+          reason: `its ARN ${JSON.stringify(r.written)} is known only at deploy time, so whether ${CROSS_ACCOUNT_ROLE} of ${target} trusts it cannot be checked`,
+          fix: 'give the execution role a literal roleName (or pass its literal ARN), or check that the executionRoles of the target account\'s CrossAccountDistributionRole name it',
+        });
+      }
     }
     for (const lt of list(e.entry.LaunchTemplateConfigurations).filter(isObj)) {
       const id = value(lt.LaunchTemplateId);
@@ -256,6 +274,27 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     ? libraryKeyChecks(distribution.library.keys, entries, account, env, distribution)
     : templateKeyChecks(entries, account, env, distribution)));
   return checks;
+}
+
+type ExecutionRoleArn = { pipeline: string; written: unknown; arn?: string };
+
+/**
+ * The execution roles of the pipelines that distribute with this configuration, as ARNs: a literal ARN or role name
+ * (`ExecutionRole` takes either), or an IAM role of the app with a literal `RoleName` (and `Path`); else unknown.
+ * Image Builder assumes the target accounts' role with it, so that role must trust it.
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-executionrole
+ */
+function executionRoleArns(distribution: FoundDistribution, env: Env & { account: string }): ExecutionRoleArn[] {
+  return (distribution.pipelines ?? []).map(p => {
+    const text = literal(p.executionRole, env);
+    const roleName = p.role ? literal(p.role.roleName, env) : undefined;
+    const path = p.role?.path === undefined ? '/' : literal(p.role.path, env);
+    const arn = text !== undefined
+      ? (text.startsWith('arn:') ? text : `arn:${env.partition}:iam::${env.account}:role/${text}`)
+      : roleName !== undefined && path !== undefined ? `arn:${env.partition}:iam::${p.role?.account ?? env.account}:role${path}${roleName}` : undefined;
+    return { pipeline: p.name, written: p.executionRole, ...(arn ? { arn } : {}) };
+  });
 }
 
 /**

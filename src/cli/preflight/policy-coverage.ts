@@ -332,13 +332,13 @@ export const imageBuilderServiceRole = (account: string, partition: string) =>
 
 /**
  * The request Image Builder makes on the target account's role at distribution: its service-linked role in the
- * source account calls sts:AssumeRole. The command knows the principal's account, ARN and type, nothing else.
+ * source account calls sts:AssumeRole, or, for a pipeline with an execution role, that role (`principalArn`). The
+ * command knows the principal's account, ARN and type, nothing else.
  */
-export function trustRequest(sourceAccount: string, partition: string): Request {
-  const serviceRole = imageBuilderServiceRole(sourceAccount, partition);
+export function trustRequest(sourceAccount: string, partition: string, principalArn = imageBuilderServiceRole(sourceAccount, partition)): Request {
   return {
-    principals: [sourceAccount, serviceRole],
+    principals: [sourceAccount, principalArn],
     action: 'sts:AssumeRole',
-    context: { 'aws:principalaccount': [sourceAccount], 'aws:principalarn': [serviceRole], 'aws:principaltype': ['AssumedRole'] },
+    context: { 'aws:principalaccount': [sourceAccount], 'aws:principalarn': [principalArn], 'aws:principaltype': ['AssumedRole'] },
   };
 }
