@@ -139,6 +139,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // and jest's cache (a folder of os.tmpdir() by default) lives with the dependencies.
       globalSetup: '<rootDir>/test/tmpdir.setup.ts',
       globalTeardown: '<rootDir>/test/tmpdir.teardown.ts',
+      // A test that writes a warning or an error to the console fails: expected ones are captured and asserted.
+      setupFilesAfterEnv: ['<rootDir>/test/console.setup.ts'],
       cacheDirectory: '<rootDir>/node_modules/.cache/jest',
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
     },
