@@ -124,6 +124,19 @@ const CASES: Case[] = [
   },
   {
     rule: 'DistributionNameCollision',
+    about: 'names that differ only in underscores (the API model: one name)',
+    broken: stack => {
+      new DistributionConfiguration(stack, 'A', { distributionConfigurationName: 'golden_ami' }).addRegion('us-east-1');
+      new DistributionConfiguration(stack, 'B', { distributionConfigurationName: 'golden-ami' }).addRegion('us-east-1');
+    },
+    fixed: stack => {
+      new DistributionConfiguration(stack, 'A', { distributionConfigurationName: 'golden_ami' }).addRegion('us-east-1');
+      new DistributionConfiguration(stack, 'B', { distributionConfigurationName: 'golden-ami-2' }).addRegion('us-east-1');
+    },
+    message: /\[DistributionNameCollision\] .*"golden-ami" is the name of .*reads spaces and underscores as '-'/,
+  },
+  {
+    rule: 'DistributionNameCollision',
     broken: stack => {
       new DistributionConfiguration(stack, 'A', { distributionConfigurationName: 'Golden AMI' }).addRegion('us-east-1');
       new DistributionConfiguration(stack, 'B', { distributionConfigurationName: 'golden-ami' }).addRegion('us-east-1');

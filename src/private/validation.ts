@@ -83,7 +83,9 @@ function nameKey(resource: imagebuilder.CfnDistributionConfiguration): string | 
   }
   // Stacks without an explicit environment may deploy anywhere: only names in the same stack surely collide.
   const env = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) ? `stack ${stack.node.path}` : `${stack.account}/${stack.region}`;
-  return `${env}/${name.toLowerCase().replace(/ /g, '-')}`;
+  // The API model: Image Builder makes the ARN from a normalized name, so names that differ only in case, spaces or
+  // underscores are one name.
+  return `${env}/${name.toLowerCase().replace(/[ _]/g, '-')}`;
 }
 
 function registerName(resource: imagebuilder.CfnDistributionConfiguration) {

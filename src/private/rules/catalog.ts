@@ -73,7 +73,7 @@ export const CATALOG = {
   DistributionNameCollision: {
     level: 'error',
     phase: 'synth',
-    source: `[CreateDistributionConfiguration](${PAGE.arns}): names are unique per account and Region, ignoring case`,
+    source: `[CreateDistributionConfiguration](${PAGE.arns}): names are unique per account and Region; the API model's \`name\`: names that differ only in case, spaces or underscores count as the same name`,
     prevents: 'the second configuration fails to create (its ARN, in lowercase, already exists)',
   },
   ResourceProperties: {

@@ -38,7 +38,7 @@ export const distributionName: Rule = (config, context) => {
   const others = context.nameCollisions ?? [];
   return others.length > 0
     ? [top('DistributionNameCollision', ['Name'],
-      t`${show(name)} is the name of ${others.join(', ')} too, once Image Builder ignores case and reads spaces as '-'; names are unique in an account and Region.`,
+      t`${show(name)} is the name of ${others.join(', ')} too, once Image Builder ignores case and reads spaces and underscores as '-'; names are unique in an account and Region.`,
       t`give each distribution configuration its own name.`)]
     : [];
 };
