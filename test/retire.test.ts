@@ -575,7 +575,7 @@ describe('--keep N: every image of a pipeline but the newest N', () => {
     expect(out).toMatch(/3 images; keeping the newest 2 available; 1 older to retire/);
     expect(out).toMatch(/KEEP {2}.*\/golden\/1\.1\.0\/1: newest available image 1 of 2/);
     expect(out).toMatch(/KEEP {2}.*\/golden\/1\.0\.0\/2: newest available image 2 of 2/);
-    expect(out).toContain(`WOULD DEPRECATE`);
+    expect(out).toContain('WOULD DEPRECATE');
     expect(out).toContain(amis['1.0.0/1']);
     expect(out).not.toContain(amis['1.0.0/2']);
     expect(out).toMatch(/1 retired as above: 1\.0\.0\/1 exit 0; exit 0$/m);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'util';
 import { Change, applyPlan } from './apply';
+import { PipelineImage, chooseKept, pipelineImages, worstExit } from './keep';
 import { CopyPlan, RETAIN_TAG, RETIRE_EXIT, STEPS, Step, describeReference, exitCodeOf, planCopy } from './plan';
-import { PipelineImage, chooseKept, pipelineImages } from './keep';
 import { AppTargets, IMAGE_ARN_TAG, Reads, Where } from './reads';
 import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
 import { AwsSession, Identity, classify, errorCode, mapLimit } from '../common/aws';
@@ -121,7 +121,7 @@ export async function retire(argv: string[], io: Io): Promise<number> {
     }
     keep = Number(values.keep);
   } else if (values.keep !== undefined) {
-    return usage(`--keep counts the images of a pipeline: pass --image with an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>), not one image's ARN.`);
+    return usage('--keep counts the images of a pipeline: pass --image with an image pipeline ARN (arn:aws:imagebuilder:<region>:<account>:image-pipeline/<name>), not one image\'s ARN.');
   }
   if (!(STEPS as readonly string[]).includes(values.step!)) {
     return usage(`--step takes ${STEPS.join(', ')}, not ${JSON.stringify(values.step)}.`);
@@ -153,8 +153,16 @@ export async function retire(argv: string[], io: Io): Promise<number> {
       return usage(`no usable AWS credentials or Region (${why.message}). Fix: ${why.fix}.`);
     }
     const run: Run = {
-      io, aws, identity, step, distributions, usage, concurrency: session.concurrency,
-      apply: values.apply!, json: values.json!, distribution: values.distribution,
+      io,
+      aws,
+      identity,
+      step,
+      distributions,
+      usage,
+      concurrency: session.concurrency,
+      apply: values.apply!,
+      json: values.json!,
+      distribution: values.distribution,
     };
     if (keep === undefined) {
       const result = await retireImage(run, reference);
@@ -196,29 +204,32 @@ async function retireImage(run: Run, reference: ImageReference): Promise<{ code:
   const header = `retire: image ${imageArn}; step ${step}; ${mode}; caller ${identity.arn}`;
   const emit = (plans: CopyPlan[], changes: Map<CopyPlan, Change[]>, notices: string[], code: number) => {
     if (values.json) {
-      return { code, record: {
-        image: imageArn,
-        step,
-        apply: values.apply,
-        caller: identity,
-        exitCode: code,
-        notices,
-        summary: summaryOf(plans, changes),
-        copies: plans.map(p => ({
-          account: p.copy.account,
-          region: p.copy.region,
-          imageId: p.copy.imageId,
-          source: p.copy.source,
-          state: p.copy.state,
-          verdict: p.verdict,
-          ...(p.change ? { change: p.change } : {}),
-          why: p.why,
-          references: p.copy.references.map(r => ({ ...r, words: describeReference(r) })),
-          unchecked: p.copy.gaps,
-          snapshotIds: p.copy.snapshotIds,
-          changes: changes.get(p) ?? [],
-        })),
-      } };
+      return {
+        code,
+        record: {
+          image: imageArn,
+          step,
+          apply: values.apply,
+          caller: identity,
+          exitCode: code,
+          notices,
+          summary: summaryOf(plans, changes),
+          copies: plans.map(p => ({
+            account: p.copy.account,
+            region: p.copy.region,
+            imageId: p.copy.imageId,
+            source: p.copy.source,
+            state: p.copy.state,
+            verdict: p.verdict,
+            ...(p.change ? { change: p.change } : {}),
+            why: p.why,
+            references: p.copy.references.map(r => ({ ...r, words: describeReference(r) })),
+            unchecked: p.copy.gaps,
+            snapshotIds: p.copy.snapshotIds,
+            changes: changes.get(p) ?? [],
+          })),
+        },
+      };
     }
     const s = summaryOf(plans, changes);
     io.out([
@@ -332,8 +343,7 @@ async function retireImage(run: Run, reference: ImageReference): Promise<{ code:
 /**
  * `--keep N` with a pipeline ARN: lists the pipeline's images, keeps the newest N (chooseKept says which and why)
  * and retires each older image in turn, as `retire --image <its ARN>` would with the same options. The exit code
- * is the worst of theirs: 3 over 1 over 0; an image that could not be read or matched (2 alone) counts as 3, since
- * its copies were kept unchecked.
+ * is the worst of theirs (worstExit).
  */
 async function retirePipeline(run: Run, pipeline: ImageReference, keep: number): Promise<number> {
   const { io, aws, identity, step } = run;
@@ -361,8 +371,7 @@ async function retirePipeline(run: Run, pipeline: ImageReference, keep: number):
     const result = await retireImage(run, imageReference(image.arn) ?? { kind: 'image', arn: image.arn, partition: pipeline.partition, region: pipeline.region, account: pipeline.account });
     results.push({ image: image.arn, version: image.version, ...result });
   }
-  const codes = results.map(r => r.code === RETIRE_EXIT.USAGE ? RETIRE_EXIT.INCOMPLETE : r.code);
-  const code = codes.includes(RETIRE_EXIT.INCOMPLETE) ? RETIRE_EXIT.INCOMPLETE : codes.includes(RETIRE_EXIT.IN_USE) ? RETIRE_EXIT.IN_USE : RETIRE_EXIT.OK;
+  const code = worstExit(results.map(r => r.code));
   if (run.json) {
     io.out(JSON.stringify({
       ...base,

@@ -1,4 +1,5 @@
 import { ImagebuilderClient, ListImagePipelineImagesCommand } from '@aws-sdk/client-imagebuilder';
+import { RETIRE_EXIT } from './plan';
 import { AwsSession } from '../common/aws';
 import { ImageReference } from '../common/imagebuilder';
 
@@ -83,4 +84,16 @@ export function chooseKept(images: PipelineImage[], keep: number): { kept: KeptI
     }
   }
   return { kept, retire };
+}
+
+/**
+ * The exit code of a pipeline's run from its images': 3 over 1 over 0. An image that could not be read or matched
+ * (2 alone, after it was listed) counts as 3: its copies were kept without being checked.
+ */
+export function worstExit(codes: number[]): number {
+  const counted = codes.map(c => c === RETIRE_EXIT.USAGE ? RETIRE_EXIT.INCOMPLETE : c);
+  if (counted.includes(RETIRE_EXIT.INCOMPLETE)) {
+    return RETIRE_EXIT.INCOMPLETE;
+  }
+  return counted.includes(RETIRE_EXIT.IN_USE) ? RETIRE_EXIT.IN_USE : RETIRE_EXIT.OK;
 }
