@@ -568,6 +568,19 @@ describe('--keep N: every image of a pipeline but the newest N', () => {
     expect(await amisIn(A, 'us-east-1')).toEqual(Object.values(amis).sort());
   });
 
+  test('--apply retires the older images one by one: an unused one is deregistered, one in use is kept and named, exit 1', async () => {
+    const amis = await pipeline();
+    const ec2 = await client(EC2Client, A, 'us-east-1');
+    const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'still-on-2', LaunchTemplateData: { ImageId: amis['1.0.0/2'], InstanceType: 't3.micro' } }));
+    const { code, out } = await run(['retire', '--image', PIPELINE_ARN, '--keep', '1', '--step', 'deregister', '--apply', '--json']);
+    expect(code).toBe(1);
+    const doc = JSON.parse(out);
+    expect(doc.images.map((i: any) => [i.version, i.exitCode])).toEqual([['1.0.0/2', 1], ['1.0.0/1', 0]]);
+    expect(doc.images[0].result.copies[0]).toMatchObject({ verdict: 'in-use', why: expect.stringContaining(template.LaunchTemplate!.LaunchTemplateId!) });
+    expect(doc.images[1].result.copies[0].changes).toEqual(expect.arrayContaining([expect.objectContaining({ call: 'ec2:DeregisterImage', outcome: 'done' })]));
+    expect(await amisIn(A, 'us-east-1')).toEqual([amis['1.0.0/2'], amis['1.1.0/1']].sort());
+  });
+
   test('the text report prints the kept image and each older image\'s plan, and the worst exit code', async () => {
     const amis = await pipeline();
     const { code, out } = await run(['retire', '--image', PIPELINE_ARN, '--keep', '2']);
