@@ -1,3 +1,4 @@
+import { chooseKept, worstExit } from '../src/cli/retire/keep';
 import { CopyState, RETAIN_TAG, exitCodeOf, planCopy } from '../src/cli/retire/plan';
 
 /*
@@ -66,4 +67,46 @@ test('exit codes: 3 wins (the run is incomplete), then 1 for copies in use, else
   expect(exitCodeOf(['retire', 'in-use'], 0)).toBe(1);
   expect(exitCodeOf(['in-use', 'unchecked'], 0)).toBe(3);
   expect(exitCodeOf(['retire', 'in-use'], 1)).toBe(3);
+});
+
+describe('--keep N: which images of a pipeline stay (chooseKept) and the run\'s exit code (worstExit)', () => {
+  const image = (version: string, dateCreated: string, status = 'AVAILABLE') => ({ arn: `arn:aws:imagebuilder:us-east-1:111111111111:image/golden/${version}`, version, status, dateCreated });
+
+  test('newest by version and build, not by date; the date breaks ties', () => {
+    const images = [
+      image('1.0.0/1', '2026-11-01T00:00:00.000Z'),
+      image('1.10.0/1', '2026-11-02T00:00:00.000Z'),
+      // Rebuilt from an older recipe version after 1.10.0: the newest date, not the newest version.
+      image('1.9.0/7', '2026-11-09T00:00:00.000Z'),
+      image('1.10.0/2', '2026-11-03T00:00:00.000Z'),
+    ];
+    const { kept, retire } = chooseKept(images, 2);
+    expect(kept.map(k => [k.version, k.why])).toEqual([['1.10.0/2', 'newest available image 1 of 2'], ['1.10.0/1', 'newest available image 2 of 2']]);
+    expect(retire.map(r => r.version)).toEqual(['1.9.0/7', '1.0.0/1']);
+    const tie = chooseKept([image('2.0.0/1', '2026-11-01T00:00:00.000Z'), { ...image('2.0.0/1', '2026-11-02T00:00:00.000Z'), arn: 'later' }], 1);
+    expect(tie.kept.map(k => k.arn)).toEqual(['later']);
+  });
+
+  test('only AVAILABLE images count; a newer build that is not available is kept too; an unreadable version is kept', () => {
+    const { kept, retire } = chooseKept([
+      image('1.0.0/1', '2026-11-01T00:00:00.000Z'),
+      image('1.0.0/2', '2026-11-02T00:00:00.000Z'),
+      image('1.0.0/3', '2026-11-03T00:00:00.000Z', 'BUILDING'),
+      image('1.0.0/4', '2026-11-04T00:00:00.000Z', 'FAILED'),
+      { arn: 'no-version', status: 'AVAILABLE' },
+    ], 1);
+    expect(kept.map(k => k.arn.split('/').slice(-2).join('/'))).toEqual(['no-version', '1.0.0/4', '1.0.0/3', '1.0.0/2']);
+    expect(kept[0].why).toBe('its version null is not x.y.z/build: it cannot be ordered');
+    expect(kept[1].why).toBe('newer than the newest 1 available image and FAILED: not counted, not retired');
+    expect(retire.map(r => r.version)).toEqual(['1.0.0/1']);
+    expect(chooseKept([image('1.0.0/1', 'x')], 3)).toEqual({ kept: [expect.objectContaining({ version: '1.0.0/1' })], retire: [] });
+  });
+
+  test('the exit code: 3 over 1 over 0; an image that could not be read (2) counts as 3', () => {
+    expect(worstExit([])).toBe(0);
+    expect(worstExit([0, 0])).toBe(0);
+    expect(worstExit([0, 1, 0])).toBe(1);
+    expect(worstExit([1, 3, 0])).toBe(3);
+    expect(worstExit([0, 2])).toBe(3);
+  });
 });

@@ -36,6 +36,7 @@ const NAME = 'golden';
 const CONFIG_ARN = `arn:aws:imagebuilder:us-east-1:${A}:distribution-configuration/${NAME}`;
 const IMAGE_ARN = imageArn('us-east-1', A, 'golden', '1.0.0', 1);
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+const PIPELINE_ARN = `arn:aws:imagebuilder:us-east-1:${A}:image-pipeline/golden`;
 
 let moto: Moto;
 let ib: ImageBuilderEndpoint;
@@ -515,11 +516,94 @@ describe('the steps short of deregistration', () => {
   });
 });
 
+describe('--keep N: every image of a pipeline but the newest N', () => {
+  /** Three builds of the pipeline, one AMI each (A, us-east-1); the newest by version is not the newest by date. */
+  async function pipeline(): Promise<Record<string, string>> {
+    ib.state.pipelines.set(PIPELINE_ARN, { arn: PIPELINE_ARN, name: 'golden' });
+    const ec2 = await client(EC2Client, A, 'us-east-1');
+    const amis: Record<string, string> = {};
+    const builds: Array<[string, number, string]> = [['1.0.0', 1, '2026-11-01T00:00:00.000Z'], ['1.0.0', 2, '2026-11-08T00:00:00.000Z'], ['1.1.0', 1, '2026-11-05T00:00:00.000Z']];
+    for (const [version, build, dateCreated] of builds) {
+      const arn = imageArn('us-east-1', A, 'golden', version, build);
+      const id = (await ec2.send(new RegisterImageCommand({ Name: `golden ${version}/${build}` }))).ImageId!;
+      await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'Ec2ImageBuilderArn', Value: arn }] }));
+      amis[`${version}/${build}`] = id;
+      ib.state.images.set(arn, imageOf({
+        arn,
+        pipelineArn: PIPELINE_ARN,
+        dateCreated,
+        distributionConfiguration: { arn: CONFIG_ARN, name: NAME, timeoutMinutes: 720, distributions: [{ region: 'us-east-1', amiDistributionConfiguration: { name: 'golden-{{ imagebuilder:buildDate }}' } }] },
+        amis: [{ region: 'us-east-1', accountId: A, image: id }],
+      }));
+    }
+    return amis;
+  }
+
+  test('--keep 1 as a dry run plans the two older images, not the newest, and changes nothing', async () => {
+    const amis = await pipeline();
+    faults.setRules([]); // forgets the seeding's calls: what reaches EC2 from here on is the command's
+    // Pages of two: the listing must follow nextToken to see the third image.
+    const list = ib.handlers.ListImagePipelineImages;
+    ib.handlers.ListImagePipelineImages = (input, state) => list({ ...input, maxResults: 2 }, state);
+    try {
+      const { code, out, err } = await run(['retire', '--image', PIPELINE_ARN, '--keep', '1', '--step', 'deregister', '--json']);
+      expect(code).toBe(0);
+      const doc = JSON.parse(out);
+      expect(doc).toMatchObject({ pipeline: PIPELINE_ARN, keep: 1, step: 'deregister', apply: false, exitCode: 0 });
+      expect(doc.kept).toEqual([expect.objectContaining({ image: imageArn('us-east-1', A, 'golden', '1.1.0', 1), version: '1.1.0/1', why: 'newest available image 1 of 1' })]);
+      expect(doc.images.map((i: any) => [i.version, i.exitCode])).toEqual([['1.0.0/2', 0], ['1.0.0/1', 0]]);
+      for (const [i, version] of [[0, '1.0.0/2'], [1, '1.0.0/1']] as const) {
+        expect(doc.images[i].result.copies).toEqual([expect.objectContaining({ account: A, region: 'us-east-1', imageId: amis[version], verdict: 'retire', change: 'DeregisterImage' })]);
+      }
+      expect(err).toMatch(new RegExp(`KEEP  ${imageArn('us-east-1', A, 'golden', '1.1.0', 1)}: newest available image 1 of 1`));
+      expect(ib.calls.filter(c => c.operation === 'ListImagePipelineImages')).toHaveLength(2);
+    } finally {
+      ib.handlers.ListImagePipelineImages = list;
+    }
+    // Nothing changed: no call but reads reached EC2, every AMI is still there.
+    const ec2Calls = [...faults.seen.keys()].filter(k => k.startsWith('ec2:'));
+    expect(ec2Calls.length).toBeGreaterThan(0);
+    expect(ec2Calls.filter(k => !/^ec2:Describe/.test(k))).toEqual([]);
+    expect(ib.calls.map(c => c.operation).filter(o => !/^(Get|List)/.test(o))).toEqual([]);
+    expect(await amisIn(A, 'us-east-1')).toEqual(Object.values(amis).sort());
+  });
+
+  test('--apply retires the older images one by one: an unused one is deregistered, one in use is kept and named, exit 1', async () => {
+    const amis = await pipeline();
+    const ec2 = await client(EC2Client, A, 'us-east-1');
+    const template = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'still-on-2', LaunchTemplateData: { ImageId: amis['1.0.0/2'], InstanceType: 't3.micro' } }));
+    const { code, out } = await run(['retire', '--image', PIPELINE_ARN, '--keep', '1', '--step', 'deregister', '--apply', '--json']);
+    expect(code).toBe(1);
+    const doc = JSON.parse(out);
+    expect(doc.images.map((i: any) => [i.version, i.exitCode])).toEqual([['1.0.0/2', 1], ['1.0.0/1', 0]]);
+    expect(doc.images[0].result.copies[0]).toMatchObject({ verdict: 'in-use', why: expect.stringContaining(template.LaunchTemplate!.LaunchTemplateId!) });
+    expect(doc.images[1].result.copies[0].changes).toEqual(expect.arrayContaining([expect.objectContaining({ call: 'ec2:DeregisterImage', outcome: 'done' })]));
+    expect(await amisIn(A, 'us-east-1')).toEqual([amis['1.0.0/2'], amis['1.1.0/1']].sort());
+  });
+
+  test('the text report prints the kept image and each older image\'s plan, and the worst exit code', async () => {
+    const amis = await pipeline();
+    const { code, out } = await run(['retire', '--image', PIPELINE_ARN, '--keep', '2']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/3 images; keeping the newest 2 available; 1 older to retire/);
+    expect(out).toMatch(/KEEP {2}.*\/golden\/1\.1\.0\/1: newest available image 1 of 2/);
+    expect(out).toMatch(/KEEP {2}.*\/golden\/1\.0\.0\/2: newest available image 2 of 2/);
+    expect(out).toContain('WOULD DEPRECATE');
+    expect(out).toContain(amis['1.0.0/1']);
+    expect(out).not.toContain(amis['1.0.0/2']);
+    expect(out).toMatch(/1 retired as above: 1\.0\.0\/1 exit 0; exit 0$/m);
+  });
+});
+
 describe('the command could not run: exit 2, one line, no stack trace', () => {
   test.each([
     [['retire'], /--image is required/],
     [['retire', '--image', 'ami-0123456789abcdef0'], /is not an image build version ARN/],
-    [['retire', '--image', `arn:aws:imagebuilder:us-east-1:${A}:image-pipeline/golden`], /retire takes one image, not a pipeline/],
+    [['retire', '--image', PIPELINE_ARN], /is a pipeline: pass --keep N/],
+    [['retire', '--image', PIPELINE_ARN, '--keep', '0'], /--keep takes a whole number of at least 1 .*, not "0"/],
+    [['retire', '--image', PIPELINE_ARN, '--keep', '1.5'], /--keep takes a whole number of at least 1/],
+    [['retire', '--image', IMAGE_ARN, '--keep', '1'], /--keep counts the images of a pipeline: pass --image with an image pipeline ARN/],
+    [['retire', '--image', `arn:aws:imagebuilder:us-east-1:${A}:image-pipeline/nothing`, '--keep', '1'], /cannot list the images of the pipeline .*: Image Builder answered ResourceNotFoundException/],
     [['retire', '--image', IMAGE_ARN, '--step', 'delete'], /--step takes deprecate, disable, deregister, not "delete"/],
     [['retire', '--image', IMAGE_ARN, '--distribution', 'Golden/Dist'], /pass --app/],
     [['retire', '--image', IMAGE_ARN], /cannot read the image .*: Image Builder answered ClientException/],
@@ -535,7 +619,7 @@ describe('the command could not run: exit 2, one line, no stack trace', () => {
     const help = await run(['retire', '--help']);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^Usage: cdk-imagebuilder-distribution retire --image ARN \[options\]\n\nCHANGES AWS with --apply/);
-    for (const option of ['--image ARN', '--step STEP', '--apply', '--app DIR', '--distribution PATH', '--json', '--assume-role-name NAME', '--timeout SECONDS', '--concurrency N']) {
+    for (const option of ['--image ARN', '--keep N', '--step STEP', '--apply', '--app DIR', '--distribution PATH', '--json', '--assume-role-name NAME', '--timeout SECONDS', '--concurrency N']) {
       expect(help.out).toContain(option);
     }
     expect(help.out).toMatch(/Exit codes:\n {2}0 {2}every copy is retired/);
