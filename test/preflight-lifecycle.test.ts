@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { CrossAccountDistributionRole, DistributionConfiguration, DistributionLifecycle, LifecycleAction, LifecycleFilter, LifecycleTimeUnit } from '../src';
+import { CrossAccountDistributionRole, DistributionConfiguration, DistributionLifecycle, LifecycleAction, LifecycleFilter } from '../src';
 import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { main } from '../src/cli/main';
@@ -115,7 +115,7 @@ test('a target account without the lifecycle role fails, naming the account and 
   expect(checks).toHaveLength(1);
   expect(checks[0]).toMatchObject({ status: 'fail', account: TARGET, resource: 'Ec2ImageBuilderCrossAccountLifecycleAccess' });
   expect(checks[0].message).toContain(`does not exist in target account ${TARGET}`);
-  expect(checks[0].message).toContain('Golden/Lifecycle');
+  expect(checks[0].message).toContain('lifecycle policy Golden/Lifecycle/Resource');
   expect(checks[0].fix).toContain('lifecycle: true on the CrossAccountDistributionRole (or CrossAccountDistributionRoleStackSet)');
   expect(checks[0].fix).toContain(TARGET);
   expect(code).toBe(1);
@@ -133,4 +133,25 @@ test('a target account with the lifecycle role as CrossAccountDistributionRole w
     message: `trusts Image Builder for images of ${DIST} and has EC2ImageBuilderLifecycleExecutionPolicy`,
   })]);
   expect(code).not.toBe(1);
+});
+
+test('a lifecycle role that trusts Image Builder for images of another account only fails, naming the source account', async () => {
+  await seed.createCrossAccountRole(TARGET, DIST);
+  await seed.createRole(TARGET, 'Ec2ImageBuilderCrossAccountLifecycleAccess', {
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Principal: { Service: 'imagebuilder.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': '222222222222' }, ArnLike: { 'aws:SourceArn': 'arn:aws:imagebuilder:*:*:image/*/*/*' } },
+    }],
+  }, ['arn:aws:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy']);
+
+  const { code, checks } = await lifecycleResults(synth());
+
+  expect(checks).toHaveLength(1);
+  expect(checks[0]).toMatchObject({ status: 'fail', account: TARGET });
+  expect(checks[0].message).toContain(`does not allow sts:AssumeRole to imagebuilder.amazonaws.com for images of ${DIST}`);
+  expect(checks[0].fix).toContain(`aws:SourceAccount ${DIST}`);
+  expect(code).toBe(1);
 });

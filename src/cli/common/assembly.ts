@@ -30,7 +30,7 @@ export interface FoundDistribution {
   readonly appResource?: (value: unknown) => AppResource | undefined;
   /** The image pipelines of the app that distribute with this configuration and name an `ExecutionRole`. */
   readonly pipelines?: PipelineExecution[];
-  /** The lifecycle policies of the app (`DistributionLifecycle`) that retire this configuration's AMIs, as `<stack>/<logical ID>`. */
+  /** The lifecycle policies of the app (`DistributionLifecycle`) that retire this configuration's AMIs, by construct path. */
   readonly lifecyclePolicies?: string[];
 }
 
@@ -300,7 +300,7 @@ export function readAssembly(dir: string): FoundDistribution[] {
   // The AMI lifecycle policies a DistributionLifecycle recorded, by the distribution configurations they govern.
   const lifecycles = new Map<string, string[]>();
   for (const stack of stacks) {
-    for (const entries of Object.values(stackMetadata(stack))) {
+    for (const [constructPath, entries] of Object.entries(stackMetadata(stack))) {
       for (const entry of Array.isArray(entries) ? entries.filter(isObj) : []) {
         const data = entry.data as LifecycleRecord | undefined;
         if (entry.type !== LIFECYCLE_METADATA || !isObj(data) || data.amis !== true || !Array.isArray(data.distributions)) {
@@ -308,7 +308,7 @@ export function readAssembly(dir: string): FoundDistribution[] {
         }
         for (const d of data.distributions.filter(isObj)) {
           const key = keyOf({ stack: String(d.stack), logicalId: String(d.logicalId) });
-          lifecycles.set(key, [...(lifecycles.get(key) ?? []), `${stack.stack}/${String(data.logicalId)}`]);
+          lifecycles.set(key, [...(lifecycles.get(key) ?? []), constructPath.replace(/^\//, '')]);
         }
       }
     }

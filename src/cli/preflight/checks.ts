@@ -543,7 +543,8 @@ async function lifecycleRoleOutcome(aws: AwsSession, check: Extract<Check, { kin
     throw e;
   }
   const identity = await aws.identity();
-  const trust = evaluate([policyDocument(role.AssumeRolePolicyDocument)], lifecycleTrustRequest(check.sourceAccount, identity.partition, identity.region));
+  const request = lifecycleTrustRequest(check.sourceAccount, identity.partition, identity.region);
+  const trust = evaluate([policyDocument(role.AssumeRolePolicyDocument)], request);
   if (trust.verdict === 'denied') {
     return fail(`exists in ${check.account}, but its trust policy ${trust.because.length > 0 ? `denies (${trust.because.join(', ')})` : 'does not allow'} sts:AssumeRole to imagebuilder.amazonaws.com for images of ${check.sourceAccount} (aws:SourceAccount ${check.sourceAccount}, aws:SourceArn an image ARN of it): the ${policies} leave the copies in ${check.account} alone.`,
       `trust imagebuilder.amazonaws.com with StringEquals aws:SourceAccount ${check.sourceAccount} and ArnLike aws:SourceArn arn:${identity.partition}:imagebuilder:*:*:image/*/*/* (${deploy.replace(/^set/, 'setting')} writes it)`);
@@ -564,7 +565,8 @@ async function lifecycleRoleOutcome(aws: AwsSession, check: Extract<Check, { kin
   } while (marker);
   const policyName = LIFECYCLE_MANAGED_POLICY.split('/').pop()!;
   if (!attached.some(p => p.PolicyName === policyName)) {
-    return fail(`exists in ${check.account} but lacks the AWS managed policy ${policyName}: the ${policies} cannot act on the copies there.`,
+    const why = `the ${policies} cannot act on the copies there`;
+    return fail(`exists in ${check.account} but lacks the AWS managed policy ${policyName}: ${why}.`,
       `attach arn:${identity.partition}:iam::aws:policy/${LIFECYCLE_MANAGED_POLICY} to the role`);
   }
   return pass(`trusts Image Builder for images of ${check.sourceAccount} and has ${policyName}`);
