@@ -1,9 +1,10 @@
-import { IResource, Resource, aws_iam as iam, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+import { CfnResource, IResource, Lazy, Resource, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IDistributionConfiguration } from './distribution-configuration';
 import { constructionError, report } from './private/errors';
 import { checkInput, propsNaming } from './private/input';
 import { LIFECYCLE_MANAGED_POLICY } from './private/lifecycle-role';
+import { LIFECYCLE_METADATA, LifecycleRecord } from './private/preflight-record';
 import { LifecycleFinding, checkLifecycleShape, includedResources, lifecycleDistributionFindings } from './private/rules/lifecycle';
 
 /** What a lifecycle rule does to the images it selects. */
@@ -322,6 +323,22 @@ export class DistributionLifecycle extends Resource implements IDistributionLife
       tags: props.tags,
     });
     this.lifecyclePolicyArn = this.resource.attrArn;
+    // What `cdk-imagebuilder-distribution preflight` reads: the distributions whose target accounts need the lifecycle role.
+    const resource = this.resource;
+    resource.node.addMetadata(LIFECYCLE_METADATA, Lazy.any({
+      produce: (): LifecycleRecord => ({
+        version: 1,
+        logicalId: Stack.of(resource).resolve(resource.logicalId),
+        amis: resourceType === LifecycleResourceType.AMI_IMAGE,
+        distributions: props.distributions.flatMap(d => {
+          // Imported distributions have no resource of this app: the preflight cannot read their target accounts.
+          const cfn = d.node.defaultChild;
+          return CfnResource.isCfnResource(cfn) && cfn.cfnResourceType === 'AWS::ImageBuilder::DistributionConfiguration'
+            ? [{ stack: Stack.of(cfn).node.path, logicalId: Stack.of(cfn).resolve(cfn.logicalId) }]
+            : [];
+        }),
+      }),
+    }));
 
     this.node.addValidation({
       validate: () => report(this, lifecycleDistributionFindings(this, props, resourceType).map((f: LifecycleFinding) => ({

@@ -75,3 +75,17 @@ export interface RoleStackSetKey {
   /** `alias/...`, for a key of the app (or an alias) reached by alias. */
   readonly aliasName?: string;
 }
+
+/** The construct metadata type of what a `DistributionLifecycle` records on its lifecycle policy resource. */
+export const LIFECYCLE_METADATA = 'cdk-imagebuilder-distribution:lifecycle';
+
+/** A lifecycle policy and the distribution configurations of the app whose images it governs. */
+export interface LifecycleRecord {
+  readonly version: 1;
+  /** The logical ID of the `AWS::ImageBuilder::LifecyclePolicy` resource. */
+  readonly logicalId: string;
+  /** Whether it acts on AMIs (an AMI policy): then each target account needs the lifecycle role. */
+  readonly amis: boolean;
+  /** The distribution configuration resources, by their stack's construct path (its display name) and logical ID. */
+  readonly distributions: Array<{ readonly stack: string; readonly logicalId: string }>;
+}

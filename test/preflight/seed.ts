@@ -177,3 +177,12 @@ export async function createOrganizationalUnit(parentId: string, name: string): 
   const organizations = await client(OrganizationsClient, DEFAULT_ACCOUNT);
   return (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name }))).OrganizationalUnit!.Id!;
 }
+
+/** A role `roleName` in `account` with this trust policy and these managed policies attached (as a template writes them). */
+export async function createRole(account: string, roleName: string, trustPolicy: object, managedPolicyArns: string[] = []) {
+  const iam = await client(IAMClient, account);
+  await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trustPolicy) }));
+  for (const arn of managedPolicyArns) {
+    await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }));
+  }
+}

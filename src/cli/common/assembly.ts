@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { arnAccount, literal } from './template';
-import { LibraryRecord, PREFLIGHT_METADATA, RoleStackSetRecord, STACK_SET_METADATA } from '../../private/preflight-record';
+import { LIFECYCLE_METADATA, LibraryRecord, LifecycleRecord, PREFLIGHT_METADATA, RoleStackSetRecord, STACK_SET_METADATA } from '../../private/preflight-record';
 
 /*
  * Reading a synthesized cloud assembly (`cdk.out`) without aws-cdk-lib, so that the command also runs from a
@@ -30,6 +30,8 @@ export interface FoundDistribution {
   readonly appResource?: (value: unknown) => AppResource | undefined;
   /** The image pipelines of the app that distribute with this configuration and name an `ExecutionRole`. */
   readonly pipelines?: PipelineExecution[];
+  /** The lifecycle policies of the app (`DistributionLifecycle`) that retire this configuration's AMIs, by construct path. */
+  readonly lifecyclePolicies?: string[];
 }
 
 /**
@@ -295,7 +297,36 @@ export function readAssembly(dir: string): FoundDistribution[] {
       pipelines.set(keyOf(distribution), [...(pipelines.get(keyOf(distribution)) ?? []), found]);
     }
   }
-  return distributions.map(d => (pipelines.has(keyOf(d)) ? { ...d, pipelines: pipelines.get(keyOf(d)) } : d));
+  // The AMI lifecycle policies a DistributionLifecycle recorded, by the distribution configurations they govern.
+  const lifecycles = new Map<string, string[]>();
+  for (const stack of stacks) {
+    for (const [constructPath, entries] of Object.entries(stackMetadata(stack))) {
+      for (const entry of Array.isArray(entries) ? entries.filter(isObj) : []) {
+        const data = entry.data as LifecycleRecord | undefined;
+        if (entry.type !== LIFECYCLE_METADATA || !isObj(data) || data.amis !== true || !Array.isArray(data.distributions)) {
+          continue;
+        }
+        for (const d of data.distributions.filter(isObj)) {
+          const key = keyOf({ stack: String(d.stack), logicalId: String(d.logicalId) });
+          lifecycles.set(key, [...(lifecycles.get(key) ?? []), constructPath.replace(/^\//, '')]);
+        }
+      }
+    }
+  }
+  return distributions.map(d => ({
+    ...d,
+    ...(pipelines.has(keyOf(d)) ? { pipelines: pipelines.get(keyOf(d)) } : {}),
+    ...(lifecycles.has(keyOf(d)) ? { lifecyclePolicies: lifecycles.get(keyOf(d)) } : {}),
+  }));
+}
+
+/** The construct metadata of a stack: its manifest entry's and the additional metadata file's. */
+function stackMetadata(stack: StackInfo): Record<string, unknown> {
+  const { dir, id, artifact } = stack;
+  return {
+    ...(isObj(artifact.metadata) ? artifact.metadata : {}),
+    ...(artifact.additionalMetadataFile ? readJson(fileIn(dir, artifact.additionalMetadataFile, `the metadata of stack ${id}`), `the metadata of stack ${id}`) : {}),
+  };
 }
 
 /**

@@ -8,9 +8,10 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { accountSettingOutcome } from './account-settings';
 import { coveringUnit, keyAccessUnitOutcome } from './organization-units';
 import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey } from './plan';
-import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, trustRequest } from './policy-coverage';
+import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, lifecycleTrustRequest, trustRequest } from './policy-coverage';
 import { keysMissingFromStackSet, roleKeyName } from './stack-set-keys';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
+import { LIFECYCLE_MANAGED_POLICY, LIFECYCLE_ROLE_NAME } from '../../private/lifecycle-role';
 import { AppResource, OwnedResource } from '../common/assembly';
 import { AwsSession, NoAccess, classify, errorCode, incomplete, isList, isObject, isString, required } from '../common/aws';
 import { Result } from '../common/report';
@@ -57,7 +58,7 @@ export async function runCheck(aws: AwsSession, planned: PlannedCheck, owned: Ow
 
 /** The endpoint of the service a failed call went to, for messages (connection refused, no answer). */
 async function endpointOfCall(aws: AwsSession, check: Check): Promise<string | undefined> {
-  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'key-access-unit': undefined, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
+  const service = { 'key': KMSClient, 'cross-account-role': IAMClient, 'lifecycle-role': IAMClient, 'launch-template': EC2Client, 'ecr-repository': ECRClient, 'ssm-parameter': SSMClient, 'organization': OrganizationsClient, 'organizational-unit': OrganizationsClient, 'key-access-unit': undefined, 'not-checkable': undefined, 'deployed-by-app': undefined, 'ami-block-public-access': EC2Client, 'ebs-encryption-default': EC2Client, 'region-opt-in': EC2Client, 'allowed-images': EC2Client, 'fast-launch-template': EC2Client }[check.kind];
   try {
     return service ? await aws.endpointOf(await aws.client(service as any, check.account!, check.kind === 'key' ? check.keyRegion : check.region)) : undefined;
   } catch {
@@ -69,6 +70,7 @@ function resourceOf(check: Check): string {
   switch (check.kind) {
     case 'key': return check.keyId;
     case 'cross-account-role': return CROSS_ACCOUNT_ROLE;
+    case 'lifecycle-role': return LIFECYCLE_ROLE_NAME;
     case 'launch-template': return check.launchTemplateId;
     case 'ecr-repository': return `ECR repository ${check.repositoryName}`;
     case 'ssm-parameter': return `SSM parameter ${check.parameterName}`;
@@ -154,6 +156,13 @@ async function outcomeOf(aws: AwsSession, check: Check, owned: OwnedResource[]):
       const name = await deployedId(aws, app);
       // The physical ID of a repository is its name.
       return name === undefined ? deploys(app) : repositoryOutcome(aws, { ...check, repositoryName: name });
+    }
+    case 'lifecycle-role': {
+      const app = ownedOne('role', LIFECYCLE_ROLE_NAME);
+      if (app && await deployedId(aws, app) === undefined) {
+        return deploys(app);
+      }
+      return lifecycleRoleOutcome(aws, check);
     }
     case 'deployed-by-app': return { status: 'deploys', message: `created by this app, stack ${check.stack}: ${check.reason}` };
     case 'launch-template': return launchTemplateOutcome(aws, check);
@@ -509,6 +518,58 @@ async function managedPolicy(aws: AwsSession, iam: IAMClient, arn: string): Prom
   const versionId = required<string>(await aws.send<any>(iam, new GetPolicyCommand({ PolicyArn: arn })), 'Policy.DefaultVersionId', 'iam:GetPolicy', isString);
   const version = await aws.send<any>(iam, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
   return policyDocument(required<string>(version, 'PolicyVersion.Document', 'iam:GetPolicyVersion', isString));
+}
+
+/**
+ * The role a lifecycle policy of the source account assumes in a target account to retire the copies there:
+ * `Ec2ImageBuilderCrossAccountLifecycleAccess`, with the AWS managed policy `EC2ImageBuilderLifecycleExecutionPolicy`,
+ * trusting Image Builder (`imagebuilder.amazonaws.com`) for images of the source account (`aws:SourceAccount`,
+ * `aws:SourceArn`). Without it the policy leaves the copies in that account alone.
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html
+ */
+async function lifecycleRoleOutcome(aws: AwsSession, check: Extract<Check, { kind: 'lifecycle-role' }>): Promise<Outcome> {
+  const iam = await aws.client(IAMClient, check.account);
+  const policies = `lifecycle polic${check.policies.length === 1 ? 'y' : 'ies'} ${check.policies.join(', ')}`;
+  const deploy = `set lifecycle: true on the CrossAccountDistributionRole (or CrossAccountDistributionRoleStackSet) that deploys the distribution role to ${check.account} (sourceAccounts: ['${check.sourceAccount}'])`;
+  let role;
+  try {
+    role = required<any>(await aws.send<any>(iam, new GetRoleCommand({ RoleName: LIFECYCLE_ROLE_NAME })), 'Role', 'iam:GetRole', isObject);
+    required(role, 'AssumeRolePolicyDocument', 'iam:GetRole', isString);
+  } catch (e) {
+    if (code(e) === 'NoSuchEntity' || code(e) === 'NoSuchEntityException') {
+      return fail(`does not exist in target account ${check.account}: the ${policies} of ${check.sourceAccount} cannot deprecate, disable or delete the copies distributed into ${check.account}.`, deploy, { notFound: true });
+    }
+    throw e;
+  }
+  const identity = await aws.identity();
+  const request = lifecycleTrustRequest(check.sourceAccount, identity.partition, identity.region);
+  const trust = evaluate([policyDocument(role.AssumeRolePolicyDocument)], request);
+  if (trust.verdict === 'denied') {
+    return fail(`exists in ${check.account}, but its trust policy ${trust.because.length > 0 ? `denies (${trust.because.join(', ')})` : 'does not allow'} sts:AssumeRole to imagebuilder.amazonaws.com for images of ${check.sourceAccount} (aws:SourceAccount ${check.sourceAccount}, aws:SourceArn an image ARN of it): the ${policies} leave the copies in ${check.account} alone.`,
+      `trust imagebuilder.amazonaws.com with StringEquals aws:SourceAccount ${check.sourceAccount} and ArnLike aws:SourceArn arn:${identity.partition}:imagebuilder:*:*:image/*/*/* (${deploy.replace(/^set/, 'setting')} writes it)`);
+  }
+  if (trust.verdict === 'unknown') {
+    return {
+      status: 'unchecked',
+      message: `cannot confirm that it trusts Image Builder for images of ${check.sourceAccount}: the trust policy's verdict depends on what the preflight cannot evaluate: ${trust.because.join('; ')}.`,
+      fix: 'trust imagebuilder.amazonaws.com with aws:SourceAccount and aws:SourceArn conditions only (lifecycle: true on CrossAccountDistributionRole writes such a trust)',
+    };
+  }
+  const attached: Array<{ PolicyName?: string; PolicyArn?: string }> = [];
+  let marker: string | undefined;
+  do {
+    const page = await aws.send<any>(iam, new ListAttachedRolePoliciesCommand({ RoleName: LIFECYCLE_ROLE_NAME, Marker: marker }));
+    attached.push(...required<any[]>(page, 'AttachedPolicies', 'iam:ListAttachedRolePolicies', isList));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  const policyName = LIFECYCLE_MANAGED_POLICY.split('/').pop()!;
+  if (!attached.some(p => p.PolicyName === policyName)) {
+    const why = `the ${policies} cannot act on the copies there`;
+    return fail(`exists in ${check.account} but lacks the AWS managed policy ${policyName}: ${why}.`,
+      `attach arn:${identity.partition}:iam::aws:policy/${LIFECYCLE_MANAGED_POLICY} to the role`);
+  }
+  return pass(`trusts Image Builder for images of ${check.sourceAccount} and has ${policyName}`);
 }
 
 /** A launch template Image Builder updates must exist in its account and Region. */

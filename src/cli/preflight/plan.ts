@@ -41,6 +41,11 @@ export type Check =
     /** The ARNs of the execution roles the app's pipelines distribute with: the role must trust each too. */
     readonly executionRoles?: string[];
   }
+  /**
+   * A target account of a distribution whose AMIs a lifecycle policy of the app retires: it needs the role
+   * `Ec2ImageBuilderCrossAccountLifecycleAccess` trusting Image Builder for images of `sourceAccount`.
+   */
+  | Where & { readonly kind: 'lifecycle-role'; readonly sourceAccount: string; readonly policies: string[] }
   | Where & { readonly kind: 'launch-template'; readonly launchTemplateId: string }
   | Where & {
     readonly kind: 'ecr-repository';
@@ -112,7 +117,7 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
   const add = (check: Check, distribution: string) => {
     // A key is checked once, with the needs of every distribution that uses it merged.
     const key = JSON.stringify(check.kind === 'key' ? { kind: check.kind, account: check.account, keyId: check.keyId }
-      : check.kind === 'cross-account-role' ? { kind: check.kind, account: check.account, sourceAccount: check.sourceAccount }
+      : check.kind === 'cross-account-role' || check.kind === 'lifecycle-role' ? { kind: check.kind, account: check.account, sourceAccount: check.sourceAccount }
         : check.kind === 'region-opt-in' ? { kind: check.kind, account: check.account }
           : check.kind === 'key-access-unit' ? { ...check, regions: [] } : check);
     const existing = planned.get(key);
@@ -126,6 +131,9 @@ export function planChecks(distributions: FoundDistribution[], caller: Caller, o
         check.keys.filter(k => !keys.some(e => JSON.stringify(e) === JSON.stringify(k))).forEach(k => keys.push(k));
         const executionRoles = [...new Set([...existing.check.executionRoles ?? [], ...check.executionRoles ?? []])];
         existing.check = { ...existing.check, keys, ...(executionRoles.length > 0 ? { executionRoles } : {}) };
+      }
+      if (check.kind === 'lifecycle-role' && existing.check.kind === 'lifecycle-role') {
+        existing.check = { ...existing.check, policies: [...new Set([...existing.check.policies, ...check.policies])] };
       }
       if (check.kind === 'region-opt-in' && existing.check.kind === 'region-opt-in') {
         existing.check = { ...existing.check, regions: [...new Set([...existing.check.regions, ...check.regions])] };
@@ -216,6 +224,9 @@ function checksOf(distribution: FoundDistribution, caller: Caller, options: Plan
     }
     const executionRoles = executionRoleArns(distribution, env);
     for (const target of targets.filter(t => t !== account)) {
+      if (distribution.lifecyclePolicies?.length) {
+        checks.push({ kind: 'lifecycle-role', account: target, sourceAccount: account, policies: distribution.lifecyclePolicies });
+      }
       const arns = executionRoles.flatMap(r => r.arn ?? []);
       checks.push({ kind: 'cross-account-role', account: target, sourceAccount: account, keys, ...(arns.length > 0 ? { executionRoles: arns } : {}) });
       for (const r of executionRoles.filter(x => x.arn === undefined)) {

@@ -251,7 +251,10 @@ function principalMatches(statement: Statement, request: Request): boolean {
     const not = statement.NotPrincipal === '*' ? ['*'] : strings((statement.NotPrincipal as Json).AWS);
     return !matchesAny(not);
   }
-  return matchesAny(principals(statement));
+  // Service principals (`{"Service": "imagebuilder.amazonaws.com"}`) match a request made by that service.
+  const principal = statement.Principal as Json | undefined;
+  const services = principal && typeof principal === 'object' ? strings(principal.Service) : [];
+  return matchesAny(principals(statement)) || services.some(s => request.principals.includes(s));
 }
 
 function actionApplies(statement: Statement, action: string): boolean {
@@ -340,5 +343,24 @@ export function trustRequest(sourceAccount: string, partition: string, principal
     principals: [sourceAccount, principalArn],
     action: 'sts:AssumeRole',
     context: { 'aws:principalaccount': [sourceAccount], 'aws:principalarn': [principalArn], 'aws:principaltype': ['AssumedRole'] },
+  };
+}
+
+/**
+ * The request Image Builder makes on a target account's lifecycle role when a lifecycle policy of `sourceAccount`
+ * acts on an image's copies: the service itself assumes the role, with `aws:SourceAccount` the policy's account and
+ * `aws:SourceArn` the image's ARN (a sample image of that account and Region).
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html
+ */
+export function lifecycleTrustRequest(sourceAccount: string, partition: string, region: string): Request {
+  return {
+    principals: ['imagebuilder.amazonaws.com'],
+    action: 'sts:AssumeRole',
+    context: {
+      'aws:sourceaccount': [sourceAccount],
+      'aws:sourcearn': [`arn:${partition}:imagebuilder:${region}:${sourceAccount}:image/golden/1.0.0/1`],
+      'aws:principalservicename': ['imagebuilder.amazonaws.com'],
+    },
   };
 }
