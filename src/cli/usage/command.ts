@@ -248,7 +248,10 @@ export async function usage(argv: string[], io: Io): Promise<number> {
         });
       }
       for (const g of copy.gaps) {
-        unchecked.push({ account: copy.account, region: copy.region, imageArn: String(image.arn), version: versionOf(image), imageId: copy.imageId, reason: `${g.what}: ${g.reason}`, fix: g.fix });
+        unchecked.push({
+          account: copy.account, region: copy.region, imageArn: String(image.arn), version: versionOf(image), imageId: copy.imageId,
+          reason: `${g.what}: ${g.reason}`, fix: g.fix,
+        });
       }
     }
     rows.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.consumer.localeCompare(b.consumer) || a.versionsBehind - b.versionsBehind);
