@@ -50,7 +50,8 @@ async function client<T>(service: ClientClass<T>, account: string): Promise<T> {
   const sts = new STSClient({ region: REGION });
   const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/Seeder`, RoleSessionName: 'seed' }));
   const c = assumed.Credentials!;
-  return new service({ region: REGION, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+  const credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
+  return new service({ region: REGION, credentials });
 }
 
 beforeAll(async () => {

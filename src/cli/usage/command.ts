@@ -249,14 +249,20 @@ export async function usage(argv: string[], io: Io): Promise<number> {
       }
       for (const g of copy.gaps) {
         unchecked.push({
-          account: copy.account, region: copy.region, imageArn: String(image.arn), version: versionOf(image), imageId: copy.imageId,
-          reason: `${g.what}: ${g.reason}`, fix: g.fix,
+          account: copy.account,
+          region: copy.region,
+          imageArn: String(image.arn),
+          version: versionOf(image),
+          imageId: copy.imageId,
+          reason: `${g.what}: ${g.reason}`,
+          fix: g.fix,
         });
       }
     }
     rows.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.consumer.localeCompare(b.consumer) || a.versionsBehind - b.versionsBehind);
     const tooOld = maxBehind === undefined ? [] : rows.filter(r => r.versionsBehind > maxBehind!);
-    tooOld.forEach(r => io.err(`usage: BEHIND  ${r.account}  ${r.region}  ${r.consumer} uses ${r.version}, ${r.versionsBehind} version${r.versionsBehind === 1 ? '' : 's'} behind (at most ${maxBehind} allowed)`));
+    tooOld.forEach(r => io.err(`usage: BEHIND  ${r.account}  ${r.region}  ${r.consumer} uses ${r.version}, `
+      + `${r.versionsBehind} version${r.versionsBehind === 1 ? '' : 's'} behind (at most ${maxBehind} allowed)`));
     const code = unchecked.length > 0 ? USAGE_EXIT.INCOMPLETE : tooOld.length > 0 ? USAGE_EXIT.BEHIND : USAGE_EXIT.OK;
     return emit(images, rows, code);
   } finally {
