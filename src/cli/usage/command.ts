@@ -259,7 +259,8 @@ export async function usage(argv: string[], io: Io): Promise<number> {
         });
       }
     }
-    rows.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.consumer.localeCompare(b.consumer) || a.versionsBehind - b.versionsBehind);
+    rows.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region)
+      || a.consumer.localeCompare(b.consumer) || a.versionsBehind - b.versionsBehind);
     const tooOld = maxBehind === undefined ? [] : rows.filter(r => r.versionsBehind > maxBehind!);
     tooOld.forEach(r => io.err(`usage: BEHIND  ${r.account}  ${r.region}  ${r.consumer} uses ${r.version}, `
       + `${r.versionsBehind} version${r.versionsBehind === 1 ? '' : 's'} behind (at most ${maxBehind} allowed)`));
