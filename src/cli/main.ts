@@ -4,6 +4,7 @@ import { EXIT } from './common/report';
 import { distribute, retry } from './distribute/command';
 import { preflight } from './preflight/command';
 import { retire } from './retire/command';
+import { usage } from './usage/command';
 import { verify, verifyImage } from './verify/command';
 
 /*
@@ -19,6 +20,7 @@ type Verb = (argv: string[], io: Io) => Promise<number>;
 const VERBS: Record<string, { readonly run: Verb; readonly summary: string }> = {
   preflight: { run: preflight, summary: 'check, read-only, what the live accounts must have before the pipeline runs' },
   verify: { run: verify, summary: 'check, read-only, what an image distributed in every Region and account' },
+  usage: { run: usage, summary: 'list, read-only, what uses which version of a pipeline\'s images, in every Region and account' },
   // The verbs that change AWS. distribute and retry verify with verify's entry, handed in here: no verb imports
   // another's files.
   distribute: {

@@ -63,7 +63,7 @@ export async function latestImageOf(aws: AwsSession, pipeline: ImageReference): 
 }
 
 /** Compares `1.2.3/4` versions node by node. */
-function compareVersions(a: string, b: string): number {
+export function compareVersions(a: string, b: string): number {
   const na = a.split(/[./]/).map(Number);
   const nb = b.split(/[./]/).map(Number);
   for (let i = 0; i < Math.max(na.length, nb.length); i++) {

@@ -2,13 +2,13 @@ import { parseArgs } from 'util';
 import { Change, applyPlan } from './apply';
 import { PipelineImage, chooseKept, pipelineImages, worstExit } from './keep';
 import { CopyPlan, RETAIN_TAG, RETIRE_EXIT, STEPS, Step, describeReference, exitCodeOf, planCopy } from './plan';
-import { AppTargets, IMAGE_ARN_TAG, Reads, Where } from './reads';
 import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
 import { AwsSession, Identity, classify, errorCode, mapLimit } from '../common/aws';
 import { IMAGE_NOT_FOUND, ImageReference, amisOf, getImage, imageReference } from '../common/imagebuilder';
 import { RegionIntent, imageIntent, intentOf, matchDistribution } from '../common/intent';
 import { Io, SESSION_OPTIONS, SESSION_USAGE, sessionSettings } from '../common/options';
 import { Progress } from '../common/progress';
+import { AppTargets, IMAGE_ARN_TAG, Reads, Where } from '../common/references';
 
 /*
  * `cdk-imagebuilder-distribution retire`: takes every copy of an image (every Region and account) one step out of

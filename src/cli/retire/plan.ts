@@ -1,3 +1,9 @@
+import { CopyState, RETAIN_TAG, Reference, describeReference } from '../common/references';
+
+// Shared with the usage verb, so in common/references.ts; re-exported for retire's callers and tests.
+export { RETAIN_TAG, describeReference } from '../common/references';
+export type { CopyState, Gap, Reference } from '../common/references';
+
 /*
  * What retire does with each copy of an image (pure: no AWS calls): from what the reads found (the copy's state,
  * its tags, what uses it, which reads gave no answer) and the step asked for, the copy's verdict and the change
@@ -7,51 +13,6 @@
 /** The steps, in the order a copy goes through them (the guide's order: deprecate, disable, deregister). */
 export const STEPS = ['deprecate', 'disable', 'deregister'] as const;
 export type Step = typeof STEPS[number];
-
-/**
- * The tag that keeps a copy whatever else is true: any value. On the AMI (the copy), in its own account, so an
- * account's owner can keep its copy without asking the image's.
- */
-export const RETAIN_TAG = 'cdk-imagebuilder-distribution:retain';
-
-/** Something that uses a copy, named so the user can find it. */
-export interface Reference {
-  /** `launch-template`, `auto-scaling-group`, `ssm-parameter`, `instance`, `consumer-account`, `image-recipe`, ... */
-  readonly kind: string;
-  /** Its ID, name or ARN. */
-  readonly id: string;
-  /** Where it is, when not the copy's account and Region, and which version or state. */
-  readonly detail?: string;
-  /** Its account, when not the copy's. */
-  readonly account?: string;
-}
-
-/** A read that gave no usable answer: the copy cannot be called unused. */
-export interface Gap {
-  /** What could not be read (`launch templates of 111111111111 in eu-west-1`). */
-  readonly what: string;
-  readonly reason: string;
-  readonly fix: string;
-}
-
-/** A copy as the reads found it. */
-export interface CopyState {
-  readonly account: string;
-  readonly region: string;
-  /** Undefined when a copy was expected there and none was found (or the lookup failed: see gaps). */
-  readonly imageId?: string;
-  /** `available`, `disabled`, ...; `deregistered` when EC2 no longer has it. */
-  readonly state?: string;
-  /** When EC2 deprecates (or deprecated) it, ISO 8601. */
-  readonly deprecationTime?: string;
-  /** The retain tag's value, when the copy has it. */
-  readonly retain?: string;
-  readonly snapshotIds: string[];
-  readonly references: Reference[];
-  readonly gaps: Gap[];
-  /** Where the copy came from: the image's output (`image`) or the app's configuration (`configuration`). */
-  readonly source: 'image' | 'configuration';
-}
 
 /**
  * A copy's verdict: `retire` (unused: the step's change is due), `done` (already at or past the step), `in-use`
@@ -70,21 +31,6 @@ export interface CopyPlan {
 }
 
 const list = (references: Reference[]) => references.map(describeReference).join('; ');
-
-/** A reference in words: `launch template lt-0abc (version 3, $Default)`. */
-export function describeReference(r: Reference): string {
-  const words: Record<string, string> = {
-    'launch-template': 'launch template',
-    'auto-scaling-group': 'Auto Scaling group',
-    'ssm-parameter': 'SSM parameter',
-    'instance': 'instance',
-    'consumer-account': 'consumer account',
-    'image-recipe': 'Image Builder image recipe',
-    'container-recipe': 'Image Builder container recipe',
-  };
-  const where = [r.detail, r.account ? `in account ${r.account}` : undefined].filter(Boolean).join(', ');
-  return `${words[r.kind] ?? r.kind} ${r.id}${where ? ` (${where})` : ''}`;
-}
 
 /** Whether the copy is already at or past `step`. */
 function reached(copy: CopyState, step: Step, now: Date): boolean {

@@ -5,11 +5,10 @@ import {
   DescribeLaunchTemplateVersionsCommand, EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeParametersCommand, GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CopyState, Gap, RETAIN_TAG, Reference } from './plan';
-import { AwsSession, classify, errorCode } from '../common/aws';
+import { AwsSession, classify, errorCode } from './aws';
 
 /*
- * The read-only calls of retire, for one copy in its account and Region: the copy itself (DescribeImages; a copy
+ * The read-only calls of retire and usage (what uses a copy of an image), for one copy in its account and Region: the copy itself (DescribeImages; a copy
  * the configuration expects and the image does not list is looked up by the tag Image Builder puts on every AMI
  * it makes, Ec2ImageBuilderArn), then what uses it. `ec2:DescribeImageReferences` answers for launch templates
  * (every version), instances, SSM parameters and Image Builder recipes where the endpoint has it; where it gives
@@ -23,6 +22,67 @@ import { AwsSession, classify, errorCode } from '../common/aws';
  */
 
 type Json = Record<string, any>;
+
+/**
+ * The tag that keeps a copy whatever else is true: any value. On the AMI (the copy), in its own account, so an
+ * account's owner can keep its copy without asking the image's.
+ */
+export const RETAIN_TAG = 'cdk-imagebuilder-distribution:retain';
+
+/** Something that uses a copy, named so the user can find it. */
+export interface Reference {
+  /** `launch-template`, `auto-scaling-group`, `ssm-parameter`, `instance`, `consumer-account`, `image-recipe`, ... */
+  readonly kind: string;
+  /** Its ID, name or ARN. */
+  readonly id: string;
+  /** Where it is, when not the copy's account and Region, and which version or state. */
+  readonly detail?: string;
+  /** Its account, when not the copy's. */
+  readonly account?: string;
+}
+
+/** A read that gave no usable answer: the copy cannot be called unused. */
+export interface Gap {
+  /** What could not be read (`launch templates of 111111111111 in eu-west-1`). */
+  readonly what: string;
+  readonly reason: string;
+  readonly fix: string;
+}
+
+/** A copy as the reads found it. */
+export interface CopyState {
+  readonly account: string;
+  readonly region: string;
+  /** Undefined when a copy was expected there and none was found (or the lookup failed: see gaps). */
+  readonly imageId?: string;
+  /** `available`, `disabled`, ...; `deregistered` when EC2 no longer has it. */
+  readonly state?: string;
+  /** When EC2 deprecates (or deprecated) it, ISO 8601. */
+  readonly deprecationTime?: string;
+  /** The retain tag's value, when the copy has it. */
+  readonly retain?: string;
+  readonly snapshotIds: string[];
+  readonly references: Reference[];
+  readonly gaps: Gap[];
+  /** Where the copy came from: the image's output (`image`) or the app's configuration (`configuration`). */
+  readonly source: 'image' | 'configuration';
+}
+
+/** A reference in words: `launch template lt-0abc (version 3, $Default)`. */
+export function describeReference(r: Reference): string {
+  const words: Record<string, string> = {
+    'launch-template': 'launch template',
+    'auto-scaling-group': 'Auto Scaling group',
+    'ssm-parameter': 'SSM parameter',
+    'instance': 'instance',
+    'consumer-account': 'consumer account',
+    'image-recipe': 'Image Builder image recipe',
+    'container-recipe': 'Image Builder container recipe',
+  };
+  const where = [r.detail, r.account ? `in account ${r.account}` : undefined].filter(Boolean).join(', ');
+  return `${words[r.kind] ?? r.kind} ${r.id}${where ? ` (${where})` : ''}`;
+}
+
 
 /** The tag Image Builder puts on each AMI it makes, with the image's ARN (Image Builder user guide, "Tag Image Builder output resources"). */
 export const IMAGE_ARN_TAG = 'Ec2ImageBuilderArn';
