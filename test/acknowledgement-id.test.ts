@@ -51,7 +51,8 @@ function printedByCdkSynth(): string {
 }
 
 /** The IDs of this library's rules in a text: `Annotation::cdk-imagebuilder-distribution:<rule>` or the short form. */
-const idsIn = (text: string) => [...text.matchAll(/(?:Annotation::)?cdk-imagebuilder-distribution:[A-Za-z]+(?::LeftOutOfPolicies)?/g)].map(m => m[0]);
+// Rule IDs start with a capital; the library's tag keys (`cdk-imagebuilder-distribution:retain`, ...) do not.
+const idsIn = (text: string) => [...text.matchAll(/(?:Annotation::)?cdk-imagebuilder-distribution:[A-Z][A-Za-z]+(?::LeftOutOfPolicies)?/g)].map(m => m[0]);
 
 test('the ID cdk synth prints under a warning is the one the README and the Python guide acknowledge it with', () => {
   const printed = [...printedByCdkSynth().matchAll(/Acknowledge with '([^']+)'/g)].map(m => m[1]);

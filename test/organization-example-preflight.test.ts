@@ -79,7 +79,11 @@ test('from the management account with a role in each member account: every chec
     `deploys cross-account-role ${b} -`,
     `deploys key ${pipeline} eu-west-1`,
     `deploys key ${pipeline} us-east-1`,
+    // The OU of TargetAccountKeyAccess.organization() exists, and each target account sits under it.
+    `pass key-access-unit ${a} -`,
+    `pass key-access-unit ${b} -`,
     `pass organization ${DEFAULT_ACCOUNT} -`,
+    `pass organizational-unit ${DEFAULT_ACCOUNT} -`,
     `pass region-opt-in ${a} -`,
     `pass region-opt-in ${b} -`,
     `pass region-opt-in ${pipeline} -`,
