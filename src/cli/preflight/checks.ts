@@ -11,7 +11,7 @@ import { CROSS_ACCOUNT_POLICY, CROSS_ACCOUNT_ROLE, Check, PlannedCheck, RoleKey 
 import { UNKNOWN_KEY_ID, evaluate, imageBuilderServiceRole, keyPolicyCoverage, lifecycleTrustRequest, trustRequest } from './policy-coverage';
 import { keysMissingFromStackSet, roleKeyName } from './stack-set-keys';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE } from '../../private/key-actions';
-import { LIFECYCLE_MANAGED_POLICY, LIFECYCLE_ROLE_NAME } from '../../private/lifecycle-role';
+import { LIFECYCLE_MANAGED_POLICY, LIFECYCLE_ROLE_NAME } from '../../private/lifecycle-names';
 import { AppResource, OwnedResource } from '../common/assembly';
 import { AwsSession, NoAccess, classify, errorCode, incomplete, isList, isObject, isString, required } from '../common/aws';
 import { Result } from '../common/report';
