@@ -2,6 +2,7 @@
 imported configurations must declare IDistributionConfigurationRef for CfnImagePipeline to take them."""
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_imagebuilder as imagebuilder
+import pytest
 
 from cdk_imagebuilder_distribution import DistributionConfiguration
 
@@ -45,7 +46,8 @@ def test_cfn_image_pipeline_takes_the_construct_itself(tmp_path):
 def test_cfn_image_pipeline_takes_imported_configurations(tmp_path):
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "Pipeline", env=Environment(account="111111111111", region="us-east-1"))
-    arn = "arn:aws:imagebuilder:eu-west-1:222222222222:distribution-configuration/shared-golden"
+    # A configuration of the pipeline's own account and Region: configurations are Regional and cannot be shared.
+    arn = "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared-golden"
     by_arn = DistributionConfiguration.from_distribution_configuration_arn(stack, "ByArn", arn)
     by_name = DistributionConfiguration.from_distribution_configuration_name(stack, "ByName", "golden-al2023")
     for name, imported in [("from-arn", by_arn), ("from-name", by_name)]:
@@ -54,10 +56,23 @@ def test_cfn_image_pipeline_takes_imported_configurations(tmp_path):
             distribution_configuration_arn=imported,
         )
 
-    assert by_arn.env.account == "222222222222" and by_arn.env.region == "eu-west-1"
+    assert by_arn.env.account == "111111111111" and by_arn.env.region == "us-east-1"
     found = pipelines(stack, tmp_path)
     assert found["from-arn"] == arn
     assert found["from-name"] == {"Fn::Join": ["", [
         "arn:", {"Ref": "AWS::Partition"},
         ":imagebuilder:us-east-1:111111111111:distribution-configuration/golden-al2023",
     ]]}
+
+
+def test_cfn_image_pipeline_refuses_a_configuration_of_another_region(tmp_path):
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "Pipeline", env=Environment(account="111111111111", region="us-east-1"))
+    arn = "arn:aws:imagebuilder:eu-west-1:222222222222:distribution-configuration/shared-golden"
+    imported = DistributionConfiguration.from_distribution_configuration_arn(stack, "ByArn", arn)
+    imagebuilder.CfnImagePipeline(
+        stack, "from-arn", name="from-arn", image_recipe_arn=RECIPE_ARN, infrastructure_configuration_arn=INFRA_ARN,
+        distribution_configuration_arn=imported,
+    )
+    with pytest.raises(RuntimeError, match="DistributionConfigurationEnvironment"):
+        app.synth()
