@@ -7,6 +7,8 @@ set -uo pipefail
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/cdk-imagebuilder-distribution-test.XXXXXX")
 # ts-node's compile cache (v8-compile-cache-lib) lives with the dependencies, not in the temporary folder.
 export V8_COMPILE_CACHE_CACHE_DIR="$(cd "$(dirname "$0")/.." && pwd)/node_modules/.cache/v8-compile-cache"
+# Node 22's module compile cache (npm 11 turns it on) defaults to os.tmpdir()/node-compile-cache: with the dependencies too.
+export NODE_COMPILE_CACHE="$(cd "$(dirname "$0")/.." && pwd)/node_modules/.cache/node-compile-cache"
 trap 'rm -rf "$run_tmp"' EXIT
 
 TMPDIR="$run_tmp" "$@"
