@@ -1,10 +1,9 @@
-import { runWork, verifyWork } from './checks';
+import { runVerification } from './run';
 import { AssemblyError, FoundDistribution, readAssembly } from '../common/assembly';
-import { AwsSession, Identity, SessionSettings, classify, errorCode, incomplete, isObject, mapLimit } from '../common/aws';
-import { IMAGE_FORMS, IMAGE_NOT_FOUND, MAX_IMAGE_ARN, amisOf, getImage, imageReference, latestImageOf } from '../common/imagebuilder';
-import { intentOf, matchDistribution } from '../common/intent';
-import { DEFAULT_CONCURRENCY, Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings, shown } from '../common/options';
-import { EXIT, Result, exitCodeOf, formatJson, formatText } from '../common/report';
+import { AwsSession, Identity, SessionSettings, classify } from '../common/aws';
+import { IMAGE_FORMS, MAX_IMAGE_ARN, imageReference } from '../common/imagebuilder';
+import { Io, SESSION_OPTIONS, SESSION_USAGE, parseOptions, sessionSettings, shown } from '../common/options';
+import { EXIT, exitCodeOf, formatJson, formatText } from '../common/report';
 
 /*
  * `cdk-imagebuilder-distribution verify`: checks, read-only, what an image's distribution produced in every Region
@@ -44,8 +43,6 @@ Exit codes:
   3  nothing differs, but some checks could not run (no answer in time, access denied, throttled, expired
      credentials, no connection, no --assume-role-name, the image still distributing); --allow-unchecked
      turns this into 0`;
-
-type Json = Record<string, any>;
 
 /**
  * What `verifyImage` takes: the programmatic entry of verify, which main.ts hands to the verbs that verify after
@@ -113,14 +110,12 @@ export async function verify(argv: string[], io: Io): Promise<number> {
  * they distribute); returns the exit code. Progress and notices go to `io.err`, the report to `io.out`.
  */
 export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<number> {
-  // Refused before any call: an ARN longer than Image Builder's names and versions allow names nothing.
-  if (options.image.length > MAX_IMAGE_ARN) {
-    io.err(`verify: --image is ${options.image.length} characters long; an image or pipeline ARN has at most ${MAX_IMAGE_ARN}: it is ${IMAGE_FORMS}.`);
-    return EXIT.USAGE;
-  }
-  const reference = imageReference(options.image);
+  // Refused before any call: an ARN that names nothing.
+  const reference = options.image.length > MAX_IMAGE_ARN ? undefined : imageReference(options.image);
   if (!reference) {
-    io.err(`verify: --image ${options.image.length > 80 ? shown(options.image) : JSON.stringify(options.image)} is not ${IMAGE_FORMS}.`);
+    io.err(`verify: ${options.image.length > MAX_IMAGE_ARN
+      ? `--image is ${options.image.length} characters long; an image or pipeline ARN has at most ${MAX_IMAGE_ARN}: it is ${IMAGE_FORMS}.`
+      : `--image ${options.image.length > 80 ? shown(options.image) : JSON.stringify(options.image)} is not ${IMAGE_FORMS}.`}`);
     return EXIT.USAGE;
   }
   let distributions: FoundDistribution[];
@@ -133,135 +128,31 @@ export async function verifyImage(options: VerifyImageOptions, io: Io): Promise<
   }
 
   const aws = options.aws ?? new AwsSession(options.settings ?? {});
-  const settings = aws.settings;
   try {
     let identity: Identity;
     try {
       identity = await aws.identity();
     } catch (e) {
-      const why = classify(e, settings);
+      const why = classify(e, aws.settings);
       io.err(`verify: no usable AWS credentials or Region (${why.message}). Fix: ${why.fix}.`);
       return EXIT.USAGE;
     }
-    const report = (results: Result[], notices: string[], imageArn: string) => {
-      const code = exitCodeOf(results, { allowUnchecked: options.allowUnchecked });
-      const header = `verify: image ${imageArn}; app ${options.app}; caller ${identity.arn}`;
-      io.out(options.json
-        ? JSON.stringify({ image: imageArn, ...JSON.parse(formatJson(results, identity, notices, code)) }, null, 2)
-        : formatText(results, header, notices));
-      return code;
-    };
-    /** A call about the image itself failed: the image does not exist (2), or it could not be read (3). */
-    const imageFailure = (e: unknown, what: string, arn: string) => {
-      if (IMAGE_NOT_FOUND.test(errorCode(e))) {
-        io.err(`verify: ${what} ${arn}: Image Builder answered ${errorCode(e)}: ${String((e as Error).message).split('\n')[0]}. Fix: check the ARN (its Region and account).`);
-        return EXIT.USAGE;
-      }
-      const why = classify(e, settings);
-      return report([{
-        check: 'image',
-        status: 'unchecked',
-        account: reference.account,
-        region: reference.region,
-        resource: arn,
-        message: `could not check ${arn}: ${why.message}`,
-        fix: why.fix,
-        distributions: [],
-      }], [], arn);
-    };
-
-    let imageArn = reference.arn;
-    if (reference.kind === 'pipeline') {
-      try {
-        const latest = await latestImageOf(aws, reference);
-        if (!latest) {
-          io.err(`verify: the image pipeline ${reference.arn} has no image yet. Fix: run the pipeline, or pass --image with an image build version ARN.`);
-          return EXIT.USAGE;
-        }
-        imageArn = latest;
-        io.err(`verify: the latest image of ${reference.arn} is ${imageArn}`);
-      } catch (e) {
-        return imageFailure(e, 'cannot list the images of the pipeline', reference.arn);
-      }
-    }
-    let image: Json;
-    try {
-      image = await getImage(aws, { ...reference, kind: 'image', arn: imageArn });
-      // An answer without the image says nothing about it: unknown (exit 3), not "no distribution configuration".
-      if (!isObject(image) || Object.keys(image).length === 0) {
-        throw incomplete('imagebuilder:GetImage', 'image');
-      }
-    } catch (e) {
-      return imageFailure(e, 'cannot read the image', imageArn);
-    }
-    if (image.type !== undefined && image.type !== 'AMI') {
-      io.err(`verify: ${imageArn} is a ${image.type} image; verify checks AMI distributions.`);
+    const run = await runVerification(aws, identity, {
+      image: options.image,
+      source: { app: distributions },
+      concurrency: options.concurrency,
+      progress: line => io.err(`verify: ${line}`),
+    });
+    if (run.kind === 'usage') {
+      io.err(`verify: ${run.message}`);
       return EXIT.USAGE;
     }
-    const configurationArn = image.distributionConfiguration?.arn;
-    if (typeof configurationArn !== 'string') {
-      io.err(`verify: the image ${imageArn} has no distribution configuration: there is nothing to verify.`);
-      return EXIT.USAGE;
-    }
-    const distribution = matchDistribution(distributions, configurationArn, reference.partition);
-    if (typeof distribution === 'string') {
-      io.err(`verify: the image was distributed with ${configurationArn}, but ${distribution}. Fix: pass --app with the cloud assembly of the app that deploys it ('cdk synth' first).`);
-      return EXIT.USAGE;
-    }
-
-    const owner = reference.account;
-    const status = String(image.state?.status ?? 'UNKNOWN');
-    const imageResult = (s: Result['status'], message: string, fix?: string): Result =>
-      ({ check: 'image', status: s, account: owner, region: reference.region, resource: imageArn, message, ...(fix ? { fix } : {}), distributions: [] });
-    if (typeof image.state?.status !== 'string') {
-      const why = incomplete('imagebuilder:GetImage', 'image.state.status');
-      return report([imageResult('unchecked', `could not check ${imageArn}: ${why.message}`, why.fix)], [], imageArn);
-    }
-    if (['PENDING', 'CREATING', 'BUILDING', 'TESTING', 'DISTRIBUTING', 'INTEGRATING'].includes(status)) {
-      return report([imageResult('unchecked', `could not check ${imageArn}: it is still ${status}`, 'run verify again when the image is AVAILABLE')], [], imageArn);
-    }
-
-    const intent = intentOf(distribution, image, reference.partition);
-    if (intent.regions.length === 0 && intent.differences.length === 0) {
-      // Nothing to compare: no Region in the app's configuration nor in the image's. Never a green for nothing.
-      io.err(`verify: ${intent.distribution} has no Region to check (its Distributions is ${Array.isArray(distribution.properties.Distributions) ? 'empty' : 'not a list'}, and the image was distributed with none): there is nothing to verify. Fix: pass --app with the cloud assembly of the app that deploys ${configurationArn}.`);
-      return EXIT.USAGE;
-    }
-    const results: Result[] = [status === 'AVAILABLE'
-      ? imageResult('pass', 'the image is AVAILABLE')
-      : imageResult('fail', `the image is ${status}${image.state?.reason ? `: ${image.state.reason}` : ''}`, 'fix the cause, then distribute again (cdk-imagebuilder-distribution retry or distribute)')];
-    for (const d of intent.differences) {
-      results.push({
-        check: 'configuration',
-        status: 'fail',
-        account: owner,
-        region: d.region,
-        resource: configurationArn,
-        message: d.message,
-        fix: 'deploy the app (cdk deploy) and build or distribute the image again, or verify with the cloud assembly of the deployed version',
-        distributions: [intent.distribution],
-      });
-    }
-    const notices = intent.fromImage.map(f => `known only at deploy time, taken from the image's configuration: ${f}`);
-    const accounts = intent.regions.flatMap(r => [
-      ...r.targets, ...r.launchTemplates.map(t => t.accountId), ...r.ssmParameters.map(p => p.amiAccountId), ...r.fastLaunch.map(f => f.accountId),
-    ]);
-    const elsewhere = [...new Set([owner, ...accounts])].filter(a => a !== identity.account);
-    if (!settings.assumeRoleName && elsewhere.length > 0) {
-      notices.push(`without --assume-role-name, the checks in account${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')} cannot run (the caller is in ${identity.account}), so this run cannot pass. Fix: pass --assume-role-name with a role the caller may assume in ${elsewhere.length === 1 ? 'that account' : 'those accounts'} (e.g. OrganizationAccountAccessRole).`);
-    }
-    notices.forEach(n => io.err(`verify: ${n}`));
-
-    if (!Array.isArray(image.outputResources?.amis)) {
-      // Which AMIs the image made is unknown: no AMI can be checked, none is claimed missing.
-      const why = incomplete('imagebuilder:GetImage', 'image.outputResources.amis');
-      results.push(imageResult('unchecked', `could not check the AMIs of ${imageArn}: ${why.message}`, why.fix));
-      return report(results, notices, imageArn);
-    }
-    const work = verifyWork(aws, intent, amisOf(image, owner));
-    const checked = await mapLimit(work, options.concurrency ?? DEFAULT_CONCURRENCY, w => runWork(aws, w));
-    results.push(...checked.flat());
-    return report(results, notices, imageArn);
+    const code = exitCodeOf(run.results, { allowUnchecked: options.allowUnchecked });
+    const header = `verify: image ${run.imageArn}; app ${options.app}; caller ${identity.arn}`;
+    io.out(options.json
+      ? JSON.stringify({ image: run.imageArn, ...JSON.parse(formatJson(run.results, identity, run.notices, code)) }, null, 2)
+      : formatText(run.results, header, run.notices));
+    return code;
   } finally {
     if (!options.aws) {
       aws.close();
