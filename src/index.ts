@@ -6,3 +6,4 @@ export * from './cross-account-distribution-role';
 export * from './target-account-key-access';
 export * from './cross-account-distribution-role-stack-set';
 export * from './distribution-lifecycle';
+export * from './distribution-verification';
