@@ -257,7 +257,9 @@ function refused(e: unknown): boolean {
  * The AMIs the workflow's completed DistributeImage steps report (`distributedImages`), and why they could not be
  * read, if so. The ring's own step is among them; the earlier rings' are outside its scope.
  */
-async function distributedAmis(aws: AwsSession, image: { account: string; region: string; arn: string }, step: Json): Promise<{ amis: DistributedAmi[]; unreadable?: string }> {
+async function distributedAmis(
+  aws: AwsSession, image: { account: string; region: string; arn: string }, step: Json,
+): Promise<{ amis: DistributedAmi[]; unreadable?: string }> {
   const workflowExecutionId = step.workflowExecutionId;
   if (typeof workflowExecutionId !== 'string') {
     return { amis: [], unreadable: 'ListWaitingWorkflowSteps gave the step no workflowExecutionId' };
@@ -339,7 +341,10 @@ function unknownWhereUnlisted(results: Result[], why: string): Result[] {
 
 /** Every account a Region of the intent distributes to or configures. */
 function accountsOf(r: RegionIntent): string[] {
-  return [...new Set([r.owner, ...r.targets, ...r.launchTemplates.map(t => t.accountId), ...r.ssmParameters.map(p => p.amiAccountId), ...r.fastLaunch.map(f => f.accountId)])];
+  return [...new Set([
+    r.owner, ...r.targets, ...r.launchTemplates.map(t => t.accountId), ...r.ssmParameters.map(p => p.amiAccountId),
+    ...r.fastLaunch.map(f => f.accountId),
+  ])];
 }
 
 /**
