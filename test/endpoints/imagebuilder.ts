@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as net from 'net';
 import { loadModel, validate } from './model';
@@ -40,6 +41,12 @@ export interface ImageBuilderState {
   readonly images: Map<string, Obj>;
   /** Image pipelines by ARN: the model's `ImagePipeline`. Their images are the images whose `sourcePipelineArn` is theirs. */
   readonly pipelines: Map<string, Obj>;
+  /**
+   * Workflow step executions by step execution ID: the model's `GetWorkflowStepExecutionResponse` without its
+   * `requestId` (`workflowStep()` makes one). A step waits for an action (ListWaitingWorkflowSteps) while it is a
+   * `WaitForAction` step with status RUNNING; SendWorkflowStepAction ends it: RESUME as COMPLETED, STOP as FAILED.
+   */
+  readonly workflowSteps: Map<string, Obj>;
 }
 
 /** Answers one operation: its input (model member names) to its output, or throws a `ServiceError`. */
@@ -99,6 +106,91 @@ export function defaultHandlers(): Record<string, Handler> {
         throw notFound('ListImagePipelineImages', input.imagePipelineArn);
       }
       return page([...state.images.values()].filter(i => i.sourcePipelineArn === input.imagePipelineArn), input);
+    },
+    ...workflowStepHandlers(),
+  };
+}
+
+/** Whether a step waits for an action (SendWorkflowStepAction). */
+const waiting = (step: Obj) => step.action === 'WaitForAction' && step.status === 'RUNNING';
+
+/** Picks the members of `shape` from `value`. */
+function membersOf(shape: string, value: Obj): Obj {
+  const keys = Object.keys(model().shapes[shape].members!);
+  return Object.fromEntries(Object.entries(value).filter(([k, v]) => keys.includes(k) && v !== undefined));
+}
+
+/** One page of `all` (`maxResults`, `nextToken`, as the list operations of the model page). */
+function pageOf(all: Obj[], input: Obj): { items: Obj[]; nextToken?: string } {
+  const pageSize = input.maxResults ?? 25;
+  const start = input.nextToken ? Number(input.nextToken) : 0;
+  return { items: all.slice(start, start + pageSize), ...(start + pageSize < all.length ? { nextToken: String(start + pageSize) } : {}) };
+}
+
+/**
+ * The workflow step operations the release gate calls: the waiting steps, a workflow execution's steps, one step,
+ * and the action that ends a wait. SendWorkflowStepAction honours client tokens as Image Builder documents them
+ * (the same token and request: the original answer, nothing done again; the same token with another request:
+ * IdempotentParameterMismatchException), refuses an image ARN that is not the step's, and an action on a step that
+ * no longer waits ("The request fails if the step has already timed out or been actioned").
+ */
+function workflowStepHandlers(): Record<string, Handler> {
+  const tokens = new Map<string, { request: string; answer: Obj }>();
+  return {
+    ListWaitingWorkflowSteps: (input, state) => {
+      const { items, nextToken } = pageOf([...state.workflowSteps.values()].filter(waiting), input);
+      return { steps: items.map(s => membersOf('WorkflowStepExecution', s)), ...(nextToken ? { nextToken } : {}) };
+    },
+    ListWorkflowStepExecutions: (input, state) => {
+      const all = [...state.workflowSteps.values()].filter(s => s.workflowExecutionId === input.workflowExecutionId);
+      if (all.length === 0) {
+        throw new ServiceError('InvalidRequestException', `The workflow execution ${input.workflowExecutionId} does not exist.`);
+      }
+      const { items, nextToken } = pageOf(all, input);
+      return {
+        requestId: requestId(),
+        steps: items.map(s => membersOf('WorkflowStepMetadata', s)),
+        workflowBuildVersionArn: all[0].workflowBuildVersionArn,
+        workflowExecutionId: input.workflowExecutionId,
+        imageBuildVersionArn: all[0].imageBuildVersionArn,
+        ...(nextToken ? { nextToken } : {}),
+      };
+    },
+    GetWorkflowStepExecution: (input, state) => {
+      const step = state.workflowSteps.get(input.stepExecutionId);
+      if (!step) {
+        throw notFound('GetWorkflowStepExecution', input.stepExecutionId);
+      }
+      return { requestId: requestId(), ...step };
+    },
+    SendWorkflowStepAction: (input, state) => {
+      const request = JSON.stringify(input);
+      const known = tokens.get(input.clientToken);
+      if (known) {
+        if (known.request !== request) {
+          throw new ServiceError('IdempotentParameterMismatchException', `The client token ${input.clientToken} was used with other parameters.`);
+        }
+        return known.answer;
+      }
+      const step = state.workflowSteps.get(input.stepExecutionId);
+      if (!step) {
+        throw notFound('SendWorkflowStepAction', input.stepExecutionId);
+      }
+      if (step.imageBuildVersionArn !== input.imageBuildVersionArn) {
+        throw new ServiceError('InvalidRequestException', `The step ${input.stepExecutionId} belongs to ${step.imageBuildVersionArn}, not ${input.imageBuildVersionArn}.`);
+      }
+      if (!waiting(step)) {
+        throw new ServiceError('InvalidRequestException', `The step ${input.stepExecutionId} is not waiting for an action (${step.status}).`);
+      }
+      step.status = input.action === 'RESUME' ? 'COMPLETED' : 'FAILED';
+      step.endTime = new Date().toISOString();
+      if (input.reason) {
+        // A step's message has at most 500 characters (WorkflowStepMessage); a reason, 1,024.
+        step.message = [...String(input.reason)].slice(0, 500).join('');
+      }
+      const answer = { stepExecutionId: input.stepExecutionId, imageBuildVersionArn: input.imageBuildVersionArn, clientToken: input.clientToken };
+      tokens.set(input.clientToken, { request, answer });
+      return answer;
     },
   };
 }
@@ -192,7 +284,7 @@ function bodyOf(shapeName: string, output: Obj): { body: Obj; headers: Record<st
 
 /** Starts the endpoint with empty state and the default handlers (GetImage, GetImagePipeline, ListImagePipelineImages). */
 export async function startImageBuilderEndpoint(): Promise<ImageBuilderEndpoint> {
-  const state: ImageBuilderState = { images: new Map(), pipelines: new Map() };
+  const state: ImageBuilderState = { images: new Map(), pipelines: new Map(), workflowSteps: new Map() };
   const handlers = defaultHandlers();
   const calls: Array<{ operation: string; input: Obj }> = [];
   const problems: string[] = [];
@@ -335,5 +427,39 @@ export function imageOf(options: ImageOptions): Obj {
     dateCreated: options.dateCreated ?? new Date().toISOString(),
     buildType: options.pipelineArn ? 'SCHEDULED' : 'USER_INITIATED',
     imageSource: 'CUSTOM',
+  };
+}
+
+export interface WorkflowStepOptions {
+  readonly image: string;
+  /** `wf-<uuid>`: the steps of one workflow execution share it. */
+  readonly workflowExecutionId: string;
+  readonly name: string;
+  /** The step action (`DistributeImage`, `WaitForAction`, ...). */
+  readonly action: string;
+  /** @default RUNNING */
+  readonly status?: string;
+  /** The step's outputs, a JSON string as the model has it. */
+  readonly outputs?: string;
+}
+
+/** A workflow step execution (the model's `GetWorkflowStepExecutionResponse` without `requestId`), with a new ID. */
+export function workflowStep(options: WorkflowStepOptions): Obj {
+  const hex = randomUUID();
+  const [, region, account] = /^arn:aws[a-z-]*:imagebuilder:([a-z0-9-]+):([0-9]{12}):/.exec(options.image) ?? [];
+  return {
+    stepExecutionId: `step-${hex}`,
+    workflowBuildVersionArn: `arn:aws:imagebuilder:${region}:${account}:workflow/distribution/release-rings/1.0.0/1`,
+    workflowExecutionId: options.workflowExecutionId,
+    imageBuildVersionArn: options.image,
+    name: options.name,
+    action: options.action,
+    status: options.status ?? 'RUNNING',
+    startTime: new Date().toISOString(),
+    ...(options.outputs !== undefined ? { outputs: options.outputs } : {}),
+    onFailure: 'Abort',
+    timeoutSeconds: 43200,
+    attemptNumber: 1,
+    maxAttempts: 1,
   };
 }
