@@ -252,6 +252,45 @@ test('an action whose answer is lost is unknown, never done; the rerun sends the
   expect(actions()).toHaveLength(tokens.length);
 });
 
+test('the last ring, "the rest", is verified where no earlier ring was: eu-west-1; outputs read with GetWorkflowStepExecution', async () => {
+  const gate = distributing([`eu-west-1/${DIST}`, `eu-west-1/${TARGET}`], { ring: 2 });
+  // A list of the workflow's steps without their outputs: the gate reads the DistributeImage step itself.
+  const list = defaultHandlers().ListWorkflowStepExecutions;
+  ib.handlers.ListWorkflowStepExecutions = async (input, state) => {
+    const answer = await list(input, state);
+    return { ...answer, steps: answer.steps.map(({ outputs: _, ...step }: Obj) => step) };
+  };
+  try {
+    const { outcomes, published } = await invoke();
+
+    expect(ib.calls.filter(c => c.operation === 'GetWorkflowStepExecution')).toHaveLength(1);
+    expect(outcomes).toEqual([expect.objectContaining({ stepExecutionId: gate.step.stepExecutionId, ring: 'rest', decision: 'resume', sent: 'done' })]);
+    expect(published[0]).toMatchObject({ ring: 'rest' });
+    expect(copyResults(resultsOf(published))).toEqual([`pass eu-west-1/${TARGET}`, `pass eu-west-1/${DIST}`]);
+  } finally {
+    ib.handlers.ListWorkflowStepExecutions = list;
+  }
+});
+
+test('step outputs the gate cannot read make the copies GetImage does not list unknown, never missing: no STOP, no RESUME', async () => {
+  const gate = distributing([`us-east-1/${DIST}`, `us-east-1/${TARGET}`]);
+  const distribute = [...ib.state.workflowSteps.values()].find(s => s.action === 'DistributeImage' && s.imageBuildVersionArn === gate.image)!;
+  distribute.outputs = 'not JSON';
+  // GetImage lists the owner's copy already, not the target's.
+  ib.state.images.get(gate.image)!.outputResources = {
+    amis: [{ region: 'us-east-1', accountId: DIST, image: amis[`us-east-1/${DIST}`], name: 'golden', state: { status: 'AVAILABLE' } }],
+  };
+
+  const { outcomes, published } = await invoke();
+
+  expect(actions()).toEqual([]);
+  expect(outcomes).toEqual([expect.objectContaining({ decision: 'wait' })]);
+  const results = resultsOf(published);
+  expect(copyResults(results)).toEqual([`pass us-east-1/${DIST}`, `unchecked us-east-1/${TARGET}`]);
+  expect(results.find(r => r.account === TARGET && r.check === 'ami')!.message)
+    .toMatch(/GetImage does not list it yet and the outputs of the DistributeImage step DistributeRing1: its outputs are not JSON/);
+});
+
 test('the rest ring: every copy no earlier ring has; the tokens differ by action', () => {
   const none = { userIds: [], userGroups: [], organizationArns: [], organizationalUnitArns: [] };
   const region = (name: string, targets: string[]): RegionIntent =>
