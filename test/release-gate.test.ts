@@ -207,20 +207,24 @@ test('an account the function cannot read is unchecked: no action at all, the st
   expect(progress.join('\n')).toMatch(/left waiting: 1 check of ring canary could not run .*no credentials for account 111111111111/);
 });
 
-test('a step of another configuration, and a wait that is no gate, are left alone', async () => {
+test('a step of another configuration, and a wait that is no gate, are left alone; a ring the function does not know waits', async () => {
   const other = distributing([`us-east-1/${DIST}`, `us-east-1/${TARGET}`], { configurationArn: OTHER_CONFIG_ARN });
   const approval = distributing([`us-east-1/${DIST}`, `us-east-1/${TARGET}`], { stepName: 'ApproveRelease' });
+  // The workflow has a third ring, the function's rings (VERIFY_RINGS) two: deployed apart.
+  const third = distributing([`us-east-1/${DIST}`, `us-east-1/${TARGET}`], { ring: 3 });
 
-  const { outcomes, published } = await invoke();
+  const { outcomes, published, progress } = await invoke();
 
   expect(actions()).toEqual([]);
   expect(published).toEqual([]);
   expect(outcomes.map(o => [o.stepExecutionId, o.decision])).toEqual(expect.arrayContaining([
     [other.step.stepExecutionId, 'ignored'],
     [approval.step.stepExecutionId, 'ignored'],
+    [third.step.stepExecutionId, 'wait'],
   ]));
-  expect(outcomes).toHaveLength(2);
-  expect([other.step, approval.step].map(s => ib.state.workflowSteps.get(s.stepExecutionId)!.status)).toEqual(['RUNNING', 'RUNNING']);
+  expect(outcomes).toHaveLength(3);
+  expect(progress.join('\n')).toMatch(/VerifyRing3 .*left waiting: the function knows 2 rings, not ring 3/);
+  expect([other.step, approval.step, third.step].map(s => ib.state.workflowSteps.get(s.stepExecutionId)!.status)).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
 });
 
 test('an action whose answer is lost is unknown, never done; the rerun sends the same client token', async () => {

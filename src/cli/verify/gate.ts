@@ -22,6 +22,7 @@ import { Result, exitCodeOf } from '../common/report';
  *   stepExecutionId, imageBuildVersionArn, workflowExecutionId, name, action). It is the source of which gates wait:
  *   the WaitForAction notification (SNS, the "EC2 Image Builder Workflow Step Waiting" event) only starts the
  *   function, its message format is not relied on. A step whose answer came meanwhile is no longer listed.
+ *   https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_ListWaitingWorkflowSteps.html
  * - SendWorkflowStepAction (action RESUME | STOP, reason of 1 to 1,024 characters, a required clientToken of at most
  *   64 characters, 36 in older versions of the reference): "The workflow step must be in a waiting state to accept
  *   an action. The request fails if the step has already timed out or been actioned."
@@ -128,7 +129,14 @@ export async function releaseGates(context: GateContext): Promise<GateOutcome[]>
       continue;
     }
     for (const step of steps) {
-      outcomes.push(await gate(context, step));
+      try {
+        outcomes.push(await gate(context, step));
+      } catch (e) {
+        // Whatever one step meets loses no other; and what is not understood is never a go-ahead.
+        const why = classify(e, context.aws.settings);
+        context.progress(`release gate ${String(step.name)} (${String(step.stepExecutionId)}): left waiting: ${why.message}. Fix: ${why.fix}`);
+        outcomes.push({ stepExecutionId: String(step.stepExecutionId ?? ''), image: String(step.imageBuildVersionArn ?? ''), decision: 'wait', reason: why.message });
+      }
     }
   }
   return outcomes;
@@ -142,7 +150,8 @@ async function waitingSteps(aws: AwsSession, account: string, region: string): P
   do {
     const page = await aws.send<Json>(client, new ListWaitingWorkflowStepsCommand({ maxResults: 25, nextToken }), 'imagebuilder:ListWaitingWorkflowSteps');
     steps.push(...(Array.isArray(page.steps) ? page.steps.filter(isObject) : []));
-    nextToken = page.nextToken;
+    // A token handed back again would page forever.
+    nextToken = page.nextToken !== nextToken ? page.nextToken : undefined;
   } while (nextToken);
   return steps;
 }
@@ -174,7 +183,9 @@ async function gate(context: GateContext, step: Json): Promise<GateOutcome> {
   }
   const configurationArn = imageJson.distributionConfiguration?.arn;
   if (typeof configurationArn !== 'string' || !context.configurations.includes(configurationArn)) {
-    return { ...base, decision: 'ignored', reason: `the image was distributed with ${configurationArn ?? 'no distribution configuration'}, not one of the configurations verified here` };
+    const reason = `the image was distributed with ${configurationArn ?? 'no distribution configuration'}, not one of the configurations verified here`;
+    progress(`${label}: left alone: ${reason}`);
+    return { ...base, decision: 'ignored', reason };
   }
   const index = Number(match[1]) - 1;
   const ring = context.rings[index];
@@ -271,7 +282,7 @@ async function distributedAmis(
     do {
       const page = await aws.send<Json>(client, new ListWorkflowStepExecutionsCommand({ workflowExecutionId, maxResults: 25, nextToken }), 'imagebuilder:ListWorkflowStepExecutions');
       steps.push(...(Array.isArray(page.steps) ? page.steps.filter(isObject) : []));
-      nextToken = page.nextToken;
+      nextToken = page.nextToken !== nextToken ? page.nextToken : undefined;
     } while (nextToken);
     const distributions = steps.filter(s => s.action === 'DistributeImage' && s.status === 'COMPLETED');
     if (distributions.length === 0) {
