@@ -113,13 +113,14 @@ const environment = (more: Record<string, string> = {}) => ({
   ...more,
 });
 
-/** Runs the handler on `event` with a Lambda context of a minute left; returns its log lines (parsed) and outcome. */
-async function invoke(event: unknown, env: Record<string, string | undefined> = environment()) {
+/** Runs the handler on `event` with a Lambda context of `remainingMs` left (a minute); returns its log lines (parsed) and outcome. */
+async function invoke(event: unknown, env: Record<string, string | undefined> = environment(), remainingMs = 60_000) {
   const lines: Obj[] = [];
   const run = createHandler({ env, write: line => lines.push(JSON.parse(line)) });
   let error: Error | undefined;
   try {
-    await run(event, { awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 });
+    const deadline = Date.now() + remainingMs;
+    await run(event, { awsRequestId: 'test', getRemainingTimeInMillis: () => deadline - Date.now() });
   } catch (e) {
     error = e as Error;
   }
@@ -332,6 +333,35 @@ test('an account whose role cannot be assumed: its copy is unchecked, never pres
   expect(notifications).toHaveLength(1);
   expect(notifications[0].Subject).toBe('Image verification UNCHECKED: 0 failing, 1 unchecked copies of golden/1.0.0/2');
   expect(notifications[0].Message).toContain(`UNCHECKED ${REGION}  ${TARGET}`);
+});
+
+test('a run that would outlast the invocation is cut at its budget and published, what could not run unchecked', async () => {
+  await distribute();
+  // EC2 never answers: without the budget, the run would end at Lambda's timeout with nothing published.
+  faults.setRules([{ service: 'ec2', operation: 'DescribeImages', fault: 'stall' }]);
+  const remaining = 6_000;
+  const started = Date.now();
+
+  const { error, copies, runs } = await invoke(available(IMAGE_ARN), environment(), remaining);
+
+  expect(Date.now() - started).toBeLessThan(remaining);
+  expect(error).toBeUndefined();
+  expect(copies.map(c => [c.account, c.verdict, c[METRICS.unchecked], c[METRICS.present]])).toEqual([[DIST, 'unchecked', 1, 0], [TARGET, 'unchecked', 1, 0]]);
+  expect(runs).toEqual([expect.objectContaining({ verdict: 'unchecked', present: 0, unchecked: 2 })]);
+  expect(notifications).toHaveLength(1);
+});
+
+test('a finding SNS refuses fails the invocation, after the records are written', async () => {
+  const amis = await distribute();
+  ec2Endpoint.state.images.delete(`${REGION}/${amis[TARGET]}`);
+  const gone = `arn:aws:sns:${REGION}:${DIST}:deleted-topic`;
+
+  const { error, copies, runs, lines } = await invoke(available(IMAGE_ARN), environment({ [VERIFICATION_ENV.topicArn]: gone }));
+
+  expect(error?.message).toMatch(`sns:Publish of the finding about ${IMAGE_ARN} to ${gone} failed`);
+  expect(copies.map(c => c.verdict).sort()).toEqual(['failing', 'present']);
+  expect(runs).toEqual([expect.objectContaining({ verdict: 'fail' })]);
+  expect(lines[lines.length - 1]).toEqual({ record: 'error', message: error!.message });
 });
 
 test('the schedule verifies the latest image of each pipeline of each configuration, and logs a configuration without one', async () => {

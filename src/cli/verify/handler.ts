@@ -160,10 +160,11 @@ export function createHandler(options: HandlerOptions = {}) {
       return { trigger: 'ignored', published: [] };
     }
 
+    const budgetMs = budgetOf(context);
     const aws = new AwsSession({
       assumeRoleName: environment.roleName,
-      budgetMs: budgetOf(context),
-      callTimeoutMs: Math.min(DEFAULT_SETTINGS.callTimeoutMs, budgetOf(context)),
+      budgetMs,
+      callTimeoutMs: Math.min(DEFAULT_SETTINGS.callTimeoutMs, budgetMs),
       maxAttempts: DEFAULT_SETTINGS.maxAttempts,
       maxInFlight: environment.concurrency,
     });
