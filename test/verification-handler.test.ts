@@ -364,9 +364,12 @@ test('a finding SNS refuses fails the invocation, after the records are written'
   expect(lines[lines.length - 1]).toEqual({ record: 'error', message: error!.message });
 });
 
-test('the schedule verifies the latest image of each pipeline of each configuration, and logs a configuration without one', async () => {
+test('the schedule verifies the latest AVAILABLE image of each pipeline of each configuration, and logs a configuration without one', async () => {
   await distribute(imageArn(REGION, DIST, 'golden', '1.0.0', 1), CONFIG_ARN, '2026-11-01T00:00:00.000Z');
   const amis = await distribute(IMAGE_ARN, CONFIG_ARN, '2026-12-01T00:00:00.000Z');
+  // A newer image still building is not in use yet: its AVAILABLE event verifies it.
+  const building = imageArn(REGION, DIST, 'golden', '1.0.0', 3);
+  ib.state.images.set(building, { ...ib.state.images.get(IMAGE_ARN)!, arn: building, version: '1.0.0/3', state: { status: 'BUILDING' }, dateCreated: '2026-12-02T00:00:00.000Z' });
   ib.state.pipelines.set(PIPELINE_ARN, { arn: PIPELINE_ARN, name: 'golden', distributionConfigurationArn: CONFIG_ARN, status: 'ENABLED' });
   const otherPipeline = `arn:aws:imagebuilder:${REGION}:${DIST}:image-pipeline/other`;
   ib.state.pipelines.set(otherPipeline, { arn: otherPipeline, name: 'other', distributionConfigurationArn: OTHER_CONFIG_ARN, status: 'ENABLED' });
@@ -378,6 +381,7 @@ test('the schedule verifies the latest image of each pipeline of each configurat
   expect(runs).toEqual([expect.objectContaining({ trigger: 'schedule', configuration: CONFIG_ARN, image: IMAGE_ARN, verdict: 'pass' })]);
   expect(copies.map(c => [c.account, c.ami, c.verdict])).toEqual([[DIST, amis[DIST], 'present'], [TARGET, amis[TARGET], 'present']]);
   expect(lines).toContainEqual({ record: 'log', message: `no image pipeline distributes with ${IDLE_CONFIG_ARN}: nothing to verify on schedule` });
+  expect(lines).toContainEqual({ record: 'log', message: `newer images of ${PIPELINE_ARN} are not AVAILABLE (${building} BUILDING): each is verified when it becomes AVAILABLE` });
   // Image Builder was asked for the configuration's pipelines only.
   const listed = ib.calls.filter(c => c.operation === 'ListImagePipelines').map(c => c.input.filters);
   expect(listed).toEqual([
@@ -428,6 +432,7 @@ test('a missing or malformed environment, or an event it does not know, fails th
     [environment({ [VERIFICATION_ENV.concurrency]: '0' }), available(IMAGE_ARN), /VERIFY_CONCURRENCY is "0", not a whole number from 1 to 256/],
     [environment({ [VERIFICATION_ENV.rings]: '{"name":"canary"}' }), available(IMAGE_ARN), /VERIFY_RINGS is .*, not a JSON list of rings/],
     [environment(), { hello: 'world' }, /the event is none the function knows/],
+    [environment(), { Records: [{ EventSource: 'aws:sns', Sns: { Message: '{}' } }] }, /a release gate's notification arrived, but the environment variable VERIFY_RINGS lists no ring/],
   ];
   for (const [env, event, message] of cases) {
     const { error, lines } = await invoke(event, env);

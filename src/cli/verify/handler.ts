@@ -1,11 +1,11 @@
-import { ImagebuilderClient, ListImagePipelinesCommand } from '@aws-sdk/client-imagebuilder';
+import { ImagebuilderClient, ListImagePipelineImagesCommand, ListImagePipelinesCommand } from '@aws-sdk/client-imagebuilder';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GateContext, Ring, releaseGates } from './gate';
 import { Copy, Published, Trigger, copiesOf, copyLine, finding, runLine, runVerdict } from './publish';
 import { VerificationRun, runVerification } from './run';
 import { METRIC_NAMESPACE, VERIFICATION_ENV } from '../../private/verification-names';
 import { AwsSession, DEFAULT_SETTINGS, Identity, classify } from '../common/aws';
-import { imageReference, latestImageOf } from '../common/imagebuilder';
+import { ImageReference, compareVersions, imageReference } from '../common/imagebuilder';
 import { DEFAULT_CONCURRENCY } from '../common/options';
 import { Result } from '../common/report';
 
@@ -14,7 +14,8 @@ import { Result } from '../common/report';
  * (lib/cli/main.js, handler `main.handler`). What starts it:
  * - EventBridge's "EC2 Image Builder Image State Change" to AVAILABLE: that image, when one of the function's
  *   configurations distributed it (the rule sees every image of the account; the others are logged as not ours);
- * - its schedule: the latest image of every pipeline that distributes with one of its configurations (drift);
+ * - its schedule: the latest AVAILABLE image of every pipeline that distributes with one of its configurations
+ *   (drift in what is in use);
  * - an SNS notification of a release ring's gate: the gate (gate.ts), which publishes through the same `publish`.
  * Every run is published (publish.ts): a JSON line per copy with its metrics (embedded metric format), a line per
  * run, and the finding on SNS when it did not pass. What AWS answers never throws out of the handler (what could
@@ -160,6 +161,11 @@ export function createHandler(options: HandlerOptions = {}) {
       return { trigger: 'ignored', published: [] };
     }
 
+    if (kind.kind === 'gate' && environment.rings.length === 0) {
+      const message = `a release gate's notification arrived, but the environment variable ${VERIFICATION_ENV.rings} lists no ring. Fix: the ReleaseRings construct sets it: deploy the stack again.`;
+      log({ record: 'error', message });
+      throw new EnvironmentError(message);
+    }
     const budgetMs = budgetOf(context);
     const aws = new AwsSession({
       assumeRoleName: environment.roleName,
@@ -267,7 +273,7 @@ export function eventKind(event: unknown): EventKind {
 const NOT_OURS = /which is not one of the configurations verified here|has no distribution configuration: there is nothing to verify|image; verify checks AMI distributions/;
 
 /**
- * The latest image of each pipeline that distributes with `configuration` (the image ARN), or, when they cannot be
+ * The latest AVAILABLE image of each pipeline that distributes with `configuration` (the image ARN), or, when they cannot be
  * listed, the unchecked run that says why. A configuration without a pipeline, or a pipeline without an image, is
  * logged.
  */
@@ -311,18 +317,43 @@ async function latestImages(aws: AwsSession, configuration: string, progress: (l
       continue;
     }
     try {
-      const latest = await latestImageOf(aws, reference);
-      if (latest) {
-        progress(`the latest image of ${pipeline.arn} is ${latest}`);
-        images.push(latest);
+      const latest = await latestAvailableImageOf(aws, reference);
+      if (latest.newer.length > 0) {
+        progress(`newer images of ${pipeline.arn} are not AVAILABLE (${latest.newer.join(', ')}): each is verified when it becomes AVAILABLE`);
+      }
+      if (latest.arn) {
+        progress(`the latest AVAILABLE image of ${pipeline.arn} is ${latest.arn}`);
+        images.push(latest.arn);
       } else {
-        progress(`the image pipeline ${pipeline.arn} has no image yet: nothing to verify`);
+        progress(`the image pipeline ${pipeline.arn} has no AVAILABLE image yet: nothing to verify`);
       }
     } catch (e) {
       images.push(unchecked(pipeline.arn, e));
     }
   }
   return images;
+}
+
+/**
+ * The newest AVAILABLE image of a pipeline (by creation date, then version), and the newer ones in another state.
+ * The schedule looks for drift in what is in use: an image still building or distributing is not yet (its AVAILABLE
+ * event verifies it), and a FAILED one never is.
+ */
+async function latestAvailableImageOf(aws: AwsSession, pipeline: ImageReference): Promise<{ arn?: string; newer: string[] }> {
+  const client = await aws.client(ImagebuilderClient, pipeline.account, pipeline.region);
+  const summaries: Json[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await aws.send<Json>(client, new ListImagePipelineImagesCommand({ imagePipelineArn: pipeline.arn, nextToken }),
+      'imagebuilder:ListImagePipelineImages');
+    summaries.push(...(Array.isArray(page.imageSummaryList) ? page.imageSummaryList : []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const newestFirst = summaries.filter(s => typeof s?.arn === 'string').sort((a, b) =>
+    String(b.dateCreated ?? '').localeCompare(String(a.dateCreated ?? '')) || compareVersions(String(b.version ?? ''), String(a.version ?? '')));
+  const at = newestFirst.findIndex(s => s.state?.status === 'AVAILABLE');
+  const newer = (at < 0 ? newestFirst : newestFirst.slice(0, at)).map(s => `${s.arn} ${s.state?.status ?? 'in no state'}`);
+  return { arn: at < 0 ? undefined : newestFirst[at].arn, newer };
 }
 
 interface PublishContext {
