@@ -10,6 +10,7 @@ import { DEFAULT_ACCOUNT, Moto, startMoto } from './preflight/moto';
 import * as world from './verify/world';
 import { handler as mainHandler } from '../src/cli/main';
 import { createHandler } from '../src/cli/verify/handler';
+import { copiesOf, copyLine, finding, runLine, runVerdict } from '../src/cli/verify/publish';
 import { METRICS, VERIFICATION_ENV } from '../src/private/verification-names';
 
 /*
@@ -441,4 +442,62 @@ test('a missing or malformed environment, or an event it does not know, fails th
   }
   expect(ib.calls.filter(c => c.operation === 'GetImage')).toEqual([]);
   expect(notifications).toEqual([]);
+});
+
+describe('what a run publishes, at its limits (pure)', () => {
+  const longName = 'a'.repeat(128);
+  const image = imageArn(REGION, DIST, longName, '1.0.0', 1);
+  const result = (account: string, status: 'pass' | 'fail' | 'unchecked', n: number) => ({
+    check: 'ami',
+    status,
+    account,
+    region: REGION,
+    resource: `ami-${String(n).padStart(17, '0')}`,
+    message: `${status} ${'x'.repeat(150)}`,
+    distributions: [CONFIG_ARN],
+  });
+  const accounts = Array.from({ length: 2000 }, (_, i) => String(100000000000 + i));
+  const intent = {
+    distribution: CONFIG_ARN,
+    differences: [],
+    fromImage: [],
+    regions: [{ region: REGION, owner: DIST, targets: accounts } as any],
+  };
+
+  test('the subject stays under 100 characters, the message under 256 KB, the run line under 256 KB; every copy has its line', () => {
+    const results = [result(DIST, 'pass', 0), ...accounts.map((a, i) => result(a, i % 2 === 0 ? 'fail' : 'pass', i + 1))];
+    const run = { kind: 'report' as const, imageArn: image, configurationArn: CONFIG_ARN, intent, results, notices: [] };
+    const copies = copiesOf(run, { region: REGION, account: DIST });
+    const published = { trigger: 'schedule' as const, configuration: CONFIG_ARN, image, verdict: runVerdict(results, copies), copies, results, notices: [] };
+
+    expect(copies).toHaveLength(2001);
+    expect(copies.filter(c => c.verdict === 'failing')).toHaveLength(1000);
+    expect(published.verdict).toBe('fail');
+    const found = finding(published)!;
+    expect(found.subject.length).toBeLessThan(100);
+    expect(found.subject).toMatch(/^Image verification FAILED: 1000 failing, 0 unchecked copies of a+$/);
+    expect(Buffer.byteLength(found.message)).toBeLessThan(256 * 1024);
+    expect(found.message).toMatch(/the function's log has every copy's record\)$/);
+    const line = JSON.stringify(runLine(published));
+    expect(Buffer.byteLength(line)).toBeLessThan(256 * 1024);
+    expect(JSON.parse(line)).toMatchObject({ expected: 2001, present: 1001, failing: 1000, unchecked: 0, resultsLeftOut: 1501 });
+    expect(copyLine(published, copies[1], NAMESPACE, Date.now())).toMatchObject({ verdict: 'failing', [METRICS.failing]: 1, [METRICS.expected]: 1 });
+  });
+
+  test('a copy no check ran for is unchecked, and a run without an intent has its image\'s copy unchecked', () => {
+    const partial = { kind: 'report' as const, imageArn: image, configurationArn: CONFIG_ARN, intent, results: [result(DIST, 'pass', 0)], notices: [] };
+    const copies = copiesOf(partial, { region: REGION, account: DIST });
+    expect(copies[0].verdict).toBe('present');
+    expect(copies.slice(1).every(c => c.verdict === 'unchecked' && c.findings[0].message.startsWith('no check of the copy'))).toBe(true);
+    expect(runVerdict(partial.results, copies)).toBe('unchecked');
+
+    const building = {
+      kind: 'report' as const,
+      imageArn: image,
+      configurationArn: CONFIG_ARN,
+      notices: [],
+      results: [{ check: 'image', status: 'unchecked' as const, account: DIST, region: REGION, resource: image, message: 'it is still BUILDING', distributions: [] }],
+    };
+    expect(copiesOf(building, { region: REGION, account: DIST })).toEqual([expect.objectContaining({ region: REGION, account: DIST, ami: null, verdict: 'unchecked' })]);
+  });
 });
