@@ -117,6 +117,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-imagebuilder@3.1046.0',
     '@aws-sdk/client-kms@3.1164.0',
     '@aws-sdk/client-organizations@3.1175.0',
+    // The verification function publishes its findings (src/cli/verify/handler.ts).
+    '@aws-sdk/client-sns@3.1169.0',
     '@aws-sdk/client-ssm@3.1169.0',
     '@aws-sdk/client-sts@3.1174.0',
     // jsii-pacmak writes the Go module's go.mod from the installed packages and checks it with `go mod tidy`. The

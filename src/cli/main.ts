@@ -7,6 +7,9 @@ import { retire } from './retire/command';
 import { usage } from './usage/command';
 import { verify, verifyImage } from './verify/command';
 
+// The verification function's handler (`main.handler`): this bundle is its code (DistributionVerification).
+export { handler } from './verify/handler';
+
 /*
  * `cdk-imagebuilder-distribution <verb>`: the package's command. Each verb lives in its own folder and exports
  * one function (argv after the verb, io) => exit code; what the verbs share (AWS sessions, the cloud assembly's
