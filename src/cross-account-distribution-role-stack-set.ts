@@ -134,6 +134,8 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
     checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
+    checkInput(this, named('verification'), props.verification, 'boolean');
+    checkInput(this, named('verificationRoleName'), props.verificationRoleName, 'string');
     checkInput(this, named('executionRoles'), props.executionRoles, 'construct list');
     checkInput(this, named('trustEntireSourceAccount'), props.trustEntireSourceAccount, 'boolean');
     checkInput(this, named('region'), props.region, 'string');
@@ -258,10 +260,11 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
    * parameters, bootstrap rule or metadata), and the role, whose checks this construct runs at synth.
    */
   private synthesizeRole(props: CrossAccountDistributionRoleProps): { template: string; role: CrossAccountDistributionRole } {
-    for (const [prop, values] of [['sourceAccounts', props.sourceAccounts], ['ssmParameterNames', props.ssmParameterNames ?? []]] as const) {
+    const verificationRoleName = props.verificationRoleName === undefined ? [] : [props.verificationRoleName];
+    for (const [prop, values] of [['sourceAccounts', props.sourceAccounts], ['ssmParameterNames', props.ssmParameterNames ?? []], ['verificationRoleName', verificationRoleName]] as const) {
       values.forEach((value, i) => {
         if (Token.isUnresolved(value) || isListToken(value)) {
-          this.fail('StackSetTemplateValue', `${spell(prop)}[${i}] is known only at deploy time (${value}), but the StackSet deploys one template, written at synth, to every account. Fix: pass the literal value.`);
+          this.fail('StackSetTemplateValue', `${spell(prop)}${prop === 'verificationRoleName' ? '' : `[${i}]`} is known only at deploy time (${value}), but the StackSet deploys one template, written at synth, to every account. Fix: pass the literal value.`);
         }
       });
     }
