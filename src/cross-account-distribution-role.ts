@@ -1,4 +1,5 @@
 import { App, Fn, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { constructionError, report } from './private/errors';
 import { ACCOUNT_ID } from './private/identifiers';
@@ -486,9 +487,19 @@ export class CrossAccountDistributionRole extends Construct {
  * The ARNs of the parameters a list token names, built at deploy time. A hierarchical name starts with '/'
  * (`arn:...:parameter/golden/ami`), a plain one does not (`arn:...:parameter/golden`), and CloudFormation cannot
  * tell them apart: both forms are listed, and the one that does not fit a name matches no parameter.
+ *
+ * Each name gets its prefix as the delimiter of an `Fn::Join`, which CloudFormation takes only as a literal string
+ * ("For the Fn::Join delimiter, you can't use any functions",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-join.html): the stack's
+ * account and partition when they are known, else `*` for both. Image Builder and verify name parameters of this
+ * account by name; a parameter another account shares is named by its full ARN only, and is not writable here
+ * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html).
  */
 function parameterArnsOf(stack: Stack, names: string): string[] {
-  const prefix = `arn:${stack.partition}:ssm:*:${stack.account}:parameter`;
+  const account = concrete(stack.account);
+  const region = concrete(stack.region);
+  const partition = region ? RegionInfo.get(region).partition : undefined;
+  const prefix = account && partition ? `arn:${partition}:ssm:*:${account}:parameter` : 'arn:*:ssm:*:*:parameter';
   const list = [names];
   // One list token (aws-cdk-lib cannot put two in one list): both forms joined, then split.
   return Fn.split(',', Fn.join(',', [
