@@ -158,7 +158,7 @@ describe.each(DEPLOYMENTS)('%s', (_name, build) => {
       ['ec2:DescribeLaunchTemplateVersions', '*'],
       ['ec2:DescribeFastLaunchImages', '*'],
       ['ec2:DescribeImageAttribute', IMAGE],
-      ['ec2:DescribeImageAttribute', `arn:aws:ec2:us-east-1::image/ami-0fedcba9876543210`],
+      ['ec2:DescribeImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0fedcba9876543210'],
     ])('allowed: %s on %s', async (action, resource) => {
       expect(await call(action, resource)).toMatchObject({ allowed: true, ignoredContextKeys: [] });
     });
@@ -279,9 +279,9 @@ test('a verificationRoleName token: passed at construction, checked at synth whe
   new CrossAccountDistributionRole(bad, 'Roles', { sourceAccounts: [SOURCE], verification: true, verificationRoleName: Lazy.string({ produce: () => 'EC2ImageBuilderDistributionCrossAccountRole' }) });
   expect(synthError(bad)).toMatch(/\[VerificationRoleName\] CrossAccountDistributionRole: verificationRoleName is "EC2ImageBuilderDistributionCrossAccountRole", the name of another role this construct makes/);
   // A deploy-time value (a parameter) is left to CloudFormation.
-  const parameter = newStack();
-  new CrossAccountDistributionRole(parameter, 'Roles', { sourceAccounts: [SOURCE], verification: true, verificationRoleName: new CfnParameter(parameter, 'Name').valueAsString });
-  expect(synthError(parameter)).toBe('');
+  const deployTime = newStack();
+  new CrossAccountDistributionRole(deployTime, 'Roles', { sourceAccounts: [SOURCE], verification: true, verificationRoleName: new CfnParameter(deployTime, 'Name').valueAsString });
+  expect(synthError(deployTime)).toBe('');
 });
 
 test('JavaScript callers: verification and verificationRoleName of the wrong type are refused by name', () => {
