@@ -15,6 +15,7 @@ import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
 import { registerStackSetTargets, stackSetOverlapMessages } from './private/rules/stack-set-units';
 import { missingRoleKeys } from './private/stack-set-keys';
+import { VERIFICATION_ROLE_NAME, registerVerificationStackSet } from './private/verification-role';
 
 /** Properties of a `CrossAccountDistributionRoleStackSet`: the role's, and where the StackSet deploys it. */
 export interface CrossAccountDistributionRoleStackSetProps extends CrossAccountDistributionRoleProps {
@@ -164,6 +165,10 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     if (props.lifecycle) {
       // The accounts of its OUs get the lifecycle role too: DistributionLifecycle does not warn about their copies.
       registerLifecycleStackSet(this);
+    }
+    if (props.verification) {
+      // The accounts of its OUs get the verification role: DistributionVerification can tell which it can read.
+      registerVerificationStackSet(this, props.verificationRoleName ?? VERIFICATION_ROLE_NAME);
     }
     const size = Buffer.byteLength(template, 'utf-8');
     if (size > TEMPLATE_BODY_LIMIT) {

@@ -8,6 +8,7 @@ import { DeployedRole, deploy } from './authorization/resolve';
 import { newStack, synthError } from './helpers';
 import { schemaErrors } from './schema';
 import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet } from '../src';
+import { verificationRolesIn, verificationStackSetsOf } from '../src/private/verification-role';
 
 /*
  * The read-only role `verification: true` adds to a target account (CrossAccountDistributionRole and the template
@@ -314,4 +315,21 @@ test('parameter names from a list parameter: ARNs CloudFormation can build (a li
     // The prefix of each name: this account's ARN when the stack's environment is known, else wildcards.
     expect(delimiters).toContain(env ? `,arn:aws:ssm:*:${TARGET}:parameter/` : ',arn:*:ssm:*:*:parameter/');
   }
+});
+
+test('the app knows which accounts and StackSets have the verification role, by name (for the verification construct)', () => {
+  const app = new App();
+  const target = new Stack(app, 'Target', { env: { account: TARGET, region: 'us-east-1' } });
+  new CrossAccountDistributionRole(target, 'Roles', { sourceAccounts: [SOURCE], verification: true, verificationRoleName: 'ReadOnlyVerification' });
+  const other = new Stack(app, 'Other', { env: { account: OUTSIDER, region: 'us-east-1' } });
+  new CrossAccountDistributionRole(other, 'Roles', { sourceAccounts: [SOURCE] });
+  const management = new Stack(app, 'Management', { env: { account: '555555555555', region: 'us-east-1' } });
+  new CrossAccountDistributionRoleStackSet(management, 'Roles', { organizationalUnitIds: ['ou-ab12-cdefghij'], sourceAccounts: [SOURCE], verification: true });
+  new CrossAccountDistributionRoleStackSet(management, 'Plain', { organizationalUnitIds: ['ou-ab12-zzzzzzzz'], sourceAccounts: [SOURCE] });
+  expect(verificationRolesIn(target, TARGET)).toEqual(['ReadOnlyVerification']);
+  expect(verificationRolesIn(target, OUTSIDER)).toEqual([]);
+  // The StackSet's template role lives in an app of its own: not an account of this app.
+  expect(verificationRolesIn(target, '555555555555')).toEqual([]);
+  expect(verificationStackSetsOf(target)).toEqual([{ path: 'Management/Roles', roleName: ROLE_NAME }]);
+  expect(verificationStackSetsOf(new App())).toEqual([]);
 });

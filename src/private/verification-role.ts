@@ -1,5 +1,5 @@
 import { Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { sourceAccountsPrincipal } from './source-accounts';
 import { VERIFIER_ROLE_NAME } from './verification-names';
 
@@ -59,6 +59,7 @@ export function createVerificationRole(scope: Construct, options: VerificationRo
     description: 'Lets the distribution verification of the source accounts read, and only read, what EC2 Image Builder distributed into this account',
     assumedBy: sourceAccountsPrincipal(partition, options.sourceAccounts, conditions),
   });
+  register(scope, Token.isUnresolved(stack.account) ? `stack ${stack.node.path}` : stack.account, options.roleName);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'VerifyDescribe',
     actions: VERIFY_DESCRIBE_ACTIONS,
@@ -103,4 +104,33 @@ export function verificationRoleNameProblem(name: string, taken: string[]): stri
     return `the name of ${clash === VERIFIER_ROLE_NAME ? 'the verification function\'s own role' : 'another role this construct makes'} (${clash}; IAM role names are unique in an account, whatever their case)`;
   }
   return undefined;
+}
+
+/**
+ * The verification roles of an app, by account (or `stack <path>` for an environment-agnostic stack) and name, and
+ * the StackSets that deploy one to their OUs: what a `DistributionVerification` can tell of the accounts it reads.
+ */
+const verificationRoles = new WeakMap<IConstruct, Map<string, Set<string>>>();
+const verificationStackSets = new WeakMap<IConstruct, Array<{ path: string; roleName: string }>>();
+
+function register(scope: IConstruct, account: string, roleName: string) {
+  const root = scope.node.root;
+  const byAccount = verificationRoles.get(root) ?? new Map<string, Set<string>>();
+  verificationRoles.set(root, byAccount);
+  byAccount.set(account, new Set([...(byAccount.get(account) ?? []), roleName]));
+}
+
+/** The names of the verification roles the app deploys in `account` with a `CrossAccountDistributionRole`. */
+export function verificationRolesIn(scope: IConstruct, account: string): string[] {
+  return [...(verificationRoles.get(scope.node.root)?.get(account) ?? [])];
+}
+
+export function registerVerificationStackSet(scope: IConstruct, roleName: string) {
+  const root = scope.node.root;
+  verificationStackSets.set(root, [...(verificationStackSets.get(root) ?? []), { path: scope.node.path, roleName }]);
+}
+
+/** The `CrossAccountDistributionRoleStackSet`s of the app that deploy a verification role (to the accounts of their OUs). */
+export function verificationStackSetsOf(scope: IConstruct): Array<{ path: string; roleName: string }> {
+  return verificationStackSets.get(scope.node.root) ?? [];
 }
