@@ -1,8 +1,10 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { App, CfnParameter, Lazy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ALLOW_ALL, Request, decide } from './authorization/evaluate';
 import { DeployedRole, deploy } from './authorization/resolve';
 import { newStack, synthError } from './helpers';
@@ -332,4 +334,49 @@ test('the app knows which accounts and StackSets have the verification role, by 
   expect(verificationRolesIn(target, '555555555555')).toEqual([]);
   expect(verificationStackSetsOf(target)).toEqual([{ path: 'Management/Roles', roleName: ROLE_NAME }]);
   expect(verificationStackSetsOf(new App())).toEqual([]);
+});
+
+test('cdk-nag\'s AwsSolutions pack on the verification role: the wildcards the README lists, nothing else', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
+  try {
+    const app = new App({ outdir });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+    const stack = new Stack(app, 'Target', { env: { account: TARGET, region: 'us-east-1' } });
+    new CrossAccountDistributionRole(stack, 'Roles', { sourceAccounts: [SOURCE], verification: true, ssmParameterNames: ['/golden/ami-id'] });
+    // The findings are errors: synth fails after writing the report.
+    expect(() => app.synth()).toThrow(/AwsSolutions/);
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, cxapi.VALIDATION_REPORT_FILE), 'utf-8'));
+    const findings = report.pluginReports.filter((p: any) => p.pluginName === 'AwsSolutions')
+      .flatMap((p: any) => p.violations.flatMap((v: any) => v.violatingConstructs.map((c: any) => ({ rule: v.ruleName, at: c.constructPath }))))
+      .filter((f: any) => f.at.startsWith('Target/Roles/VerificationRole'))
+      .map((f: any) => f.rule)
+      .sort();
+    expect(findings).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*::image/*]',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:*:${TARGET}:key/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:*:${TARGET}:parameter/golden/ami-id]`,
+    ]);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+test('trustEntireSourceAccount widens the distribution role\'s trust, never the verification role\'s', async () => {
+  const app = new App();
+  const stack = new Stack(app, 'Target', { env: { account: TARGET, region: 'us-east-1' } });
+  new CrossAccountDistributionRole(stack, 'Roles', { sourceAccounts: [SOURCE], verification: true, trustEntireSourceAccount: true });
+  const roles = deploy(app.synth()).roles;
+  const assume = (role: DeployedRole, name: string) => decide({
+    principal: `arn:aws:sts::${SOURCE}:assumed-role/${name}/session`,
+    action: 'sts:AssumeRole',
+    resource: role.arn,
+    resourceAccount: TARGET,
+    context: { 'aws:PrincipalAccount': SOURCE, 'aws:PrincipalArn': `arn:aws:iam::${SOURCE}:role/${name}` },
+    identityPolicies: [ALLOW_ALL],
+    resourcePolicy: role.trustPolicy,
+  });
+  expect((await assume(roleOf(roles, 'EC2ImageBuilderDistributionCrossAccountRole'), 'Admin')).allowed).toBe(true);
+  expect((await assume(roleOf(roles), 'Admin')).allowed).toBe(false);
+  expect((await assume(roleOf(roles), VERIFIER)).allowed).toBe(true);
 });
