@@ -20,12 +20,6 @@ export const VERIFY_DESCRIBE_ACTIONS = [
 ];
 
 /**
- * Every call verify makes with the role, for the tests: the describes above, then the reads that take a resource.
- * Nothing else: no write, no `kms:Decrypt` (a SecureString's value), no `ssm:GetParameters` or `GetParametersByPath`.
- */
-export const VERIFY_READ_ACTIONS = [...VERIFY_DESCRIBE_ACTIONS, 'ec2:DescribeImageAttribute', 'kms:DescribeKey', 'ssm:GetParameter'];
-
-/**
  * IAM role names: 1 to 64 of letters, digits and `+=,.@_-` (CreateRole's `RoleName`).
  *
  * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
