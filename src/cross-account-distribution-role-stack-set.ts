@@ -15,6 +15,7 @@ import { RuleId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
 import { registerStackSetTargets, stackSetOverlapMessages } from './private/rules/stack-set-units';
 import { missingRoleKeys } from './private/stack-set-keys';
+import { VERIFICATION_ROLE_NAME, registerVerificationStackSet } from './private/verification-role';
 
 /** Properties of a `CrossAccountDistributionRoleStackSet`: the role's, and where the StackSet deploys it. */
 export interface CrossAccountDistributionRoleStackSetProps extends CrossAccountDistributionRoleProps {
@@ -134,6 +135,8 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
     checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
+    checkInput(this, named('verification'), props.verification, 'boolean');
+    checkInput(this, named('verificationRoleName'), props.verificationRoleName, 'string');
     checkInput(this, named('executionRoles'), props.executionRoles, 'construct list');
     checkInput(this, named('trustEntireSourceAccount'), props.trustEntireSourceAccount, 'boolean');
     checkInput(this, named('region'), props.region, 'string');
@@ -162,6 +165,10 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
     if (props.lifecycle) {
       // The accounts of its OUs get the lifecycle role too: DistributionLifecycle does not warn about their copies.
       registerLifecycleStackSet(this);
+    }
+    if (props.verification) {
+      // The accounts of its OUs get the verification role: DistributionVerification can tell which it can read.
+      registerVerificationStackSet(this, props.verificationRoleName ?? VERIFICATION_ROLE_NAME);
     }
     const size = Buffer.byteLength(template, 'utf-8');
     if (size > TEMPLATE_BODY_LIMIT) {
@@ -258,10 +265,11 @@ export class CrossAccountDistributionRoleStackSet extends Construct {
    * parameters, bootstrap rule or metadata), and the role, whose checks this construct runs at synth.
    */
   private synthesizeRole(props: CrossAccountDistributionRoleProps): { template: string; role: CrossAccountDistributionRole } {
-    for (const [prop, values] of [['sourceAccounts', props.sourceAccounts], ['ssmParameterNames', props.ssmParameterNames ?? []]] as const) {
+    const verificationRoleName = props.verificationRoleName === undefined ? [] : [props.verificationRoleName];
+    for (const [prop, values] of [['sourceAccounts', props.sourceAccounts], ['ssmParameterNames', props.ssmParameterNames ?? []], ['verificationRoleName', verificationRoleName]] as const) {
       values.forEach((value, i) => {
         if (Token.isUnresolved(value) || isListToken(value)) {
-          this.fail('StackSetTemplateValue', `${spell(prop)}[${i}] is known only at deploy time (${value}), but the StackSet deploys one template, written at synth, to every account. Fix: pass the literal value.`);
+          this.fail('StackSetTemplateValue', `${spell(prop)}${prop === 'verificationRoleName' ? '' : `[${i}]`} is known only at deploy time (${value}), but the StackSet deploys one template, written at synth, to every account. Fix: pass the literal value.`);
         }
       });
     }

@@ -1,4 +1,5 @@
 import { App, Fn, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { constructionError, report } from './private/errors';
 import { ACCOUNT_ID } from './private/identifiers';
@@ -6,10 +7,12 @@ import { checkInput, propsNaming } from './private/input';
 import { COPY_ACTIONS, GRANT_ACTIONS, GRANT_FOR_AWS_RESOURCE, IMAGE_BUILDER_TAG, LAUNCH_TEMPLATE_CREATE_ACTIONS, LAUNCH_TEMPLATE_UPDATE_ACTIONS } from './private/key-actions';
 import { AccountListPrincipal, isListToken } from './private/key-policy';
 import { concrete, isAlias, isAwsManagedKeyId, keyReferenceFrom, kmsArn, resolveKey } from './private/key-reference';
-import { createLifecycleRole } from './private/lifecycle-role';
+import { LIFECYCLE_ROLE_NAME, createLifecycleRole } from './private/lifecycle-role';
 import { minPolicySize } from './private/policy-size';
 import { ackId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
+import { sourceAccountsPrincipal } from './private/source-accounts';
+import { VERIFICATION_ROLE_NAME, VERIFIER_ROLE_NAME, createVerificationRole, verificationRoleNameProblem } from './private/verification-role';
 
 /** Properties of a `CrossAccountDistributionRole`. */
 export interface CrossAccountDistributionRoleProps {
@@ -110,6 +113,30 @@ export interface CrossAccountDistributionRoleProps {
    * @default false
    */
   readonly lifecycle?: boolean;
+
+  /**
+   * Also create the read-only role a `DistributionVerification` of the source accounts assumes in this account to
+   * verify what a distribution made here (`verificationRoleName`). It trusts exactly the verification function's
+   * role of the source accounts (`ImageBuilderDistributionVerifier`, by `aws:PrincipalArn`) and allows exactly the
+   * reads verify makes: `ec2:DescribeImages`, `ec2:DescribeSnapshots`, `ec2:DescribeLaunchTemplateVersions` and
+   * `ec2:DescribeFastLaunchImages` (EC2 takes no resource for them), `ec2:DescribeImageAttribute` on AMIs,
+   * `kms:DescribeKey` on this account's keys, and `ssm:GetParameter` on the `ssmParameterNames` only. It can change
+   * nothing, and decrypts nothing.
+   *
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+   * @default false
+   */
+  readonly verification?: boolean;
+
+  /**
+   * The name of the read-only role `verification: true` creates: the `roleName` of the `DistributionVerification`
+   * that reads this account. An IAM role name (1 to 64 letters, digits and `+=,.@_-`), not one of the other roles'.
+   *
+   * @default 'ImageBuilderDistributionVerification'
+   */
+  readonly verificationRoleName?: string;
 }
 
 /**
@@ -120,25 +147,6 @@ export interface CrossAccountDistributionRoleProps {
  * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForImageBuilder.html
  */
 const IMAGE_BUILDER_SERVICE_ROLE = 'aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder';
-
-/** Literal accounts (as root ARNs) in one statement, with conditions. */
-class SourceAccountsPrincipal extends iam.PrincipalBase {
-  constructor(private readonly roots: string[], private readonly conditions: Record<string, unknown>) {
-    super();
-  }
-
-  public get policyFragment(): iam.PrincipalPolicyFragment {
-    return new iam.PrincipalPolicyFragment({ AWS: this.roots }, this.conditions);
-  }
-
-  public dedupeString(): string | undefined {
-    return undefined;
-  }
-
-  public toString(): string {
-    return 'SourceAccountsPrincipal';
-  }
-}
 
 /** The ARN of one KMS key (or one alias): no wildcard, a 12-digit account. */
 const ONE_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/[^*?]+$/;
@@ -187,6 +195,9 @@ export class CrossAccountDistributionRole extends Construct {
   /** The lifecycle role `Ec2ImageBuilderCrossAccountLifecycleAccess`, with `lifecycle: true`. */
   public readonly lifecycleRole?: iam.Role;
 
+  /** The read-only role of the distribution verification (`ImageBuilderDistributionVerification`), with `verification: true`. */
+  public readonly verificationRole?: iam.Role;
+
   constructor(scope: Construct, id: string, props: CrossAccountDistributionRoleProps) {
     super(scope, id);
     const named = propsNaming('CrossAccountDistributionRole', id);
@@ -196,6 +207,8 @@ export class CrossAccountDistributionRole extends Construct {
     checkInput(this, named('launchTemplateUpdates'), props.launchTemplateUpdates, 'boolean');
     checkInput(this, named('ssmParameterNames'), props.ssmParameterNames, 'string list');
     checkInput(this, named('lifecycle'), props.lifecycle, 'boolean');
+    checkInput(this, named('verification'), props.verification, 'boolean');
+    checkInput(this, named('verificationRoleName'), props.verificationRoleName, 'string');
     checkInput(this, named('executionRoles'), props.executionRoles, 'construct list');
     checkInput(this, named('trustEntireSourceAccount'), props.trustEntireSourceAccount, 'boolean');
     const stack = Stack.of(this);
@@ -214,6 +227,7 @@ export class CrossAccountDistributionRole extends Construct {
     if (props.lifecycle) {
       this.lifecycleRole = createLifecycleRole(this, props.sourceAccounts);
     }
+    const verificationRoleName = this.verificationRoleName(props);
     this.grantKeys(props.keys ?? []);
     this.node.addValidation({ validate: () => this.policySizeErrors() });
 
@@ -254,20 +268,54 @@ export class CrossAccountDistributionRole extends Construct {
         throw constructionError('SsmParameterName', `CrossAccountDistributionRole: ${spell('ssmParameterNames')}[${i}] is ${JSON.stringify(name)}, which is not a parameter name (1 to 1011 letters, digits and '_.-/'); the role's policy names single parameters only. Fix: give the parameter's full name, e.g. '/golden/ami-id'.`, this);
       }
     });
+    // The parameters' ARNs, one group per statement: the literal names together, each list token (a list parameter)
+    // alone, its ARNs built by CloudFormation (names known only at deploy time).
     const literalNames = parameters.filter(name => !isListToken(name));
-    if (literalNames.length > 0) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'ImageBuilderUpdateSsmParameters',
-        actions: ['ssm:PutParameter'],
-        resources: literalNames.map(name => stack.formatArn({ service: 'ssm', region: '*', resource: 'parameter', resourceName: Token.isUnresolved(name) ? name : name.replace(/^\//, '') })),
-      }));
-    }
-    // A list token (a list parameter) holds names known only at deploy time: its own statement, with the ARNs built by CloudFormation.
-    parameters.filter(isListToken).forEach((names, i) => this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: `ImageBuilderUpdateSsmParametersList${i + 1}`,
+    const parameterArns = [
+      ...(literalNames.length > 0 ? [literalNames.map(name => stack.formatArn({ service: 'ssm', region: '*', resource: 'parameter', resourceName: Token.isUnresolved(name) ? name : name.replace(/^\//, '') }))] : []),
+      ...parameters.filter(isListToken).map(names => parameterArnsOf(stack, names)),
+    ];
+    parameterArns.forEach((resources, i) => this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: i === 0 && literalNames.length > 0 ? 'ImageBuilderUpdateSsmParameters' : `ImageBuilderUpdateSsmParametersList${literalNames.length > 0 ? i : i + 1}`,
       actions: ['ssm:PutParameter'],
-      resources: parameterArnsOf(stack, names),
+      resources,
     })));
+
+    if (verificationRoleName !== undefined) {
+      this.verificationRole = createVerificationRole(this, { sourceAccounts: props.sourceAccounts, roleName: verificationRoleName, parameterArns });
+    }
+  }
+
+  /**
+   * The verification role's name with `verification: true`, checked when it is known (a token at synth); a name
+   * without `verification: true` makes no role, so it is refused rather than ignored.
+   */
+  private verificationRoleName(props: CrossAccountDistributionRoleProps): string | undefined {
+    const name = props.verificationRoleName;
+    if (!props.verification) {
+      if (name !== undefined) {
+        throw constructionError('VerificationRoleName', `CrossAccountDistributionRole: ${spell('verificationRoleName')} is ${JSON.stringify(name)}, but ${spell('verification')} is not true, so no verification role is made. Fix: set ${spell('verification')}: true, or leave out ${spell('verificationRoleName')}.`, this);
+      }
+      return undefined;
+    }
+    const roleName = name ?? VERIFICATION_ROLE_NAME;
+    const taken = [CrossAccountDistributionRole.ROLE_NAME, VERIFIER_ROLE_NAME, ...(props.lifecycle ? [LIFECYCLE_ROLE_NAME] : [])];
+    const problem = (value: string, why: string) => `CrossAccountDistributionRole: ${spell('verificationRoleName')} is ${JSON.stringify(value)}, ${why}. Fix: pass a role name of 1 to 64 letters, digits and '+=,.@_-' that no other role of the account has, the same as the DistributionVerification's ${spell('roleName')}, or leave it out for '${VERIFICATION_ROLE_NAME}'.`;
+    const now = verificationRoleNameProblem(roleName, taken);
+    if (now) {
+      throw constructionError('VerificationRoleName', problem(roleName, now), this);
+    }
+    if (Token.isUnresolved(roleName)) {
+      // A token known at synth (such as Lazy.string) is checked when the app is synthesized; not acknowledgeable.
+      this.node.addValidation({
+        validate: () => {
+          const value: unknown = Stack.of(this).resolve(roleName);
+          const why = typeof value === 'string' ? verificationRoleNameProblem(value, taken) : undefined;
+          return why ? [`[VerificationRoleName] ${problem(String(value), why)}`] : [];
+        },
+      });
+    }
+    return roleName;
   }
 
   /** The copy and re-encryption actions on exactly the given keys; `kms:CreateGrant` only for AWS resources. */
@@ -334,13 +382,7 @@ export class CrossAccountDistributionRole extends Construct {
     // The account is `*`: the statement's principals are the source accounts already.
     const principalArns = [`arn:${partition}:iam::*:role/${IMAGE_BUILDER_SERVICE_ROLE}`, ...executionRoles];
     const conditions = { ArnLike: { 'aws:PrincipalArn': principalArns.length === 1 ? principalArns[0] : principalArns } };
-    // One statement for the literal accounts (each condition once, so the trust policy stays small), one per list.
-    const scalar = props.sourceAccounts.filter(a => !isListToken(a));
-    const lists = props.sourceAccounts.filter(isListToken);
-    return new iam.CompositePrincipal(
-      ...(scalar.length > 0 ? [new SourceAccountsPrincipal(scalar.map(a => `arn:${partition}:iam::${a}:root`), conditions)] : []),
-      ...lists.map(list => new AccountListPrincipal([list]).withConditions(conditions)),
-    );
+    return sourceAccountsPrincipal(partition, props.sourceAccounts, conditions);
   }
 
   /** An execution role's ARN, checked when it is known: a role of a source account. */
@@ -388,6 +430,8 @@ export class CrossAccountDistributionRole extends Construct {
   private policySizeErrors(): string[] {
     const stack = Stack.of(this);
     const errors: Array<{ rule: 'CrossAccountRolePolicySize'; text: string; level: 'error' }> = [];
+    // The verification role's policies are never larger: its trust names the same accounts with one shorter ARN, its
+    // policy the same parameters with fewer statements. So this role's limits bound both.
     const trust = minPolicySize(stack.resolve(this.role.assumeRolePolicy?.toJSON()));
     if (trust > TRUST_POLICY_QUOTA) {
       errors.push({
@@ -443,9 +487,19 @@ export class CrossAccountDistributionRole extends Construct {
  * The ARNs of the parameters a list token names, built at deploy time. A hierarchical name starts with '/'
  * (`arn:...:parameter/golden/ami`), a plain one does not (`arn:...:parameter/golden`), and CloudFormation cannot
  * tell them apart: both forms are listed, and the one that does not fit a name matches no parameter.
+ *
+ * Each name gets its prefix as the delimiter of an `Fn::Join`, which CloudFormation takes only as a literal string
+ * ("For the Fn::Join delimiter, you can't use any functions",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-join.html): the stack's
+ * account and partition when they are known, else `*` for both. Image Builder and verify name parameters of this
+ * account by name; a parameter another account shares is named by its full ARN only, and is not writable here
+ * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html).
  */
 function parameterArnsOf(stack: Stack, names: string): string[] {
-  const prefix = `arn:${stack.partition}:ssm:*:${stack.account}:parameter`;
+  const account = concrete(stack.account);
+  const region = concrete(stack.region);
+  const partition = region ? RegionInfo.get(region).partition : undefined;
+  const prefix = account && partition ? `arn:${partition}:ssm:*:${account}:parameter` : 'arn:*:ssm:*:*:parameter';
   const list = [names];
   // One list token (aws-cdk-lib cannot put two in one list): both forms joined, then split.
   return Fn.split(',', Fn.join(',', [

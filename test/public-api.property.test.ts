@@ -95,6 +95,8 @@ const roleProps = fc.record({
   sourceAccounts: listSlot([OWNER]),
   ssmParameterNames: listSlot(['/golden/ami', 'golden']),
   launchTemplateUpdates: booleanSlot,
+  verification: booleanSlot,
+  verificationRoleName: stringSlot(['ImageBuilderDistributionVerification', 'Image Builder/Verification']),
   keys: fc.oneof(fc.constant((stack: Stack) => [kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:us-east-1:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`)]), fc.constant(() => [null]), wrongType),
 }, { requiredKeys: [] });
 

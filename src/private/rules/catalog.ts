@@ -60,6 +60,7 @@ const PAGE = {
   kmsKeyIds: 'https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id',
   ssmParameterResource: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html',
   arnFormat: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html',
+  createRole: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html',
   passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
   imageBuilderRoles: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html',
   createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
@@ -326,6 +327,12 @@ export const CATALOG = {
     prevents: 'the role\'s stack fails to deploy',
   },
   CrossAccountRoleKey: { level: 'error', phase: 'construction', source: `[cross-account distribution](${PAGE.crossAccount}): the source account's keys`, prevents: 'a role policy that grants nothing on the key' },
+  VerificationRoleName: {
+    level: 'error',
+    phase: 'construction',
+    source: `[CreateRole](${PAGE.createRole}) \`RoleName\` (1..64 of \`[\\w+=,.@-]\`; unique in an account, case-insensitive); \`verificationRoleName\` only with \`verification: true\``,
+    prevents: 'the verification role fails to deploy (a malformed name, or the name of another role of the account), or a name that makes no role',
+  },
 
   // The lifecycle policy of the distributions' images (DistributionLifecycle).
   LifecyclePolicyName: { level: 'error', phase: 'construction', source: API('ResourceName') + ' and `NonEmptyString` (description, 1..1024)', prevents: 'CreateLifecyclePolicy rejects the name or description' },
