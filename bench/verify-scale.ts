@@ -26,6 +26,7 @@ import { VERIFICATION_ROLE_NAME } from '../src/private/verification-names';
  *   npm run bench:verify                                   # 1,000 target accounts x 10 Regions, 50 ms a call
  *   BENCH_ACCOUNTS=100 npm run bench:verify                # 100 target accounts x 10 Regions
  *   BENCH_CONCURRENCY=32 BENCH_LATENCY_MS=200 npm run bench:verify
+ *   BENCH_ROUNDS=3 BENCH_ACCOUNTS=100 npm run bench:verify # 3 rounds, the order alternating; the median ratio
  *   BENCH_RUNS=verify BENCH_PROFILE=1 npm run bench:verify # one side only, with a CPU profile (--cpu-prof) in bench/results/
  */
 
@@ -200,41 +201,58 @@ async function bench() {
   const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
   const which = (process.env.BENCH_RUNS ?? 'verify,baseline').split(',');
   const profile = process.env.BENCH_PROFILE === '1';
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
   if (regions > BENCH_REGIONS.length) {
     throw new Error(`BENCH_REGIONS is at most ${BENCH_REGIONS.length}`);
   }
   const endpoint = await startVerifyBenchEndpoint(targets, regions, latency);
   const copies = (targets + 1) * regions;
-  const lines = [`verification of one image, ${targets} target accounts and the owner ${OWNER} x ${regions} Regions (${copies} copies), ${latency} ms a call, concurrency ${concurrency} (${os.cpus().length} cores, load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}, Node ${process.version})`];
+  // Each line as it comes: a run at full size takes minutes.
+  const say = (line: string) => console.log(line);
+  say(`verification of one image, ${targets} target accounts and the owner ${OWNER} x ${regions} Regions (${copies} copies), ${latency} ms a call, concurrency ${concurrency} (${os.cpus().length} cores, load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}, Node ${process.version})`);
   let failed = false;
   try {
-    const runs = new Map<string, ChildReport>();
-    for (const run of which) {
-      endpoint.reset();
-      const report = await inChild([run, endpoint.imageArn, endpoint.configurationArn, String(concurrency)], endpoint.endpoint, profile);
-      const calls = [...endpoint.seen.entries()];
-      const total = calls.reduce((n, [, c]) => n + c, 0);
-      runs.set(run, report);
-      lines.push(`  ${run.padEnd(8)}: exit ${report.code}, ${report.seconds.toFixed(1)} s, CPU ${report.cpuSeconds.toFixed(1)} s, ${total} calls (${calls.map(([op, c]) => `${op} ${c}`).join(', ')}), `
-        + `at most ${endpoint.inFlight.peak} in flight, peak RSS ${report.maxRssMb.toFixed(0)} MB, peak heap ${report.maxHeapMb.toFixed(0)} MB (${report.startHeapMb.toFixed(0)} MB at the start); ${report.summary}`);
-      if (endpoint.unknown.length > 0 || endpoint.inFlight.peak > concurrency || report.code !== 0) {
-        failed = true;
-        lines.push(`  FAILED: ${endpoint.unknown.length} requests not answered (${endpoint.unknown.slice(0, 3).join(', ')}), ${endpoint.inFlight.peak} in flight (limit ${concurrency}), exit ${report.code}`);
+    const ratios: Array<{ wall: number; cpu: number }> = [];
+    for (let round = 0; round < rounds; round++) {
+      const runs = new Map<string, ChildReport>();
+      // Every other round the other order: on shared cores the load changes between two runs.
+      for (const run of round % 2 === 0 ? which : [...which].reverse()) {
+        endpoint.reset();
+        const report = await inChild([run, endpoint.imageArn, endpoint.configurationArn, String(concurrency)], endpoint.endpoint, profile);
+        const calls = [...endpoint.seen.entries()];
+        const total = calls.reduce((n, [, c]) => n + c, 0);
+        runs.set(run, report);
+        say(`  ${rounds > 1 ? `round ${round + 1}, ` : ''}${run.padEnd(8)}: exit ${report.code}, ${report.seconds.toFixed(1)} s, CPU ${report.cpuSeconds.toFixed(1)} s, load average ${os.loadavg()[0].toFixed(1)}, `
+          + `${total} calls (${calls.map(([op, c]) => `${op} ${c}`).join(', ')}), at most ${endpoint.inFlight.peak} in flight, `
+          + `peak RSS ${report.maxRssMb.toFixed(0)} MB, peak heap ${report.maxHeapMb.toFixed(0)} MB (${report.startHeapMb.toFixed(0)} MB at the start); ${report.summary}`);
+        if (endpoint.unknown.length > 0 || endpoint.inFlight.peak > concurrency || report.code !== 0) {
+          failed = true;
+          say(`  FAILED: ${endpoint.unknown.length} requests not answered (${endpoint.unknown.slice(0, 3).join(', ')}), ${endpoint.inFlight.peak} in flight (limit ${concurrency}), exit ${report.code}`);
+        }
       }
+      const library = runs.get('verify');
+      const baseline = runs.get('baseline');
+      if (library && baseline) {
+        ratios.push({ wall: library.seconds / baseline.seconds, cpu: library.cpuSeconds / baseline.cpuSeconds });
+        say(`  ${rounds > 1 ? `round ${round + 1}, ` : ''}verify / baseline: ${ratios[ratios.length - 1].wall.toFixed(2)}x wall time, ${ratios[ratios.length - 1].cpu.toFixed(2)}x CPU time`);
+      }
+    }
+    if (ratios.length > 0) {
+      const median = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+      };
+      const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+      say(`  verify / baseline over ${ratios.length} round${ratios.length === 1 ? '' : 's'}: median ${median(ratios.map(r => r.wall)).toFixed(2)}x wall time (spread ${spread(ratios.map(r => r.wall))}; target 1.2x), `
+        + `median ${median(ratios.map(r => r.cpu)).toFixed(2)}x CPU time (spread ${spread(ratios.map(r => r.cpu))})`);
     }
     // GetCallerIdentity and GetImage one after the other, then the rest `concurrency` at a time.
     const calls = 2 + targets + 2 * copies + 2 * regions;
     const ideal = (2 + (calls - 2) / concurrency) * latency / 1000;
-    const library = runs.get('verify');
-    const baseline = runs.get('baseline');
-    if (library && baseline) {
-      lines.push(`  verify / baseline: ${(library.seconds / baseline.seconds).toFixed(2)}x wall time (target 1.2x), ${(library.cpuSeconds / baseline.cpuSeconds).toFixed(2)}x CPU time`);
-    }
-    lines.push(`  the latency alone at this concurrency: ${ideal.toFixed(1)} s for ${calls} calls`);
+    say(`  the latency alone at this concurrency: ${ideal.toFixed(1)} s for ${calls} calls`);
   } finally {
     await endpoint.close();
   }
-  console.log(lines.join('\n'));
   if (failed) {
     process.exitCode = 1;
   }
