@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_events as events, aws_logs as logs, aws_sns as sns } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, aws_events as events, aws_logs as logs, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Decision, decide } from './authorization/evaluate';
 import { deploy } from './authorization/resolve';
@@ -62,6 +62,9 @@ describe('the template', () => {
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'main.handler', Timeout: 900, MemorySize: 1024 });
     expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: id(verification.logGroup) } });
     expect(fn.Role).toEqual({ 'Fn::GetAtt': [id(verification.role), 'Arn'] });
+    // After its policy (the role itself through the GetAtt: cfn-lint W3005 reports a DependsOn on it).
+    const resource = Object.values<any>(template.findResources('AWS::Lambda::Function'))[0];
+    expect(resource.DependsOn).toEqual([stack.getLogicalId(verification.role.node.findChild('DefaultPolicy').node.defaultChild as any)]);
     const env = fn.Environment.Variables;
     expect(env.VERIFY_ROLE_NAME).toBe('ImageBuilderDistributionVerification');
     expect(env.VERIFY_NAMESPACE).toBe('ImageBuilderDistribution');
@@ -256,4 +259,18 @@ describe('the function\'s role, evaluated', () => {
     expect(decision.errors).toBeUndefined();
     expect(decision.allowed).toBe(false);
   });
+});
+
+test('tokens are values: an environment-agnostic stack, a concurrency and a configuration ARN known at deploy time', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Agnostic');
+  const concurrency = new CfnParameter(stack, 'Concurrency', { type: 'Number' }).valueAsNumber;
+  const arn = new CfnParameter(stack, 'Configuration').valueAsString;
+  new DistributionVerification(stack, 'Verification', {
+    distributions: [DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Dist', arn)],
+    concurrency,
+  });
+  expect(synthError(stack)).toBe('');
+  const env = only(Template.fromStack(stack), 'AWS::Lambda::Function').Environment.Variables;
+  expect(env.VERIFY_CONCURRENCY).toEqual({ Ref: 'Concurrency' });
 });
