@@ -1,10 +1,13 @@
 import { App, CfnParameter, Duration, Stack, aws_events as events, aws_logs as logs, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as fc from 'fast-check';
 import { Decision, decide } from './authorization/evaluate';
 import { deploy } from './authorization/resolve';
 import { synthError, warningsOf } from './helpers';
+import { propertyRuns } from './property-runs';
 import { schemaErrors } from './schema';
 import { DistributionConfiguration, DistributionVerification, DistributionVerificationProps } from '../src';
+import { DistributionError } from '../src/private/errors';
 
 /*
  * DistributionVerification: what it deploys (the rules that start the function, the function's environment, the
@@ -273,4 +276,21 @@ test('tokens are values: an environment-agnostic stack, a concurrency and a conf
   expect(synthError(stack)).toBe('');
   const env = only(Template.fromStack(stack), 'AWS::Lambda::Function').Environment.Variables;
   expect(env.VERIFY_CONCURRENCY).toEqual({ Ref: 'Concurrency' });
+});
+
+test('whatever a JavaScript caller passes, the construct throws only the library\'s own error', () => {
+  const anything = fc.constantFrom<unknown>(null, undefined, NaN, Infinity, -1, 0, 1, 16, 64, 65, 2.5, '16', true, {}, [], [null], () => 1);
+  const app = new App();
+  const stack = new Stack(app, 'Stack', { env: { account: ACCOUNT, region: 'us-east-1' } });
+  const distribution = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1');
+  let n = 0;
+  fc.assert(fc.property(anything, anything, anything, anything, fc.boolean(), (concurrency, metricsByAccount, roleName, topic, listed) => {
+    try {
+      const props = { distributions: listed ? [distribution] : concurrency, concurrency, metricsByAccount, roleName, topic };
+      new DistributionVerification(stack, `V${n++}`, props as any);
+    } catch (e) {
+      expect(e).toBeInstanceOf(DistributionError);
+      expect((e as DistributionError).rule).toMatch(/^(InvalidInput|VerificationConcurrency|VerificationDistributions)$/);
+    }
+  }), { numRuns: propertyRuns(0.5) });
 });
