@@ -103,9 +103,17 @@ export interface DistributionVerificationProps {
  * One per account (its role has a fixed name, which the target accounts' read-only role trusts), in the Region of
  * the distribution configurations.
  *
- * ```ts
- * declare const distribution: DistributionConfiguration;
- * const verification = new DistributionVerification(this, 'Verification', { distributions: [distribution] });
+ * ```ts fixture=program
+ * import { App, Stack, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+ * import { DistributionConfiguration, DistributionVerification } from 'cdk-imagebuilder-distribution';
+ *
+ * const app = new App();
+ * const stack = new Stack(app, 'GoldenAmi', { env: { account: '111111111111', region: 'us-east-1' } });
+ * const distribution = new DistributionConfiguration(stack, 'Distribution', {
+ *   amiName: 'golden-{{ imagebuilder:buildDate }}',
+ *   targetAccounts: ['222222222222'],
+ * }).addRegion('us-east-1').addRegion('eu-west-1');
+ * const verification = new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
  * verification.topic.addSubscription(new subscriptions.EmailSubscription('platform@example.com'));
  * ```
  */
@@ -387,12 +395,13 @@ export class DistributionVerification extends Construct {
 
 /**
  * The last verification of each copy: the function logs one `record: "copy"` line per copy (configuration, Region,
- * account). Logs Insights returns at most 10,000 rows.
+ * account). The copies verified longest ago first (a copy no verification reached lately is stale); Logs Insights
+ * returns at most 10,000 rows.
  */
 const COPIES_QUERY = [
   'filter record = "copy"',
   'stats latest(verdict) as lastVerdict, latest(image) as lastImage, latest(ami) as lastAmi, max(@timestamp) as lastVerified by region, account, configuration',
-  'sort lastVerdict asc, region asc, account asc',
+  'sort lastVerified asc',
 ];
 
 /** The copies found failing or unchecked, with their first finding. */

@@ -122,7 +122,7 @@ describe('the template', () => {
     const widgets: any[] = JSON.parse(text).widgets;
     const log = id(verification.logGroup);
     expect(widgets.filter(w => w.type === 'log').map(w => [w.properties.view, w.properties.query])).toEqual([
-      ['table', `SOURCE '${log}' | filter record = "copy"\n| stats latest(verdict) as lastVerdict, latest(image) as lastImage, latest(ami) as lastAmi, max(@timestamp) as lastVerified by region, account, configuration\n| sort lastVerdict asc, region asc, account asc`],
+      ['table', `SOURCE '${log}' | filter record = "copy"\n| stats latest(verdict) as lastVerdict, latest(image) as lastImage, latest(ami) as lastAmi, max(@timestamp) as lastVerified by region, account, configuration\n| sort lastVerified asc`],
       ['table', `SOURCE '${log}' | filter record = "copy" and verdict != "present"\n| fields @timestamp, verdict, region, account, image, \`findings.0.message\` as finding, \`findings.0.fix\` as fix\n| sort @timestamp desc\n| limit 100`],
     ]);
     const graphs = widgets.filter(w => w.type === 'metric').map(w => w.properties.metrics.map((m: any[]) => m.slice(0, 2).join(' ')));
