@@ -9,7 +9,7 @@ import { IDistributionConfiguration } from './distribution-configuration';
 import { constructionError, report } from './private/errors';
 import { checkInput, propsNaming } from './private/input';
 import { spell } from './private/rules/messages';
-import { concurrencyProblem, duplicateMessages, environmentMessage, registerVerification } from './private/rules/verification';
+import { concurrencyProblem, duplicateMessages, environmentMessage, nameProblem, registerVerification } from './private/rules/verification';
 import { METRICS, METRIC_NAMESPACE, VERIFICATION_ENV, VERIFICATION_ROLE_NAME, VERIFIER_ROLE_NAME } from './private/verification-names';
 
 /** Properties of a `DistributionVerification`. */
@@ -165,6 +165,10 @@ export class DistributionVerification extends Construct {
     const concurrencyWrong = concurrencyProblem(props.concurrency);
     if (concurrencyWrong) {
       throw constructionError('VerificationConcurrency', `DistributionVerification '${id}': ${spell('concurrency')} ${concurrencyWrong}. Fix: leave it out (16) or pass a whole number from 1 to 64.`, this);
+    }
+    const wrongName = nameProblem(props.roleName, props.metricNamespace);
+    if (wrongName) {
+      throw constructionError('VerificationNames', `DistributionVerification '${id}': ${spell(wrongName.field)} is ${JSON.stringify(wrongName.value)}, but it must be ${wrongName.allowed}. Fix: leave it out for the default, or pass such a name.`, this);
     }
     const stack = Stack.of(this);
     const roleName = props.roleName ?? VERIFICATION_ROLE_NAME;

@@ -290,7 +290,7 @@ test('whatever a JavaScript caller passes, the construct throws only the library
       new DistributionVerification(stack, `V${n++}`, props as any);
     } catch (e) {
       expect(e).toBeInstanceOf(DistributionError);
-      expect((e as DistributionError).rule).toMatch(/^(InvalidInput|VerificationConcurrency|VerificationDistributions)$/);
+      expect((e as DistributionError).rule).toMatch(/^(InvalidInput|VerificationConcurrency|VerificationDistributions|VerificationNames)$/);
     }
   }), { numRuns: propertyRuns(0.5) });
 });

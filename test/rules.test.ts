@@ -813,6 +813,20 @@ const CASES: Case[] = [
     message: /^\[VerificationConcurrency\] DistributionVerification 'Verify': concurrency is 65, but it must be a whole number from 1 to 64.*Fix: leave it out \(16\) or pass a whole number from 1 to 64/,
   },
   {
+    rule: 'VerificationNames',
+    about: 'the read-only role\'s name',
+    broken: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], roleName: 'Read Only' }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], roleName: 'ReadOnly' }),
+    message: /^\[VerificationNames\] DistributionVerification 'Verify': roleName is "Read Only", but it must be an IAM role name: 1 to 64 letters, digits and.*Fix: leave it out for the default/,
+  },
+  {
+    rule: 'VerificationNames',
+    about: 'a namespace of AWS\'s services',
+    broken: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], metricNamespace: 'AWS/ImageBuilder' }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], metricNamespace: 'Platform/ImageBuilder' }),
+    message: /^\[VerificationNames\] DistributionVerification 'Verify': metricNamespace is "AWS\/ImageBuilder", but it must be a CloudWatch namespace: .*not starting with ':' or 'AWS\/'/,
+  },
+  {
     rule: 'DuplicateVerification',
     broken: stack => {
       const dist = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1');

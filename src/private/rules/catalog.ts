@@ -68,6 +68,8 @@ const PAGE = {
   imageBuilderEvents: 'https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html',
   getImage: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_GetImage.html',
   ec2Throttling: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html',
+  createRole: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html',
+  putMetricData: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html',
 };
 
 export const CATALOG = {
@@ -354,6 +356,12 @@ export const CATALOG = {
   },
   VerificationDistributions: { level: 'error', phase: 'construction', source: 'the construct verifies the images of the distribution configurations it is given', prevents: 'a verification that verifies nothing while its dashboard and alarms stay quiet' },
   VerificationConcurrency: { level: 'error', phase: 'construction', source: `[EC2 API throttling](${PAGE.ec2Throttling}): one bucket of requests per account and Region`, prevents: 'no check at all (0), or checks throttled into unchecked results' },
+  VerificationNames: {
+    level: 'error',
+    phase: 'construction',
+    source: `[CreateRole](${PAGE.createRole}) \`RoleName\` (1..64 of \`[\\w+=,.@-]\`); [PutMetricData](${PAGE.putMetricData}) \`Namespace\` (1..255, not \`AWS/\`)`,
+    prevents: 'the function assumes no role in any account (every copy elsewhere unchecked), or its metrics are dropped',
+  },
   DuplicateVerification: { level: 'error', phase: 'synth', source: `IAM role names are unique in an account ([IAM quotas](${PAGE.iamQuotas})); the verification's role has a fixed name, \`ImageBuilderDistributionVerifier\`, which the target accounts' read-only role trusts`, prevents: 'the second verification\'s stack fails to deploy (the role exists)' },
 
   // The cross-account role deployed to OUs by a StackSet (CrossAccountDistributionRoleStackSet).

@@ -102,3 +102,24 @@ export function duplicateMessages(verification: IConstruct): Array<{ rule: RuleI
     text: `[DuplicateVerification] Region ${region ?? '(unknown)'}: DistributionVerification '${verification.node.id}' is the second in account ${account ?? '(unknown)'}: ${earlier.node.path} is the first; each creates the role ${VERIFIER_ROLE_NAME} (the name the target accounts' read-only role trusts), and IAM role names are unique in an account, so the second stack fails to deploy (allowed: one DistributionVerification per account). Fix: list the distribution configurations of this one in ${spell('distributions')} of ${earlier.node.path}, if they are of its Region, and remove this one (one account verifies the images of one Region).`,
   }];
 }
+
+/**
+ * Why a name the function uses is refused (tokens never are), with its field: the read-only role's name (IAM: 1 to
+ * 64 of letters, digits and `+=,.@_-`) and the metrics' namespace (CloudWatch: 1 to 255 ASCII characters without
+ * control characters, not starting with `:`, and not `AWS/`, which AWS's services use).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
+ */
+export function nameProblem(roleName: string | undefined, namespace: string | undefined):
+{ field: string; value: string; allowed: string } | undefined {
+  if (roleName !== undefined && !Token.isUnresolved(roleName) && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
+    return { field: 'roleName', value: roleName, allowed: 'an IAM role name: 1 to 64 letters, digits and + = , . @ _ -' };
+  }
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[^:\x00-\x1f\x7f-\uffff][^\x00-\x1f\x7f-\uffff]{0,254}$/;
+  if (namespace !== undefined && !Token.isUnresolved(namespace) && (!ascii.test(namespace) || namespace.startsWith('AWS/'))) {
+    return { field: 'metricNamespace', value: namespace, allowed: 'a CloudWatch namespace: 1 to 255 ASCII characters without control characters, not starting with \':\' or \'AWS/\'' };
+  }
+  return undefined;
+}
