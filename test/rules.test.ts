@@ -3,7 +3,8 @@ import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aw
 import { newStack, synthError, warningsOf } from './helpers';
 import {
   CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
-  DistributionLifecycle, DistributionLifecycleProps, LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions,
+  DistributionLifecycle, DistributionLifecycleProps, DistributionVerification,
+  LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions,
   SsmParameterDataType,
   TargetAccountKeyAccess,
 } from '../src';
@@ -774,6 +775,73 @@ const CASES: Case[] = [
     },
     fixed: stack => { new CrossAccountDistributionRole(stack, 'Role', { sourceAccounts: ['222222222222', '333333333333'] }); },
     message: /^\[DuplicateCrossAccountRole\] CrossAccountDistributionRole: account 111111111111 already has one at Stack\/Role/,
+  },
+  {
+    rule: 'VerificationEnvironment',
+    about: 'a configuration of another Region',
+    broken: stack => {
+      const eu = new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+      new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(eu, 'Dist', { amiName: NAME }).addRegion('eu-west-1')] });
+    },
+    fixed: stack => {
+      const eu = new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+      new DistributionVerification(eu, 'Verify', { distributions: [new DistributionConfiguration(eu, 'Dist', { amiName: NAME }).addRegion('eu-west-1')] });
+    },
+    message: /\[VerificationEnvironment\] Region us-east-1: DistributionVerification 'Verify' distributions\[0\] is Eu\/Dist, a distribution configuration of Region eu-west-1, but the verification is in Region us-east-1 of account 111111111111.*Fix: create a DistributionVerification in a stack of Region eu-west-1 of account 111111111111 for it/,
+  },
+  {
+    rule: 'VerificationEnvironment',
+    about: 'an imported configuration of another account',
+    broken: stack => new DistributionVerification(stack, 'Verify', {
+      distributions: [DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Theirs', 'arn:aws:imagebuilder:us-east-1:222222222222:distribution-configuration/golden')],
+    }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', {
+      distributions: [DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Ours', `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/golden`)],
+    }),
+    message: /\[VerificationEnvironment\] Region us-east-1: DistributionVerification 'Verify' distributions\[0\] is Stack\/Theirs \(arn:aws:imagebuilder:us-east-1:222222222222:distribution-configuration\/golden\), a distribution configuration of account 222222222222.*Fix: create a DistributionVerification in a stack of Region us-east-1 of account 222222222222/,
+  },
+  {
+    rule: 'VerificationDistributions',
+    broken: stack => new DistributionVerification(stack, 'Verify', { distributions: [] }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')] }),
+    message: /^\[VerificationDistributions\] DistributionVerification 'Verify': distributions is empty.*Fix: pass the DistributionConfiguration whose images to verify/,
+  },
+  {
+    rule: 'VerificationConcurrency',
+    broken: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], concurrency: 65 }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], concurrency: 64 }),
+    message: /^\[VerificationConcurrency\] DistributionVerification 'Verify': concurrency is 65, but it must be a whole number from 1 to 64.*Fix: leave it out \(16\) or pass a whole number from 1 to 64/,
+  },
+  {
+    rule: 'VerificationNames',
+    about: 'the read-only role\'s name',
+    broken: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], roleName: 'Read Only' }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], roleName: 'ReadOnly' }),
+    message: /^\[VerificationNames\] DistributionVerification 'Verify': roleName is "Read Only", but it must be an IAM role name: 1 to 64 letters, digits and.*Fix: leave it out for the default/,
+  },
+  {
+    rule: 'VerificationNames',
+    about: 'a namespace of AWS\'s services',
+    broken: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], metricNamespace: 'AWS/ImageBuilder' }),
+    fixed: stack => new DistributionVerification(stack, 'Verify', { distributions: [new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1')], metricNamespace: 'Platform/ImageBuilder' }),
+    message: /^\[VerificationNames\] DistributionVerification 'Verify': metricNamespace is "AWS\/ImageBuilder", but it must be a CloudWatch namespace: .*not starting with ':' or 'AWS\/'/,
+  },
+  {
+    rule: 'DuplicateVerification',
+    broken: stack => {
+      const dist = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1');
+      new DistributionVerification(stack, 'Verify', { distributions: [dist] });
+      const other = new Stack(stack.node.root, 'Other', { env: { account: ACCOUNT, region: 'us-east-1' } });
+      new DistributionVerification(other, 'Again', { distributions: [new DistributionConfiguration(other, 'Dist', { amiName: NAME }).addRegion('us-east-1')] });
+    },
+    fixed: stack => {
+      const dist = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1');
+      new DistributionVerification(stack, 'Verify', { distributions: [dist] });
+      // Another account: its own role.
+      const other = new Stack(stack.node.root, 'Other', { env: { account: '222222222222', region: 'us-east-1' } });
+      new DistributionVerification(other, 'Again', { distributions: [new DistributionConfiguration(other, 'Dist', { amiName: NAME }).addRegion('us-east-1')] });
+    },
+    message: /\[DuplicateVerification\] Region us-east-1: DistributionVerification 'Again' is the second in account 111111111111: Stack\/Verify is the first; each creates the role ImageBuilderDistributionVerifier/,
   },
   {
     rule: 'CrossAccountRoleKey',

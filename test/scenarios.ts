@@ -9,7 +9,7 @@ import { buildRetireApp } from '../examples/guides/retire/app';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
 import { buildOrganizationApp } from '../examples/organization/app';
 import { buildPipelineApp } from '../examples/pipeline/app';
-import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionConfiguration, SsmParameterDataType } from '../src';
+import { CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionConfiguration, DistributionVerification, SsmParameterDataType } from '../src';
 
 /*
  * The scenarios the Python suite builds again through the Python API: each must give the same
@@ -136,6 +136,15 @@ export function organizationRoleStackSet(app: App): void {
   });
 }
 
+/** The verification of a distribution to two Regions and a target account: function, rules, topic, alarms, dashboard (cfn-lint only). */
+export function verification(app: App): void {
+  const stack = new Stack(app, 'Verification', { env: { account: '111111111111', region: 'us-east-1' } });
+  const distribution = new DistributionConfiguration(stack, 'Distribution', { amiName: 'golden-{{ imagebuilder:buildDate }}', targetAccounts: ['222222222222'] })
+    .addRegion('us-east-1')
+    .addRegion('eu-west-1');
+  new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
+}
+
 /** Every scenario, and the example apps, for the Python suite and cfn-lint. */
 export const SCENARIOS: Record<string, (app: App) => void> = {
   'quick-start': quickStart,
@@ -148,6 +157,7 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'example-organization': app => { buildOrganizationApp(app); },
   'every-option': everyOption,
   'organization-role-stack-set': organizationRoleStackSet,
+  'verification': verification,
   'guide-keys': app => { buildKeysApp(app); },
   'guide-inheritance': app => { buildInheritanceApp(app); },
   'guide-containers': app => { buildContainerApp(app); },

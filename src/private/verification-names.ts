@@ -38,4 +38,9 @@ export const VERIFICATION_ENV = {
   concurrency: 'VERIFY_CONCURRENCY',
   /** JSON list of the release rings, in order: [{ name, regions?, accounts? }] (release rings only). */
   rings: 'VERIFY_RINGS',
+  /**
+   * `true` (the default when unset) or `false`: whether each copy's metrics are also published by account (the EMF
+   * dimension set `["Account"]` beside `[]` and `["Region"]`). One custom metric per account and metric.
+   */
+  metricsByAccount: 'VERIFY_METRICS_BY_ACCOUNT',
 } as const;

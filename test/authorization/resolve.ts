@@ -86,6 +86,13 @@ export function deploy(assembly: cxapi.CloudAssembly, parameters: ParameterValue
     if (resource?.Type === 'AWS::KMS::Alias') {
       return resolveIn(stack, resource.Properties.AliasName);
     }
+    if (resource?.Type === 'AWS::SNS::Topic') {
+      // A topic's Ref is its ARN.
+      return `arn:${stack.partition}:sns:${stack.region}:${stack.account}:${resource.Properties?.TopicName ?? `${stack.name}-${logicalId}`}`;
+    }
+    if (resource?.Type === 'AWS::Logs::LogGroup') {
+      return resource.Properties?.LogGroupName ?? `${stack.name}-${logicalId}`;
+    }
     return logicalId;
   }
 
@@ -96,6 +103,10 @@ export function deploy(assembly: cxapi.CloudAssembly, parameters: ParameterValue
     }
     if (type === 'AWS::IAM::Role') {
       return `arn:${stack.partition}:iam::${stack.account}:role/${physicalId(stack, logicalId)}`;
+    }
+    if (type === 'AWS::Logs::LogGroup') {
+      // The log group's Arn attribute ends with ':*' (its streams).
+      return `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${physicalId(stack, logicalId)}:*`;
     }
     throw new Error(`${stack.name}: no ARN known for ${logicalId} (${type})`);
   }

@@ -9,8 +9,11 @@ cd "$(dirname "$0")"
 CFN_LINT_VERSION=$(sed -n 's/^cfn_lint_version=\([0-9.]*\).*/\1/p' ../../python-tests/venv.sh)
 TYPES=(
   AWS::CloudFormation::StackSet
+  AWS::CloudWatch::Alarm
+  AWS::CloudWatch::Dashboard
   AWS::EC2::LaunchTemplate
   AWS::ECR::Repository
+  AWS::Events::Rule
   AWS::IAM::InstanceProfile
   AWS::IAM::Policy
   AWS::IAM::Role
@@ -23,6 +26,11 @@ TYPES=(
   AWS::ImageBuilder::LifecyclePolicy
   AWS::KMS::Alias
   AWS::KMS::Key
+  AWS::Lambda::Function
+  AWS::Lambda::Permission
+  AWS::Logs::LogGroup
+  AWS::SNS::Topic
+  AWS::SNS::TopicPolicy
   AWS::SSM::Parameter
 )
 

@@ -66,6 +66,11 @@ const PAGE = {
   createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
   organizationalUnit: 'https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html',
   stackSetDeploymentTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html',
+  imageBuilderEvents: 'https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html',
+  getImage: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_GetImage.html',
+  ec2Throttling: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html',
+  createRole: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html',
+  putMetricData: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html',
 };
 
 export const CATALOG = {
@@ -348,6 +353,23 @@ export const CATALOG = {
   LifecycleSelectionAmiTags: { level: 'warning', phase: 'synth', source: API('LifecyclePolicyResourceSelection.tagMap') + ': tags of the Image Builder image resources', prevents: 'a policy that selects no image because its tags are on the AMIs' },
   LifecycleAmiInUse: { level: 'warning', phase: 'synth', source: `[lifecycle rules](${PAGE.lifecycleRules}) and the managed policy \`EC2ImageBuilderLifecycleExecutionPolicy\` (no SSM, launch template or Auto Scaling action)`, prevents: 'launch templates and SSM parameters left pointing at disabled or deregistered AMIs: launches fail' },
   LifecycleTargetAccountRole: { level: 'warning', phase: 'synth', source: `[lifecycle prerequisites](${PAGE.lifecyclePrerequisites}): the role \`Ec2ImageBuilderCrossAccountLifecycleAccess\` in each destination account`, prevents: 'copies in target accounts never retired, billing on' },
+
+  // The verification of the distributions' images (DistributionVerification).
+  VerificationEnvironment: {
+    level: 'error',
+    phase: 'synth',
+    source: `[Image Builder's events](${PAGE.imageBuilderEvents}) go to the default event bus of the image's account and Region; [GetImage](${PAGE.getImage}) reads the images of its Region`,
+    prevents: 'the images of a configuration of another account or Region never verified: no event reaches the function, and no alarm says so',
+  },
+  VerificationDistributions: { level: 'error', phase: 'construction', source: 'the construct verifies the images of the distribution configurations it is given', prevents: 'a verification that verifies nothing while its dashboard and alarms stay quiet' },
+  VerificationConcurrency: { level: 'error', phase: 'construction', source: `[EC2 API throttling](${PAGE.ec2Throttling}): one bucket of requests per account and Region`, prevents: 'no check at all (0), or checks throttled into unchecked results' },
+  VerificationNames: {
+    level: 'error',
+    phase: 'construction',
+    source: `[CreateRole](${PAGE.createRole}) \`RoleName\` (1..64 of \`[\\w+=,.@-]\`); [PutMetricData](${PAGE.putMetricData}) \`Namespace\` (1..255, not \`AWS/\`)`,
+    prevents: 'the function assumes no role in any account (every copy elsewhere unchecked), or its metrics are dropped',
+  },
+  DuplicateVerification: { level: 'error', phase: 'synth', source: `IAM role names are unique in an account ([IAM quotas](${PAGE.iamQuotas})); the verification's role has a fixed name, \`ImageBuilderDistributionVerifier\`, which the target accounts' read-only role trusts`, prevents: 'the second verification\'s stack fails to deploy (the role exists)' },
 
   // The cross-account role deployed to OUs by a StackSet (CrossAccountDistributionRoleStackSet).
   StackSetName: { level: 'error', phase: 'construction', source: `[AWS::CloudFormation::StackSet](${PAGE.stackSet}) \`StackSetName\` (1..128, a letter, then letters, digits, hyphens)`, prevents: 'CloudFormation rejects the StackSet' },
