@@ -69,7 +69,6 @@ const PAGE = {
   imageBuilderEvents: 'https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html',
   getImage: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_GetImage.html',
   ec2Throttling: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html',
-  createRole: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html',
   putMetricData: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html',
 };
 
