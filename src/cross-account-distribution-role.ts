@@ -117,7 +117,7 @@ export interface CrossAccountDistributionRoleProps {
   /**
    * Also create the read-only role a `DistributionVerification` of the source accounts assumes in this account to
    * verify what a distribution made here (`verificationRoleName`). It trusts exactly the verification function's
-   * role of the source accounts (`ImageBuilderDistributionVerifier`, by `aws:PrincipalArn`) and allows exactly the
+   * role of the source accounts (`ImageBuilderDistributionVerifier-<Region>`, by `aws:PrincipalArn`) and allows exactly the
    * reads verify makes: `ec2:DescribeImages`, `ec2:DescribeSnapshots`, `ec2:DescribeLaunchTemplateVersions` and
    * `ec2:DescribeFastLaunchImages` (EC2 takes no resource for them), `ec2:DescribeImageAttribute` on AMIs,
    * `kms:DescribeKey` on this account's keys, and `ssm:GetParameter` on the `ssmParameterNames` only. It can change

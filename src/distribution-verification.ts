@@ -10,7 +10,7 @@ import { constructionError, report } from './private/errors';
 import { checkInput, propsNaming } from './private/input';
 import { spell } from './private/rules/messages';
 import { concurrencyProblem, duplicateMessages, environmentMessage, nameProblem, registerVerification } from './private/rules/verification';
-import { METRICS, METRIC_NAMESPACE, VERIFICATION_ENV, VERIFICATION_ROLE_NAME, VERIFIER_ROLE_NAME } from './private/verification-names';
+import { METRICS, METRIC_NAMESPACE, VERIFICATION_ENV, VERIFICATION_ROLE_NAME, VERIFIER_ROLE_NAME, verifierRoleName } from './private/verification-names';
 
 /** Properties of a `DistributionVerification`. */
 export interface DistributionVerificationProps {
@@ -118,7 +118,10 @@ export interface DistributionVerificationProps {
  * ```
  */
 export class DistributionVerification extends Construct {
-  /** The name of the verification function's role (fixed, so the target accounts' read-only role can trust it by name). */
+  /**
+   * The prefix of the verification function's role name: the role is `ImageBuilderDistributionVerifier-<Region>`
+   * (fixed, so the target accounts' read-only role can trust it by name; one per Region of an account).
+   */
   public static readonly VERIFIER_ROLE_NAME = VERIFIER_ROLE_NAME;
 
   /** The default name of the read-only role in the other accounts. */
@@ -127,7 +130,7 @@ export class DistributionVerification extends Construct {
   /** The function that verifies. */
   public readonly function: lambda.Function;
 
-  /** The function's role, `ImageBuilderDistributionVerifier`. */
+  /** The function's role, `ImageBuilderDistributionVerifier-<Region>`. */
   public readonly role: iam.Role;
 
   /** The topic of findings and alarms. */
@@ -181,7 +184,7 @@ export class DistributionVerification extends Construct {
     });
 
     this.role = new iam.Role(this, 'Role', {
-      roleName: VERIFIER_ROLE_NAME,
+      roleName: verifierRoleName(stack.region),
       description: 'Verifies, read-only, what EC2 Image Builder distributed (cdk-imagebuilder-distribution)',
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });

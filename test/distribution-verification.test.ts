@@ -191,13 +191,13 @@ test('the metric methods: Sum of the namespace\'s metric, the totals unless a di
 describe('the function\'s role, evaluated', () => {
   const { app, verification } = build();
   const deployment = deploy(app.synth());
-  const role = deployment.roles.find(r => r.name === 'ImageBuilderDistributionVerifier')!;
+  const role = deployment.roles.find(r => r.name === 'ImageBuilderDistributionVerifier-us-east-1')!;
   const topicKey = deployment.keys.find(k => k.logicalId.includes('TopicKey'))!;
   const stackTemplate = app.synth().getStackByName('Stack').template;
   const topicArn: string = deployment.resolve('Stack', { Ref: Stack.of(verification).getLogicalId(verification.topic.node.defaultChild as any) });
   const topicPolicy = deployment.resolve('Stack', Object.values<any>(stackTemplate.Resources).find(r => r.Type === 'AWS::SNS::TopicPolicy').Properties.PolicyDocument);
   const logGroupName: string = deployment.resolve('Stack', { Ref: Stack.of(verification).getLogicalId(verification.logGroup.node.defaultChild as any) });
-  const session = `arn:aws:sts::${ACCOUNT}:assumed-role/ImageBuilderDistributionVerifier/verifier`;
+  const session = `arn:aws:sts::${ACCOUNT}:assumed-role/ImageBuilderDistributionVerifier-us-east-1/verifier`;
   const otherKeyPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
   // A target account's role that trusts the source account (the read-only role trusts the verifier this way or narrower).
   const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };

@@ -837,11 +837,13 @@ const CASES: Case[] = [
     fixed: stack => {
       const dist = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1');
       new DistributionVerification(stack, 'Verify', { distributions: [dist] });
-      // Another account: its own role.
+      // Another account, and another Region of the same account: each its own role.
       const other = new Stack(stack.node.root, 'Other', { env: { account: '222222222222', region: 'us-east-1' } });
       new DistributionVerification(other, 'Again', { distributions: [new DistributionConfiguration(other, 'Dist', { amiName: NAME }).addRegion('us-east-1')] });
+      const eu = new Stack(stack.node.root, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+      new DistributionVerification(eu, 'Eu', { distributions: [new DistributionConfiguration(eu, 'Dist', { amiName: NAME }).addRegion('eu-west-1')] });
     },
-    message: /\[DuplicateVerification\] Region us-east-1: DistributionVerification 'Again' is the second in account 111111111111: Stack\/Verify is the first; each creates the role ImageBuilderDistributionVerifier/,
+    message: /\[DuplicateVerification\] Region us-east-1: DistributionVerification 'Again' is the second in account 111111111111 and this Region: Stack\/Verify is the first; each creates the role ImageBuilderDistributionVerifier-<Region>/,
   },
   {
     rule: 'CrossAccountRoleKey',

@@ -25,7 +25,8 @@ const TARGET = '222222222222';
 const OUTSIDER = '444444444444';
 const REGION = 'eu-west-1';
 const ROLE_NAME = 'ImageBuilderDistributionVerification';
-const VERIFIER = 'ImageBuilderDistributionVerifier';
+// The verification function's role in a source account, in its Region (ImageBuilderDistributionVerifier-<Region>).
+const VERIFIER = 'ImageBuilderDistributionVerifier-eu-west-1';
 const PARAMETERS = ['/golden/ami-id', 'golden-plain'];
 
 /** The verify calls of src/cli/verify/checks.ts, as it names them to the session (`aws.send(client, command, '<call>')`). */

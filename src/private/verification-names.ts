@@ -8,10 +8,17 @@
 export const VERIFICATION_ROLE_NAME = 'ImageBuilderDistributionVerification';
 
 /**
- * The verification function's own role in the distributing account (DistributionVerification). A fixed name, so that
- * the target accounts' read-only role can trust exactly it (`aws:PrincipalArn`) without a cross-stack reference.
+ * The prefix of the verification function's own role in the distributing account (DistributionVerification): the
+ * role is `ImageBuilderDistributionVerifier-<Region>`, one per Region of an account (IAM role names are global to an
+ * account, and a verification watches the images of its own Region). A fixed name, so that the target accounts'
+ * read-only role can trust exactly these roles (`aws:PrincipalArn`) without a cross-stack reference.
  */
 export const VERIFIER_ROLE_NAME = 'ImageBuilderDistributionVerifier';
+
+/** The verification function's role name in `region` (at most 32 + 1 + the Region's length: within IAM's 64). */
+export function verifierRoleName(region: string): string {
+  return `${VERIFIER_ROLE_NAME}-${region}`;
+}
 
 /** The CloudWatch namespace of the verification's metrics, unless the construct is given another. */
 export const METRIC_NAMESPACE = 'ImageBuilderDistribution';

@@ -47,7 +47,8 @@ export function createVerificationRole(scope: Construct, options: VerificationRo
   const partition = stack.partition;
   // The account is `*`: the statement's principals are the source accounts already, so only their own verifier role
   // matches; one ARN for all of them keeps the trust policy as small as the distribution role's.
-  const conditions = { ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::*:role/${VERIFIER_ROLE_NAME}` } };
+  // The verifier roles are one per Region of a source account (`ImageBuilderDistributionVerifier-<Region>`).
+  const conditions = { ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::*:role/${VERIFIER_ROLE_NAME}-*` } };
   const role = new iam.Role(scope, 'VerificationRole', {
     roleName: options.roleName,
     description: 'Lets the distribution verification of the source accounts read, and only read, what EC2 Image Builder distributed into this account',
@@ -93,9 +94,14 @@ export function verificationRoleNameProblem(name: string, taken: string[]): stri
   if (!ROLE_NAME.test(name)) {
     return 'which IAM does not accept as a role name (1 to 64 letters, digits and \'+=,.@_-\')';
   }
+  // The verification functions' roles are `ImageBuilderDistributionVerifier-<Region>`: the read-only role trusts them.
+  const verifier = `${VERIFIER_ROLE_NAME}-`.toLowerCase();
+  if (name.toLowerCase() === VERIFIER_ROLE_NAME.toLowerCase() || name.toLowerCase().startsWith(verifier)) {
+    return `a name of the verification functions' own roles (${VERIFIER_ROLE_NAME}-<Region>, which the read-only role trusts; IAM role names are unique in an account, whatever their case)`;
+  }
   const clash = taken.find(t => t.toLowerCase() === name.toLowerCase());
   if (clash) {
-    return `the name of ${clash === VERIFIER_ROLE_NAME ? 'the verification function\'s own role' : 'another role this construct makes'} (${clash}; IAM role names are unique in an account, whatever their case)`;
+    return `the name of another role this construct makes (${clash}; IAM role names are unique in an account, whatever their case)`;
   }
   return undefined;
 }

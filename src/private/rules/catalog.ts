@@ -368,7 +368,7 @@ export const CATALOG = {
     source: `[CreateRole](${PAGE.createRole}) \`RoleName\` (1..64 of \`[\\w+=,.@-]\`); [PutMetricData](${PAGE.putMetricData}) \`Namespace\` (1..255, not \`AWS/\`)`,
     prevents: 'the function assumes no role in any account (every copy elsewhere unchecked), or its metrics are dropped',
   },
-  DuplicateVerification: { level: 'error', phase: 'synth', source: `IAM role names are unique in an account ([IAM quotas](${PAGE.iamQuotas})); the verification's role has a fixed name, \`ImageBuilderDistributionVerifier\`, which the target accounts' read-only role trusts`, prevents: 'the second verification\'s stack fails to deploy (the role exists)' },
+  DuplicateVerification: { level: 'error', phase: 'synth', source: `IAM role names are unique in an account ([IAM quotas](${PAGE.iamQuotas})); the verification's role has a fixed name, \`ImageBuilderDistributionVerifier-<Region>\`, which the target accounts' read-only role trusts: one verification per account and Region`, prevents: 'the second verification\'s stack fails to deploy (the role exists)' },
 
   // The cross-account role deployed to OUs by a StackSet (CrossAccountDistributionRoleStackSet).
   StackSetName: { level: 'error', phase: 'construction', source: `[AWS::CloudFormation::StackSet](${PAGE.stackSet}) \`StackSetName\` (1..128, a letter, then letters, digits, hyphens)`, prevents: 'CloudFormation rejects the StackSet' },

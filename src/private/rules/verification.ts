@@ -90,7 +90,8 @@ export function duplicateMessages(verification: IConstruct): Array<{ rule: RuleI
   const account = concrete(stack.account);
   const earlier = all.slice(0, Math.max(index, 0)).find(other => {
     const theirs = Stack.of(other);
-    return theirs === stack || (account !== undefined && concrete(theirs.account) === account);
+    // One verifier role per account and Region (ImageBuilderDistributionVerifier-<Region>).
+    return theirs === stack || (account !== undefined && concrete(theirs.account) === account && theirs.region === stack.region);
   });
   if (!earlier) {
     return [];
@@ -99,7 +100,7 @@ export function duplicateMessages(verification: IConstruct): Array<{ rule: RuleI
   return [{
     rule: 'DuplicateVerification',
     level: 'error',
-    text: `[DuplicateVerification] Region ${region ?? '(unknown)'}: DistributionVerification '${verification.node.id}' is the second in account ${account ?? '(unknown)'}: ${earlier.node.path} is the first; each creates the role ${VERIFIER_ROLE_NAME} (the name the target accounts' read-only role trusts), and IAM role names are unique in an account, so the second stack fails to deploy (allowed: one DistributionVerification per account). Fix: list the distribution configurations of this one in ${spell('distributions')} of ${earlier.node.path}, if they are of its Region, and remove this one (one account verifies the images of one Region).`,
+    text: `[DuplicateVerification] Region ${region ?? '(unknown)'}: DistributionVerification '${verification.node.id}' is the second in account ${account ?? '(unknown)'} and this Region: ${earlier.node.path} is the first; each creates the role ${VERIFIER_ROLE_NAME}-<Region> (the name the target accounts' read-only role trusts), and IAM role names are unique in an account, so the second stack fails to deploy (allowed: one DistributionVerification per account and Region). Fix: list the distribution configurations of this one in ${spell('distributions')} of ${earlier.node.path}, and remove this one.`,
   }];
 }
 
