@@ -11,6 +11,7 @@ TYPES=(
   AWS::CloudFormation::StackSet
   AWS::EC2::LaunchTemplate
   AWS::ECR::Repository
+  AWS::Events::Rule
   AWS::IAM::InstanceProfile
   AWS::IAM::Policy
   AWS::IAM::Role
@@ -21,8 +22,13 @@ TYPES=(
   AWS::ImageBuilder::ImageRecipe
   AWS::ImageBuilder::InfrastructureConfiguration
   AWS::ImageBuilder::LifecyclePolicy
+  AWS::ImageBuilder::Workflow
   AWS::KMS::Alias
   AWS::KMS::Key
+  AWS::Lambda::Function
+  AWS::Lambda::Permission
+  AWS::SNS::Subscription
+  AWS::SNS::Topic
   AWS::SSM::Parameter
 )
 
