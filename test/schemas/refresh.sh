@@ -29,6 +29,7 @@ TYPES=(
   AWS::Lambda::Permission
   AWS::SNS::Subscription
   AWS::SNS::Topic
+  AWS::SNS::TopicPolicy
   AWS::SSM::Parameter
 )
 
