@@ -395,7 +395,9 @@ export class ReleaseRings extends Construct {
           launchTemplateConfigurations: nonEmpty((e?.launchTemplateConfigurations ?? []).filter((t: any) => accountIn(t.accountId))),
           ssmParameterConfigurations: nonEmpty((e?.ssmParameterConfigurations ?? []).filter((p: any) => accountIn(p.amiAccountId))),
           // The documented fast launch inputs have no accountId: fast launch applies in the distribution's own account.
-          fastLaunchConfigurations: ownerIn ? nonEmpty((e?.fastLaunchConfigurations ?? []).map(({ accountId: _a, ...f }: any) => compact(f))) : undefined,
+          fastLaunchConfigurations: ownerIn
+            ? nonEmpty((e?.fastLaunchConfigurations ?? []).map(({ accountId: _a, ...f }: any) => compact(f)))
+            : undefined,
         });
         if (Object.keys(configuration).length > 1) {
           configurations.push(configuration);
@@ -473,7 +475,8 @@ function environmentFindings(fn: lambda.Function, rings: RingSpec[]): RingFindin
   const stack = Stack.of(fn);
   let environment: Record<string, unknown> = {};
   try {
-    environment = (stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+    const resolved = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
+    environment = resolved?.variables ?? {};
   } catch {
     environment = {};
   }

@@ -3,7 +3,8 @@ import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aw
 import { newStack, synthError, warningsOf } from './helpers';
 import {
   CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
-  DistributionLifecycle, DistributionLifecycleProps, DistributionVerification, LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions,
+  DistributionLifecycle, DistributionLifecycleProps, DistributionVerification, LifecycleAction, LifecycleFilter, LifecycleTimeUnit,
+  RegionDistributionOptions,
   ReleaseRing, ReleaseRings, SsmParameterDataType,
   TargetAccountKeyAccess,
 } from '../src';
