@@ -105,7 +105,9 @@ const gatedFunctions = new WeakMap<IConstruct, string>();
  * the step `VerifyRing<N>`) while the verification's function verifies what the ring received: it resumes the
  * workflow when every check passed, and stops it (the image fails, later rings get nothing) with the finding
  * otherwise. The rings only split the distribution: each step's inputs are the distribution's own entries (the same
- * names, tags, keys and permissions), and `cdk synth` fails when a copy is in no ring or in two.
+ * names, tags, keys and permissions), and `cdk synth` fails when a copy is in no ring or in two. A Region's copy in
+ * the distribution's own account is a copy like the others (verify expects one in every Region): a ring that holds
+ * it and target accounts of the Region lists the distribution's account among the step's `targetAccountIds`.
  *
  * Attaching it to a pipeline: pass `workflows` as the `CfnImagePipeline`'s `workflows` (Amazon's `build-image` and
  * `test-image` workflows, then this one: a pipeline with workflows runs only those), keep the distribution as its
@@ -113,19 +115,33 @@ const gatedFunctions = new WeakMap<IConstruct, string>();
  * `executionRole` with the managed policy `EC2ImageBuilderExecutionPolicy` plus `grantExecution()` (and
  * `distribution.grantDistribute()` for the copies' keys).
  *
- * ```ts
- * declare const distribution: DistributionConfiguration;
- * declare const verification: DistributionVerification;
- * declare const executionRole: iam.Role;
+ * ```ts fixture=program
+ * import { App, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
+ * import { DistributionConfiguration, DistributionVerification, ReleaseRings } from 'cdk-imagebuilder-distribution';
+ *
  * declare const recipe: imagebuilder.CfnImageRecipe;
  * declare const infrastructure: imagebuilder.CfnInfrastructureConfiguration;
- * const rings = new ReleaseRings(this, 'Rings', {
+ * const stack = new Stack(new App(), 'Images', { env: { account: '111111111111', region: 'us-east-1' } });
+ * const distribution = new DistributionConfiguration(stack, 'Distribution', {
+ *   amiName: 'golden-{{ imagebuilder:buildDate }}',
+ *   targetAccounts: ['222222222222', '333333333333'],
+ * }).addRegion('us-east-1').addRegion('eu-west-1');
+ * const verification = new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
+ * const rings = new ReleaseRings(stack, 'Rings', {
  *   distribution,
  *   verification,
- *   rings: [{ name: 'canary', regions: ['us-east-1'], accounts: ['222222222222'] }, { name: 'rest', rest: true }],
+ *   rings: [
+ *     { name: 'canary', regions: ['us-east-1'], accounts: ['111111111111', '222222222222'] },
+ *     { name: 'rest', rest: true },
+ *   ],
  * });
+ * const executionRole = new iam.Role(stack, 'Execution', {
+ *   assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com'),
+ *   managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('EC2ImageBuilderExecutionPolicy')],
+ * });
+ * distribution.grantDistribute(executionRole);
  * rings.grantExecution(executionRole);
- * new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
+ * new imagebuilder.CfnImagePipeline(stack, 'Pipeline', {
  *   name: 'golden',
  *   imageRecipeArn: recipe.attrArn,
  *   infrastructureConfigurationArn: infrastructure.attrArn,
