@@ -2,12 +2,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Duration, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as fc from 'fast-check';
 import { decide } from './authorization/evaluate';
 import { deploy } from './authorization/resolve';
 import { synthError } from './helpers';
+import { propertyRuns } from './property-runs';
 import { schemaErrors } from './schema';
 import { DistributionConfiguration, DistributionConfigurationProps, DistributionVerification, ReleaseRing, ReleaseRings, ReleaseRingsProps } from '../src';
 import { GATE_STEP } from '../src/cli/verify/gate';
+import { RingSpec, partitionFindings, ringDefinitionProblems } from '../src/private/rules/rings';
 
 /*
  * Release rings: the workflow document validated against what Image Builder documents (step actions and their
@@ -388,4 +391,71 @@ describe('what the rings refuse at construction', () => {
     expect(thrown(CANARY, { gateTimeout: Duration.millis(1500) })).toMatch(/gateTimeout is 1.5 seconds/);
     expect(thrown(CANARY, { gateTimeout: Duration.days(7) })).toBe('');
   });
+});
+
+describe('the ring rules, whatever the input', () => {
+  const region = fc.constantFrom('us-east-1', 'eu-west-1', 'ap-south-1');
+  const account = fc.constantFrom(ACCOUNT, A, B, C);
+  const ring = fc.record({
+    regions: fc.option(fc.uniqueArray(region, { minLength: 1 }), { nil: undefined }),
+    accounts: fc.option(fc.uniqueArray(account, { minLength: 1 }), { nil: undefined }),
+  });
+  const regionCopies = fc.record({ region, targets: fc.uniqueArray(fc.constantFrom(A, B, C)) });
+  const distribution = fc.uniqueArray(regionCopies, { selector: r => r.region, minLength: 1 });
+
+  test('no partition error exactly when every copy is in one ring and every ring holds one', () => {
+    fc.assert(fc.property(fc.array(ring, { minLength: 2, maxLength: 4 }), fc.boolean(), distribution, (given, rest, regions) => {
+      const rings: RingSpec[] = given.map((r, i) => (rest && i === given.length - 1 ? { name: `r${i}`, rest: true } : { name: `r${i}`, ...r }));
+      // The oracle: the rings that name a copy, the rest ring taking what no earlier one names.
+      const holders = (reg: string, acc: string) => {
+        const named = rings.filter(r => !r.rest && (r.regions?.includes(reg) ?? true) && (r.accounts?.includes(acc) ?? true)).map(r => r.name);
+        return named.length === 0 && rings[rings.length - 1].rest ? [rings[rings.length - 1].name] : named;
+      };
+      const copies = regions.flatMap(r => [ACCOUNT, ...r.targets].map(acc => holders(r.region, acc)));
+      const exact = copies.every(h => h.length === 1) && rings.every(r => copies.some(h => h.includes(r.name)));
+      const findings = partitionFindings(rings, ACCOUNT, regions).filter(f => f.rule === 'ReleaseRingPartition');
+      expect(findings.length === 0).toBe(exact);
+    }), { numRuns: propertyRuns(1) });
+  });
+
+  test('the definition check names problems, never throws', () => {
+    fc.assert(fc.property(fc.anything(), rings => {
+      expect(Array.isArray(ringDefinitionProblems(rings, () => false))).toBe(true);
+    }), { numRuns: propertyRuns(1) });
+  });
+
+  test('the construct throws only the library\'s error', () => {
+    const loose = fc.array(fc.record({ name: fc.string(), rest: fc.anything(), regions: fc.anything() }, { requiredKeys: [] }));
+    fc.assert(fc.property(fc.oneof(fc.anything(), loose), rings => {
+      try {
+        build(rings as ReleaseRing[]);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/^\[ReleaseRingDefinition\] /);
+      }
+    }), { numRuns: propertyRuns(0.05) });
+  });
+});
+
+test('a stack without a literal account: rings that name accounts cannot be checked', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Agnostic');
+  const distribution = new DistributionConfiguration(stack, 'Dist', { amiName: NAME, targetAccounts: [A] }).addRegion('us-east-1').addRegion('eu-west-1');
+  const verification = new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
+  new ReleaseRings(stack, 'Rings', { distribution, verification, rings: [{ name: 'canary', accounts: [A] }, { name: 'rest', rest: true }] });
+  expect(synthError(stack)).toMatch(/\[ReleaseRingToken\] ReleaseRings 'Rings': the distribution's stack Agnostic has no literal account, so a ring that names accounts cannot tell whether it holds the distribution's own copies/);
+});
+
+test('Regions-only rings need no literal account', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Agnostic');
+  const distribution = new DistributionConfiguration(stack, 'Dist', { amiName: NAME, targetAccounts: [A] }).addRegion('us-east-1').addRegion('eu-west-1');
+  const verification = new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
+  new ReleaseRings(stack, 'Rings', { distribution, verification, rings: [{ name: 'us', regions: ['us-east-1'] }, { name: 'rest', rest: true }] });
+  expect(synthError(stack)).toBe('');
+});
+
+test('one list of rings per verification function', () => {
+  const b = build(CANARY);
+  expect(() => new ReleaseRings(b.stack, 'More', { distribution: b.distribution, verification: b.verification, rings: CANARY }))
+    .toThrow(/^\[ReleaseRingDefinition\] ReleaseRings 'More': the verification Stack\/Verification already gates the rings Stack\/Rings/);
 });
