@@ -158,6 +158,14 @@ const gatedFunctions = new WeakMap<IConstruct, string>();
  * verifications plus, per ring after the first, the copy time the plain distribution would have run in parallel.
  * A gate that is never resumed fails the image after `gateTimeout`.
  *
+ * The inputs are the documented ones only (step actions page): `DistributeImage`'s `distributions` items carry
+ * `region`, `name`, `description`, `targetAccountIds`, `amiTags` and `kmsKeyId` (launch permissions are not among
+ * them: they go to `ModifyImageAttributes`' `attributes`); `ApplyImageConfigurations`' `configurations` items carry
+ * the Region's licenses, launch templates, SSM parameters and fast launch, the latter without `accountId`, which the
+ * page does not list. The page types `ssmParameterConfigurations` as a Map; the rings write a list of them, as AWS's
+ * gated-distribution sample and the API model's `Distribution` do. A ring without launch permissions (or
+ * configurations) gets no such step: without its input, a step falls back to the whole attached configuration.
+ *
  * Not covered: container distributions (a workflow distributes AMIs or container images, not both), and launch
  * templates and fast launch in other accounts (`ApplyImageConfigurations` applies them only in the distribution's
  * own account): both fail synth (`ReleaseRingSetting`).
