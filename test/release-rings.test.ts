@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { decide } from './authorization/evaluate';
@@ -458,4 +458,29 @@ test('one list of rings per verification function', () => {
   const b = build(CANARY);
   expect(() => new ReleaseRings(b.stack, 'More', { distribution: b.distribution, verification: b.verification, rings: CANARY }))
     .toThrow(/^\[ReleaseRingDefinition\] ReleaseRings 'More': the verification Stack\/Verification already gates the rings Stack\/Rings/);
+});
+
+test('attached to a pipeline: the pipeline\'s schema, Amazon\'s workflows as WorkflowVersionArnOrBuildVersionArn', () => {
+  const b = build(CANARY);
+  const role = new iam.Role(b.stack, 'Execution', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
+  b.rings!.grantExecution(role);
+  new imagebuilder.CfnImagePipeline(b.stack, 'Pipeline', {
+    name: 'golden',
+    imageRecipeArn: `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:image-recipe/golden/1.0.0`,
+    infrastructureConfigurationArn: `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:infrastructure-configuration/golden`,
+    distributionConfigurationArn: b.distribution.distributionConfigurationArn,
+    executionRole: role.roleArn,
+    workflows: b.rings!.workflows,
+  });
+  const { template, deployment } = deployed(b);
+  expect(schemaErrors(template, ['AWS::ImageBuilder::ImagePipeline', 'AWS::ImageBuilder::Workflow'])).toEqual([]);
+  // API model, WorkflowVersionArnOrBuildVersionArn (WorkflowConfiguration.workflowArn).
+  const arnPattern = /^arn:aws(?:-[a-z]+)*:imagebuilder:[a-z]{2,}(?:-[a-z]+)+-[0-9]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):workflow\/(build|test|distribution)\/[a-z0-9-_]+\/(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+))$/;
+  const pipeline = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::ImageBuilder::ImagePipeline');
+  const [build0, test0, rings] = pipeline.Properties.Workflows;
+  expect(deployment.resolve('Stack', build0.WorkflowArn)).toMatch(arnPattern);
+  expect(deployment.resolve('Stack', test0.WorkflowArn)).toMatch(arnPattern);
+  expect(deployment.resolve('Stack', build0.WorkflowArn)).toBe('arn:aws:imagebuilder:us-east-1:aws:workflow/build/build-image/x.x.x');
+  expect(deployment.resolve('Stack', test0.WorkflowArn)).toBe('arn:aws:imagebuilder:us-east-1:aws:workflow/test/test-image/x.x.x');
+  expect(rings.WorkflowArn).toEqual({ 'Fn::GetAtt': [b.stack.getLogicalId(b.rings!.workflow), 'Arn'] });
 });
