@@ -314,20 +314,27 @@ describe('authorization, with the IAM policy evaluator', () => {
   });
 });
 
-test('an encrypted gate topic: grantExecution() grants its key too', () => {
+test('an encrypted gate topic: grantExecution() grants its key too (the IAM policy evaluator, with the key policy)', async () => {
   const app = new App();
   const stack = new Stack(app, 'Keys', { env: { account: ACCOUNT, region: 'us-east-1' } });
   const key = new kms.Key(stack, 'TopicKey');
   const distribution = new DistributionConfiguration(stack, 'Dist', { amiName: NAME }).addRegion('us-east-1').addRegion('eu-west-1');
   const verification = new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
   const rings = new ReleaseRings(stack, 'Rings', { distribution, verification, gateTopicKey: key, rings: [{ name: 'first', regions: ['us-east-1'] }, { name: 'rest', rest: true }] });
-  const role = new iam.Role(stack, 'Execution', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
-  rings.grantExecution(role);
-  const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-    .filter(p => JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as iam.CfnRole)))
-    .flatMap(p => p.Properties.PolicyDocument.Statement);
-  const actions = statements.flatMap((s: any) => [s.Action].flat());
-  expect(actions).toEqual(expect.arrayContaining(['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt']));
+  rings.grantExecution(new iam.Role(stack, 'Execution', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') }));
+  new iam.Role(stack, 'Outsider', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
+  const deployment = deploy(app.synth());
+  const topicKey = deployment.keys.find(k => k.logicalId.startsWith('TopicKey'))!;
+  const ask = async (who: string, action: string) => {
+    const r = deployment.roles.find(x => x.name.includes(who))!;
+    const request = { principal: r.arn, action, resource: topicKey.arn, resourceAccount: ACCOUNT, context: {} };
+    return (await decide({ ...request, identityPolicies: r.identityPolicies, resourcePolicy: topicKey.policy })).allowed;
+  };
+  expect(await ask('Execution', 'kms:GenerateDataKey')).toBe(true);
+  expect(await ask('Execution', 'kms:Decrypt')).toBe(true);
+  expect(await ask('Outsider', 'kms:GenerateDataKey')).toBe(false);
+  const template = Template.fromStack(stack).toJSON();
+  expect(Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SNS::Topic').Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
 });
 
 describe('rings that do not split the distribution fail synth', () => {
