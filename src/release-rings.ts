@@ -166,6 +166,10 @@ const gatedFunctions = new WeakMap<IConstruct, string>();
  * gated-distribution sample and the API model's `Distribution` do. A ring without launch permissions (or
  * configurations) gets no such step: without its input, a step falls back to the whole attached configuration.
  *
+ * Size: the document lists every target-account copy of the distribution (a Region's `targetAccountIds`), and
+ * `AWS::ImageBuilder::Workflow` takes at most 16,000 characters: about 900 copies (Regions times target accounts)
+ * fit; a larger distribution fails synth (`ReleaseRingDocumentSize`) and is split across configurations.
+ *
  * Not covered: container distributions (a workflow distributes AMIs or container images, not both), and launch
  * templates and fast launch in other accounts (`ApplyImageConfigurations` applies them only in the distribution's
  * own account): both fail synth (`ReleaseRingSetting`).
@@ -363,7 +367,7 @@ export class ReleaseRings extends Construct {
       // The document as written to the template: tokens count with their placeholders (deploy-time values may be longer).
       const size = JSON.stringify(this.document()).length;
       if (size > WORKFLOW_DATA_CHARS) {
-        all.push({ rule: 'ReleaseRingDocumentSize', text: `the workflow document of the rings has about ${size} characters, over the ${WORKFLOW_DATA_CHARS} that AWS::ImageBuilder::Workflow's Data takes (account lists of many Regions add up). Fix: name fewer accounts per ring Region, or release fewer target accounts per distribution` });
+        all.push({ rule: 'ReleaseRingDocumentSize', text: `the workflow document of the rings has about ${size} characters, over the ${WORKFLOW_DATA_CHARS} that AWS::ImageBuilder::Workflow's Data takes (account lists of many Regions add up). Each target-account copy takes about 15 characters, so about 900 copies (Regions times accounts) fit. Fix: split the target accounts across DistributionConfigurations, each with its pipeline and its rings` });
       }
     }
     return all;
