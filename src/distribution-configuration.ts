@@ -1,7 +1,7 @@
 import { Annotations, Arn, Aspects, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Stage, Token, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, interfaces } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { distributeStatements, grantFingerprint } from './private/distribute-grant';
-import { registerDistributionModel } from './private/distribution-registry';
+import { registerDistributionModel, registerRenderedDistribution } from './private/distribution-registry';
 import { constructionError, report } from './private/errors';
 import { callNaming, checkAmiSettings, checkContainerOptions, checkInput, checkRegionOptions, propsNaming } from './private/input';
 import { canEditPolicy, concrete, describeKey, isAlias, isAwsManagedKeyId, keyEnvironment, resolveKey } from './private/key-reference';
@@ -168,9 +168,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       name,
       description: props.description,
       tags: props.tags,
-      distributions: Lazy.any({
-        produce: () => [...this.entries.values()].map(e => renderRegion(e, this.keys.kmsKeyIdOf(e.region), this.repositoryNames.get(e.region))),
-      }),
+      distributions: Lazy.any({ produce: () => this.rendered() }),
     });
     this.distributionConfigurationArn = this.getResourceArnAttribute(resource.attrArn, {
       service: 'imagebuilder',
@@ -192,12 +190,19 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     registerDistribution(resource, { path: this.node.path, sourceKey: props.sourceKey });
     // A DistributionLifecycle reads which Regions, accounts, launch templates and parameters receive the AMIs.
     registerDistributionModel(this, () => [...this.entries.values()]);
+    // ReleaseRings splits exactly these entries into its rings' workflow inputs.
+    registerRenderedDistribution(this, () => this.rendered());
     // The template as written, against CloudFormation's 1 MB: account lists of many Regions add up.
     watchTemplateSize(this.stack, distributionTemplateFix);
     // What `cdk-imagebuilder-distribution preflight` reads from the cloud assembly (construct metadata, not the template).
     resource.node.addMetadata(PREFLIGHT_METADATA, Lazy.any({ produce: () => this.preflightRecord(resource) }));
     // The keys the role of a CrossAccountDistributionRoleStackSet of this app must have (StackSetKeyRegion).
     registerRoleKeyNeeds(this, () => this.roleKeyNeeds());
+  }
+
+  /** The entries of `Distributions`, each Region's key wired. */
+  private rendered() {
+    return [...this.entries.values()].map(e => renderRegion(e, this.keys.kmsKeyIdOf(e.region), this.repositoryNames.get(e.region)));
   }
 
   /**

@@ -7,3 +7,4 @@ export * from './target-account-key-access';
 export * from './cross-account-distribution-role-stack-set';
 export * from './distribution-lifecycle';
 export * from './distribution-verification';
+export * from './release-rings';

@@ -3,9 +3,9 @@ import { App, Aspects, Aws, CfnParameter, CfnResource, Stack, aws_ec2 as ec2, aw
 import { newStack, synthError, warningsOf } from './helpers';
 import {
   CrossAccountDistributionRole, CrossAccountDistributionRoleStackSet, DistributionChecks, DistributionConfiguration, DistributionConfigurationProps,
-  DistributionLifecycle, DistributionLifecycleProps, DistributionVerification,
-  LifecycleAction, LifecycleFilter, LifecycleTimeUnit, RegionDistributionOptions,
-  SsmParameterDataType,
+  DistributionLifecycle, DistributionLifecycleProps, DistributionVerification, LifecycleAction, LifecycleFilter, LifecycleTimeUnit,
+  RegionDistributionOptions,
+  ReleaseRing, ReleaseRings, SsmParameterDataType,
   TargetAccountKeyAccess,
 } from '../src';
 import { CATALOG, RuleId } from '../src/private/rules';
@@ -116,6 +116,9 @@ interface Case {
   readonly fixed: Build;
   readonly message: RegExp;
 }
+
+/** A canary Region, then the rest (ReleaseRings). */
+const CANARY_RINGS: ReleaseRing[] = [{ name: 'canary', regions: ['us-east-1'] }, { name: 'rest', rest: true }];
 
 const CASES: Case[] = [
   {
@@ -1005,6 +1008,56 @@ const CASES: Case[] = [
     message: /\[LifecycleTargetAccountRole\] DistributionLifecycle 'Lifecycle': the distributions copy AMIs into 1 target account \(222222222222\) where this app deploys no lifecycle role/,
   },
   {
+    rule: 'ReleaseRingDefinition',
+    broken: ringed([{ name: 'everything' }]),
+    fixed: ringed([{ name: 'everything', regions: ['us-east-1'] }, { name: 'rest', rest: true }]),
+    message: /^\[ReleaseRingDefinition\] ReleaseRings 'Rings': rings has 1 ring; a release in rings needs at least two.*Fix: add a last ring \{ name: 'rest', rest: true \}/,
+  },
+  {
+    rule: 'ReleaseRingPartition',
+    about: 'a target account in no ring',
+    broken: ringed([{ name: 'canary', accounts: [ACCOUNT] }, { name: 'europe', regions: ['eu-west-1'], accounts: ['222222222222'] }]),
+    fixed: ringed([{ name: 'canary', accounts: [ACCOUNT] }, { name: 'rest', rest: true }]),
+    message: /\[ReleaseRingPartition\] ReleaseRings 'Rings': Region us-east-1: the copies of account 222222222222 are in no ring \(rings: canary, europe\).*Fix: add 222222222222 \(or us-east-1\) to a ring/,
+  },
+  {
+    rule: 'ReleaseRingPartition',
+    about: 'a target account in two rings',
+    broken: ringed([{ name: 'canary', accounts: ['222222222222'] }, { name: 'all' }]),
+    fixed: ringed([{ name: 'canary', accounts: ['222222222222'] }, { name: 'rest', rest: true }]),
+    message: /\[ReleaseRingPartition\] ReleaseRings 'Rings': Region us-east-1: the copies of account 222222222222 are in 2 rings \(canary, all\)/,
+  },
+  {
+    rule: 'ReleaseRingUnknownTarget',
+    broken: ringed([{ name: 'canary', regions: ['eu-west-2'] }, { name: 'rest', rest: true }]),
+    fixed: ringed([{ name: 'canary', regions: ['eu-west-1'] }, { name: 'rest', rest: true }]),
+    message: /\[ReleaseRingUnknownTarget\] ReleaseRings 'Rings': ring canary \(rings\[0\]\.regions\) names eu-west-2, which the distribution does not distribute AMIs to \(its Regions: us-east-1, eu-west-1\)/,
+  },
+  {
+    rule: 'ReleaseRingToken',
+    broken: stack => ringed(CANARY_RINGS, { targetAccounts: new CfnParameter(stack, 'Targets', { type: 'List<String>' }).valueAsList })(stack),
+    fixed: ringed(CANARY_RINGS, { targetAccounts: ['222222222222'] }),
+    message: /\[ReleaseRingToken\] ReleaseRings 'Rings': Region us-east-1: targetAccounts holds values known only at deploy time, so its copies cannot be split into rings.*Fix: write the value literally/,
+  },
+  {
+    rule: 'ReleaseRingSetting',
+    broken: stack => ringed(CANARY_RINGS, {}, { launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }), accountId: '222222222222' }] })(stack),
+    fixed: stack => ringed(CANARY_RINGS, {}, { launchTemplates: [{ launchTemplate: lt(stack, { launchTemplateId: 'lt-0123456789abcdef0' }) }] })(stack),
+    message: /\[ReleaseRingSetting\] ReleaseRings 'Rings': Region us-east-1: launchTemplates names account 222222222222; ApplyImageConfigurations applies launch templates only in the distribution's own account \(111111111111\)/,
+  },
+  {
+    rule: 'ReleaseRingEnvironment',
+    broken: ringed([{ name: 'canary', accounts: accounts(280) }, { name: 'rest', rest: true }], { targetAccounts: accounts(300) }),
+    fixed: ringed([{ name: 'canary', regions: ['us-east-1'] }, { name: 'rest', rest: true }], { targetAccounts: accounts(300) }),
+    message: /\[ReleaseRingEnvironment\] ReleaseRings 'Rings': the verification function Stack\/Verification\/Function would have an environment of \d+ bytes with the rings \(VERIFY_RINGS: \d+ bytes\), over Lambda's 4 KB/,
+  },
+  {
+    rule: 'ReleaseRingDocumentSize',
+    broken: ringed([{ name: 'canary', regions: ['us-east-1'] }, { name: 'rest', rest: true }], { targetAccounts: accounts(1200) }),
+    fixed: ringed([{ name: 'canary', regions: ['us-east-1'] }, { name: 'rest', rest: true }], { targetAccounts: accounts(400) }),
+    message: /\[ReleaseRingDocumentSize\] ReleaseRings 'Rings': the workflow document of the rings has about \d+ characters, over the 16000 that AWS::ImageBuilder::Workflow's Data takes/,
+  },
+  {
     rule: 'StackSetOverlappingUnits',
     about: 'the root in one StackSet and an OU of it in another',
     broken: stack => {
@@ -1177,6 +1230,16 @@ function lifecycle(props: Partial<DistributionLifecycleProps>, region: RegionDis
 }
 
 /** A StackSet of the target-account role for one OU, trusting one distribution account. */
+/** A distribution of us-east-1 (with `region`'s options) and eu-west-1 to 222222222222, released in `rings`. */
+function ringed(rings: ReleaseRing[], props: DistributionConfigurationProps = {}, region: RegionDistributionOptions = {}): Build {
+  return stack => {
+    const distribution = new DistributionConfiguration(stack, 'Dist', { amiName: NAME, targetAccounts: ['222222222222'], ...props })
+      .addRegion('us-east-1', region)
+      .addRegion('eu-west-1');
+    const verification = new DistributionVerification(stack, 'Verification', { distributions: [distribution] });
+    new ReleaseRings(stack, 'Rings', { distribution, verification, rings });
+  };
+}
 const STACK_SET = { organizationalUnitIds: ['ou-ab12-cdefghij'], sourceAccounts: ['222222222222'] };
 
 /**

@@ -24,11 +24,13 @@ TYPES=(
   AWS::ImageBuilder::ImageRecipe
   AWS::ImageBuilder::InfrastructureConfiguration
   AWS::ImageBuilder::LifecyclePolicy
+  AWS::ImageBuilder::Workflow
   AWS::KMS::Alias
   AWS::KMS::Key
   AWS::Lambda::Function
   AWS::Lambda::Permission
   AWS::Logs::LogGroup
+  AWS::SNS::Subscription
   AWS::SNS::Topic
   AWS::SNS::TopicPolicy
   AWS::SSM::Parameter

@@ -65,6 +65,10 @@ const PAGE = {
   imageBuilderRoles: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/pipeline-workflows.html',
   createImagePipeline: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateImagePipeline.html',
   organizationalUnit: 'https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html',
+  workflowSteps: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/wfdoc-step-actions.html',
+  workflowVariables: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/wfdoc-dynamic-vars.html',
+  lambdaEnvironment: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html',
+  workflowResource: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html',
   stackSetDeploymentTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html',
   imageBuilderEvents: 'https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html',
   getImage: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_GetImage.html',
@@ -385,6 +389,30 @@ export const CATALOG = {
   },
   StackSetTemplateSize: { level: 'error', phase: 'construction', source: `[CloudFormation quotas](${PAGE.cfnQuotas}): \`TemplateBody\` up to 51,200 bytes`, prevents: 'CloudFormation rejects the StackSet' },
   StackSetKeyRegion: { level: 'error', phase: 'synth', source: `[cross-account distribution](${PAGE.crossAccount}): the target account's role uses the source key and the key of each Region that copies into it`, prevents: 'every copy into the accounts of the StackSet\'s OUs in that Region fails with AccessDenied on the key' },
+
+  // Release rings (ReleaseRings): the distribution split into rings of a DISTRIBUTION workflow.
+  ReleaseRingDefinition: {
+    level: 'error',
+    phase: 'construction',
+    source: `at least two rings; ring names in step names (${API('WorkflowStepName')} \`^[A-Za-z][A-Za-z0-9-_]{1,99}$\`, unique in a workflow; no hyphen, read by [JSONPath](${PAGE.workflowVariables})); \`rest\` only on the last ring; [WaitForAction](${PAGE.workflowSteps}) \`timeoutSeconds\` up to 7 days; ${API('VersionNumber')}; one list of rings per verification function`,
+    prevents: 'a workflow Image Builder rejects, or a release that is not in rings',
+  },
+  ReleaseRingPartition: {
+    level: 'error',
+    phase: 'synth',
+    source: 'the rings split the distribution: each copy (a Region\'s AMI in the distribution\'s own account or a target account) in exactly one ring, each ring holding a copy',
+    prevents: 'accounts that never get the image, or get it twice, unverified, or a ring that distributes nothing',
+  },
+  ReleaseRingUnknownTarget: { level: 'error', phase: 'synth', source: 'a ring names Regions and accounts of the distribution', prevents: 'a canary ring that verifies nothing of what it was meant to hold (a misspelt Region or account)' },
+  ReleaseRingToken: { level: 'error', phase: 'synth', source: 'the workflow document is written at synth: its rings need the Regions and accounts as literals', prevents: 'a release whose rings cannot be checked or rendered' },
+  ReleaseRingSetting: {
+    level: 'error',
+    phase: 'synth',
+    source: `[step actions](${PAGE.workflowSteps}): a workflow distributes AMIs or container images, not both; \`ApplyImageConfigurations\` applies launch templates and fast launch only in the distribution's own account`,
+    prevents: 'settings of the plain distribution that the rings would silently leave out',
+  },
+  ReleaseRingEnvironment: { level: 'error', phase: 'synth', source: `[Lambda environment variables](${PAGE.lambdaEnvironment}): 4 KB for all of a function's variables`, prevents: 'the verification function fails to deploy' },
+  ReleaseRingDocumentSize: { level: 'error', phase: 'synth', source: `[AWS::ImageBuilder::Workflow](${PAGE.workflowResource}) \`Data\`: at most 16,000 characters`, prevents: 'CloudFormation rejects the workflow' },
 } as const satisfies Record<string, RuleDefinition>;
 
 export type RuleId = keyof typeof CATALOG;
