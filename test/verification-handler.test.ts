@@ -432,6 +432,7 @@ test('a missing or malformed environment, or an event it does not know, fails th
     [environment({ [VERIFICATION_ENV.configurations]: '["golden"]' }), available(IMAGE_ARN), /VERIFY_CONFIGURATIONS is "\[\\"golden\\"\]", not a JSON list of one or more distribution configuration ARNs/],
     [environment({ [VERIFICATION_ENV.concurrency]: '0' }), available(IMAGE_ARN), /VERIFY_CONCURRENCY is "0", not a whole number from 1 to 256/],
     [environment({ [VERIFICATION_ENV.rings]: '{"name":"canary"}' }), available(IMAGE_ARN), /VERIFY_RINGS is .*, not a JSON list of rings/],
+    [environment({ [VERIFICATION_ENV.metricsByAccount]: 'yes' }), available(IMAGE_ARN), /VERIFY_METRICS_BY_ACCOUNT is "yes", not "true" or "false"/],
     [environment(), { hello: 'world' }, /the event is none the function knows/],
     [environment(), { Records: [{ EventSource: 'aws:sns', Sns: { Message: '{}' } }] }, /a release gate's notification arrived, but the environment variable VERIFY_RINGS lists no ring/],
   ];
@@ -482,6 +483,9 @@ describe('what a run publishes, at its limits (pure)', () => {
     expect(Buffer.byteLength(line)).toBeLessThan(256 * 1024);
     expect(JSON.parse(line)).toMatchObject({ expected: 2001, present: 1001, failing: 1000, unchecked: 0, resultsLeftOut: 1501 });
     expect(copyLine(published, copies[1], NAMESPACE, Date.now())).toMatchObject({ verdict: 'failing', [METRICS.failing]: 1, [METRICS.expected]: 1 });
+    // By account unless the construct says not (metricsByAccount: false): each account is 4 more custom metrics.
+    expect((copyLine(published, copies[1], NAMESPACE, Date.now()) as any)._aws.CloudWatchMetrics[0].Dimensions).toEqual([[], ['Region'], ['Account']]);
+    expect((copyLine(published, copies[1], NAMESPACE, Date.now(), false) as any)._aws.CloudWatchMetrics[0].Dimensions).toEqual([[], ['Region']]);
   });
 
   test('a copy no check ran for is unchecked, and a run without an intent has its image\'s copy unchecked', () => {

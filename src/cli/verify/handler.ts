@@ -39,6 +39,8 @@ export interface VerificationEnvironment {
   readonly namespace: string;
   readonly concurrency: number;
   readonly rings: Ring[];
+  /** Metrics by account too (VERIFY_METRICS_BY_ACCOUNT, `true` unless `false`). */
+  readonly metricsByAccount: boolean;
 }
 
 /** The environment is missing or malformed: the function is misconfigured, nothing can be verified. */
@@ -106,7 +108,14 @@ export function readEnvironment(env: NodeJS.ProcessEnv): VerificationEnvironment
     && strings(r.regions) && strings(r.accounts) && (r.rest === undefined || typeof r.rest === 'boolean'))) {
     throw malformed(VERIFICATION_ENV.rings, ringsText ?? '', 'a JSON list of rings ({ "name": ..., "regions"?: [...], "accounts"?: [...], "rest"?: true })');
   }
-  return { configurations: configurations as string[], roleName, topicArn, namespace, concurrency, rings: rings as Ring[] };
+  const byAccountText = env[VERIFICATION_ENV.metricsByAccount]?.trim();
+  if (byAccountText !== undefined && byAccountText !== '' && byAccountText !== 'true' && byAccountText !== 'false') {
+    throw malformed(VERIFICATION_ENV.metricsByAccount, byAccountText, '"true" or "false"');
+  }
+  return {
+    configurations: configurations as string[], roleName, topicArn, namespace, concurrency, rings: rings as Ring[],
+    metricsByAccount: byAccountText !== 'false',
+  };
 }
 
 /** Kept back from the Lambda function's remaining time for publishing what the run found. */
@@ -424,7 +433,7 @@ export async function publishRun(run: VerificationRun, trigger: Trigger, ring: s
   };
   const now = Date.now();
   for (const copy of copies) {
-    log(copyLine(published, copy, environment.namespace, now));
+    log(copyLine(published, copy, environment.namespace, now, environment.metricsByAccount));
   }
   log(runLine(published));
   const found = finding(published);
