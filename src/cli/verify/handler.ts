@@ -278,9 +278,6 @@ export function eventKind(event: unknown): EventKind {
   return { kind: 'unknown' };
 }
 
-/** Usage outcomes that say the image is none of the function's: another configuration's, or no AMI distribution. */
-const NOT_OURS = /which is not one of the configurations verified here|has no distribution configuration: there is nothing to verify|image; verify checks AMI distributions/;
-
 /**
  * The latest AVAILABLE image of each pipeline that distributes with `configuration` (the image ARN), or, when they cannot be
  * listed, the unchecked run that says why. A configuration without a pipeline, or a pipeline without an image, is
@@ -387,7 +384,7 @@ export async function publishRun(run: VerificationRun, trigger: Trigger, ring: s
   const configuration = hint.configuration;
   let report: VerificationRun & { kind: 'report' };
   if (run.kind === 'usage') {
-    if (NOT_OURS.test(run.message)) {
+    if (run.notOurs) {
       log({ record: 'log', message: `not ours, nothing published: ${run.message}` });
       return {};
     }

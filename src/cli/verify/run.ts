@@ -63,14 +63,22 @@ export type VerificationRun =
     readonly results: Result[];
     readonly notices: string[];
   }
-  | { readonly kind: 'usage'; readonly message: string };
+  | {
+    readonly kind: 'usage';
+    readonly message: string;
+    /**
+     * The image is none of the verified configurations' (another configuration, none, or not an AMI image): in AWS,
+     * where the function sees every image of its account and Region, not a finding.
+     */
+    readonly notOurs?: boolean;
+  };
 
 const STILL_RUNNING = ['PENDING', 'CREATING', 'BUILDING', 'TESTING', 'DISTRIBUTING', 'INTEGRATING'];
 
 /** Verifies what an image distributed; never throws for what AWS answers (unchecked results say so). */
 export async function runVerification(aws: AwsSession, identity: Identity, options: VerificationOptions): Promise<VerificationRun> {
   const progress = options.progress ?? (() => undefined);
-  const usage = (message: string): VerificationRun => ({ kind: 'usage', message });
+  const usage = (message: string, notOurs = false): VerificationRun => ({ kind: 'usage', message, ...(notOurs ? { notOurs } : {}) });
   if (options.image.length > MAX_IMAGE_ARN) {
     return usage(`--image is ${options.image.length} characters long; an image or pipeline ARN has at most ${MAX_IMAGE_ARN}: it is ${IMAGE_FORMS}.`);
   }
@@ -117,11 +125,11 @@ export async function runVerification(aws: AwsSession, identity: Identity, optio
     return imageFailure(e, 'cannot read the image', imageArn);
   }
   if (image.type !== undefined && image.type !== 'AMI') {
-    return usage(`${imageArn} is a ${image.type} image; verify checks AMI distributions.`);
+    return usage(`${imageArn} is a ${image.type} image; verify checks AMI distributions.`, true);
   }
   const configurationArn = image.distributionConfiguration?.arn;
   if (typeof configurationArn !== 'string') {
-    return usage(`the image ${imageArn} has no distribution configuration: there is nothing to verify.`);
+    return usage(`the image ${imageArn} has no distribution configuration: there is nothing to verify.`, true);
   }
   let distribution: FoundDistribution | undefined;
   if (options.source.app) {
@@ -131,7 +139,7 @@ export async function runVerification(aws: AwsSession, identity: Identity, optio
     }
     distribution = matched;
   } else if (options.source.configurations && !options.source.configurations.includes(configurationArn)) {
-    return usage(`the image was distributed with ${configurationArn}, which is not one of the configurations verified here (${options.source.configurations.join(', ') || 'none'}).`);
+    return usage(`the image was distributed with ${configurationArn}, which is not one of the configurations verified here (${options.source.configurations.join(', ') || 'none'}).`, true);
   }
 
   const owner = reference.account;
