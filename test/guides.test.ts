@@ -8,6 +8,7 @@ import { CONTAINER_REGIONS, buildContainerApp } from '../examples/guides/contain
 import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
 import { buildRetireApp } from '../examples/guides/retire/app';
+import { buildVerificationApp } from '../examples/guides/verification/app';
 import { DistributionConfiguration } from '../src';
 import { INHERITED_SETTINGS } from '../src/private/region-distribution';
 
@@ -232,6 +233,47 @@ describe('retire guide', () => {
   test('the target account gets the lifecycle role, so synth warns about nothing', () => {
     const roles = Object.values<any>(Template.fromStack(stack('TargetAccountRoles')).findResources('AWS::IAM::Role')).map(r => r.Properties.RoleName);
     expect(roles.sort()).toEqual(['EC2ImageBuilderDistributionCrossAccountRole', 'Ec2ImageBuilderCrossAccountLifecycleAccess']);
+    expect(synthError(stack('GoldenAmi'))).toBe('');
+    expect(warningsOf(stack('GoldenAmi'))).toEqual([]);
+  });
+});
+
+describe('verify continuously guide', () => {
+  const app = buildVerificationApp(new App());
+  const stack = (name: string) => app.node.findChild(name) as Stack;
+  const golden = Template.fromStack(stack('GoldenAmi'));
+
+  test('each image that becomes AVAILABLE and a daily schedule start the verification function', () => {
+    golden.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.imagebuilder'], 'detail-type': ['EC2 Image Builder Image State Change'], 'detail': { state: { status: ['AVAILABLE'] } } },
+    });
+    golden.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    golden.hasResourceProperties('AWS::IAM::Role', { RoleName: 'ImageBuilderDistributionVerifier-us-east-1' });
+  });
+
+  test('the pipeline runs Amazon\'s build and test workflows, then the rings\' distribution workflow with its gate', () => {
+    const [pipeline] = Object.values<any>(golden.findResources('AWS::ImageBuilder::ImagePipeline'));
+    const arns = pipeline.Properties.Workflows.map((w: any) => JSON.stringify(w.WorkflowArn));
+    expect(arns).toHaveLength(3);
+    expect(arns[0]).toMatch(/workflow\/build\/build-image/);
+    expect(arns[1]).toMatch(/workflow\/test\/test-image/);
+    const [workflow] = Object.values<any>(golden.findResources('AWS::ImageBuilder::Workflow'));
+    expect(workflow.Properties.Type).toBe('DISTRIBUTION');
+    // The document is a JSON string joined with the gate topic's ARN (a reference, written here as a placeholder).
+    const data = workflow.Properties.Data;
+    const text = typeof data === 'string' ? data : data['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOPIC')).join('');
+    const steps = JSON.parse(text).steps.map((s: any) => `${s.action}:${s.name}`);
+    // The canary ring, its gate, then everyone.
+    expect(steps.filter((s: string) => /^(DistributeImage|WaitForAction):/.test(s))).toEqual([
+      'DistributeImage:Distribute_canary', 'WaitForAction:VerifyRing1', 'DistributeImage:Distribute_everyone',
+    ]);
+  });
+
+  test('each target account gets the read-only verification role, and synth reports nothing', () => {
+    for (const account of ['222222222222', '333333333333']) {
+      const roles = Object.values<any>(Template.fromStack(stack(`TargetAccountRoles-${account}`)).findResources('AWS::IAM::Role')).map(r => r.Properties.RoleName);
+      expect(roles.sort()).toEqual(['EC2ImageBuilderDistributionCrossAccountRole', 'ImageBuilderDistributionVerification']);
+    }
     expect(synthError(stack('GoldenAmi'))).toBe('');
     expect(warningsOf(stack('GoldenAmi'))).toEqual([]);
   });

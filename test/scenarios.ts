@@ -6,6 +6,7 @@ import { buildInheritanceApp } from '../examples/guides/inheritance/app';
 import { buildKeysApp } from '../examples/guides/keys/app';
 import { afterAlpha, afterCfn, beforeAlpha, beforeCfn } from '../examples/guides/migrate/apps';
 import { buildRetireApp } from '../examples/guides/retire/app';
+import { buildVerificationApp } from '../examples/guides/verification/app';
 import { buildMultiAccountApp } from '../examples/multi-account/app';
 import { buildOrganizationApp } from '../examples/organization/app';
 import { buildPipelineApp } from '../examples/pipeline/app';
@@ -163,6 +164,7 @@ export const SCENARIOS: Record<string, (app: App) => void> = {
   'guide-containers': app => { buildContainerApp(app); },
   'guide-after-the-build': app => { buildAfterTheBuildApp(app); },
   'guide-retire': app => { buildRetireApp(app); },
+  'guide-verification': app => { buildVerificationApp(app); },
   'guide-migrate-before-cfn': beforeCfn,
   'guide-migrate-after-cfn': afterCfn,
   'guide-migrate-before-alpha': beforeAlpha,
