@@ -205,7 +205,8 @@ describe('the workflow document of a canary ring and the rest', () => {
     const gate = document.steps.find((s: any) => s.action === 'WaitForAction');
     expect(gate.name).toMatch(GATE_STEP);
     expect(GATE_STEP.exec(gate.name)![1]).toBe('1');
-    const topicId = Object.keys(template.Resources).find(id => template.Resources[id].Type === 'AWS::SNS::Topic')!;
+    // The gate's topic (the verification has a topic of its own, for findings).
+    const topicId = Object.keys(template.Resources).find(id => template.Resources[id].Type === 'AWS::SNS::Topic' && id.startsWith('RingsGateTopic'))!;
     expect(gate.inputs.snsTopicArn).toBe(deployment.resolve('Stack', { Ref: topicId }));
     expect(JSON.parse(gate.inputs.payload)).toEqual({ ring: 'canary', ringNumber: 1, rings: 2 });
     expect(Buffer.byteLength(gate.inputs.payload)).toBeLessThanOrEqual(16 * 1024);
@@ -287,7 +288,7 @@ describe('authorization, with the IAM policy evaluator', () => {
   b.rings!.grantExecution(role);
   new iam.Role(b.stack, 'Outsider', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
   const { template, deployment } = deployed(b);
-  const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:${Object.keys(template.Resources).find(id => template.Resources[id].Type === 'AWS::SNS::Topic')}`;
+  const topicArn: string = deployment.resolve('Stack', { Ref: Object.keys(template.Resources).find(id => template.Resources[id].Type === 'AWS::SNS::Topic' && id.startsWith('RingsGateTopic'))! });
   const roleOf = (name: string) => deployment.roles.find(r => r.name.includes(name))!;
   const request = (who: string, action: string, resource: string) => {
     const r = roleOf(who);
@@ -334,7 +335,7 @@ test('an encrypted gate topic: grantExecution() grants its key too (the IAM poli
   expect(await ask('Execution', 'kms:Decrypt')).toBe(true);
   expect(await ask('Outsider', 'kms:GenerateDataKey')).toBe(false);
   const template = Template.fromStack(stack).toJSON();
-  expect(Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SNS::Topic').Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
+  expect(Object.entries<any>(template.Resources).find(([id, r]) => r.Type === 'AWS::SNS::Topic' && id.startsWith('RingsGateTopic'))![1].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
 });
 
 describe('rings that do not split the distribution fail synth', () => {
