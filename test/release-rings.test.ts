@@ -366,6 +366,27 @@ describe('rings that do not split the distribution fail synth', () => {
     expect(error([{ name: 'all' }, { name: 'rest', rest: true }])).toMatch(/ring rest \(rings\[1\]\) holds no copy of the distribution: the earlier rings hold every copy/);
   });
 
+  test('in a Python app (the jsii runtime sets JSII_AGENT), the fixes are written as in Python', () => {
+    const saved = process.env.JSII_AGENT;
+    process.env.JSII_AGENT = 'Python/3.11.7';
+    try {
+      const hole = error([{ name: 'canary', regions: ['us-east-1'] }, { name: 'europe', regions: ['eu-west-1'], accounts: [ACCOUNT, A] }]);
+      expect(hole).toMatch(/or end the rings with ReleaseRing\(name="rest", rest=True\)/);
+      expect(hole).not.toMatch(/rest: true/);
+      const unknown = error([{ name: 'canary', accounts: [A, '555555555555'] }, { name: 'rest', rest: true }]);
+      expect(unknown).toMatch(/Fix: add the account to the distribution's target_accounts, or remove it from the ring/);
+    } finally {
+      if (saved === undefined) {
+        delete process.env.JSII_AGENT;
+      } else {
+        process.env.JSII_AGENT = saved;
+      }
+    }
+    // TypeScript apps read TypeScript.
+    expect(error([{ name: 'canary', regions: ['us-east-1'] }, { name: 'europe', regions: ['eu-west-1'], accounts: [ACCOUNT, A] }]))
+      .toMatch(/or end the rings with \{ name: 'rest', rest: true \}/);
+  });
+
   test('rings that split it exactly synthesize', () => {
     expect(error(CANARY)).toBe('');
     expect(error([{ name: 'us', regions: ['us-east-1'] }, { name: 'eu', regions: ['eu-west-1'] }])).toBe('');
