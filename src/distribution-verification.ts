@@ -31,7 +31,8 @@ export interface DistributionVerificationProps {
 
   /**
    * The name of the read-only role the function assumes in the other accounts (`verification: true` on
-   * `CrossAccountDistributionRole` and its StackSet creates it).
+   * `CrossAccountDistributionRole` and its StackSet creates it). Give those the same name in their
+   * `verificationRoleName`: an account whose role has another name is unchecked on every run.
    *
    * @default 'ImageBuilderDistributionVerification'
    */
@@ -100,8 +101,11 @@ export interface DistributionVerificationProps {
  * a copy fails or could not be checked (unknown is never success); and the dashboard shows, per Region and account,
  * the last image, its verdict and when it was verified. `failureAlarm` and `uncheckedAlarm` notify the topic.
  *
- * One per account (its role has a fixed name, which the target accounts' read-only role trusts), in the Region of
- * the distribution configurations.
+ * An account the function cannot read (its read-only role not deployed yet, or named other than `roleName`) is not
+ * skipped: its copies are unchecked on every run, and `uncheckedAlarm` fires.
+ *
+ * One per account and Region (its role has a fixed name per Region, which the target accounts' read-only role
+ * trusts), in the Region of the distribution configurations.
  *
  * ```ts fixture=program
  * import { App, Stack, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';

@@ -5,7 +5,7 @@ import { DistributionVerification } from './distribution-verification';
 import { distributionModelOf, renderedDistributionOf } from './private/distribution-registry';
 import { constructionError, report } from './private/errors';
 import { RegionDistribution } from './private/region-distribution';
-import { RegionCopies, RingFinding, RingSpec, listText, partitionFindings, ringDefinitionProblems, ringsOfCopy } from './private/rules/rings';
+import { RegionCopies, RingFinding, RingSpec, listText, partitionFindings, restRingText, ringDefinitionProblems, ringsOfCopy } from './private/rules/rings';
 import { show } from './private/rules/shape';
 import { VERIFICATION_ENV } from './private/verification-names';
 
@@ -513,7 +513,7 @@ function environmentFindings(fn: lambda.Function, rings: RingSpec[]): RingFindin
     sum + Buffer.byteLength(key) + (key === VERIFICATION_ENV.rings ? Buffer.byteLength(ringsJson) : typeof value === 'string' ? Buffer.byteLength(value) : 0), 0);
   return bytes <= LAMBDA_ENVIRONMENT_BYTES ? [] : [{
     rule: 'ReleaseRingEnvironment',
-    text: `the verification function ${fn.node.path} would have an environment of ${bytes} bytes with the rings (${VERIFICATION_ENV.rings}: ${Buffer.byteLength(ringsJson)} bytes), over Lambda's 4 KB for all its variables; the function would fail to deploy. Fix: describe the rings with fewer names: by Regions (regions: [...]) rather than by account, and end them with a rest ring ({ name: 'rest', rest: true }) instead of listing the last accounts`,
+    text: `the verification function ${fn.node.path} would have an environment of ${bytes} bytes with the rings (${VERIFICATION_ENV.rings}: ${Buffer.byteLength(ringsJson)} bytes), over Lambda's 4 KB for all its variables; the function would fail to deploy. Fix: describe the rings with fewer names: by Regions (regions: [...]) rather than by account, and end them with a rest ring (${restRingText()}) instead of listing the last accounts`,
   }];
 }
 

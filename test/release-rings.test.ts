@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { decide } from './authorization/evaluate';
@@ -68,6 +68,11 @@ function build(rings: ReleaseRing[], extra: Partial<ReleaseRingsProps> = {}, pro
 }
 
 const CANARY: ReleaseRing[] = [{ name: 'canary', regions: ['us-east-1'], accounts: [ACCOUNT, A] }, { name: 'rest', rest: true }];
+
+/** The gate topic's logical ID: the verification has a topic of its own in the same stack, so not the first topic. */
+function gateTopicId(rings: ReleaseRings): string {
+  return Stack.of(rings).getLogicalId(rings.gateTopic.node.defaultChild as CfnElement);
+}
 
 /** The synthesized stack as deployed (intrinsics resolved), and its workflow document parsed. */
 function deployed(b: Built) {
@@ -205,8 +210,8 @@ describe('the workflow document of a canary ring and the rest', () => {
     const gate = document.steps.find((s: any) => s.action === 'WaitForAction');
     expect(gate.name).toMatch(GATE_STEP);
     expect(GATE_STEP.exec(gate.name)![1]).toBe('1');
-    // The gate's topic (the verification has a topic of its own, for findings).
-    const topicId = Object.keys(template.Resources).find(id => template.Resources[id].Type === 'AWS::SNS::Topic' && id.startsWith('RingsGateTopic'))!;
+    const topicId = gateTopicId(b.rings!);
+    expect(template.Resources[topicId].Type).toBe('AWS::SNS::Topic');
     expect(gate.inputs.snsTopicArn).toBe(deployment.resolve('Stack', { Ref: topicId }));
     expect(JSON.parse(gate.inputs.payload)).toEqual({ ring: 'canary', ringNumber: 1, rings: 2 });
     expect(Buffer.byteLength(gate.inputs.payload)).toBeLessThanOrEqual(16 * 1024);
@@ -287,8 +292,8 @@ describe('authorization, with the IAM policy evaluator', () => {
   const role = new iam.Role(b.stack, 'Execution', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
   b.rings!.grantExecution(role);
   new iam.Role(b.stack, 'Outsider', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') });
-  const { template, deployment } = deployed(b);
-  const topicArn: string = deployment.resolve('Stack', { Ref: Object.keys(template.Resources).find(id => template.Resources[id].Type === 'AWS::SNS::Topic' && id.startsWith('RingsGateTopic'))! });
+  const { deployment } = deployed(b);
+  const topicArn: string = deployment.resolve('Stack', { Ref: gateTopicId(b.rings!) });
   const roleOf = (name: string) => deployment.roles.find(r => r.name.includes(name))!;
   const request = (who: string, action: string, resource: string) => {
     const r = roleOf(who);
@@ -335,7 +340,7 @@ test('an encrypted gate topic: grantExecution() grants its key too (the IAM poli
   expect(await ask('Execution', 'kms:Decrypt')).toBe(true);
   expect(await ask('Outsider', 'kms:GenerateDataKey')).toBe(false);
   const template = Template.fromStack(stack).toJSON();
-  expect(Object.entries<any>(template.Resources).find(([id, r]) => r.Type === 'AWS::SNS::Topic' && id.startsWith('RingsGateTopic'))![1].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
+  expect(template.Resources[gateTopicId(rings)].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
 });
 
 describe('rings that do not split the distribution fail synth', () => {
@@ -365,6 +370,27 @@ describe('rings that do not split the distribution fail synth', () => {
 
   test('a rest ring left with nothing', () => {
     expect(error([{ name: 'all' }, { name: 'rest', rest: true }])).toMatch(/ring rest \(rings\[1\]\) holds no copy of the distribution: the earlier rings hold every copy/);
+  });
+
+  test('in a Python app (the jsii runtime sets JSII_AGENT), the fixes are written as in Python', () => {
+    const saved = process.env.JSII_AGENT;
+    process.env.JSII_AGENT = 'Python/3.11.7';
+    try {
+      const hole = error([{ name: 'canary', regions: ['us-east-1'] }, { name: 'europe', regions: ['eu-west-1'], accounts: [ACCOUNT, A] }]);
+      expect(hole).toMatch(/or end the rings with ReleaseRing\(name="rest", rest=True\)/);
+      expect(hole).not.toMatch(/rest: true/);
+      const unknown = error([{ name: 'canary', accounts: [A, '555555555555'] }, { name: 'rest', rest: true }]);
+      expect(unknown).toMatch(/Fix: add the account to the distribution's target_accounts, or remove it from the ring/);
+    } finally {
+      if (saved === undefined) {
+        delete process.env.JSII_AGENT;
+      } else {
+        process.env.JSII_AGENT = saved;
+      }
+    }
+    // TypeScript apps read TypeScript.
+    expect(error([{ name: 'canary', regions: ['us-east-1'] }, { name: 'europe', regions: ['eu-west-1'], accounts: [ACCOUNT, A] }]))
+      .toMatch(/or end the rings with \{ name: 'rest', rest: true \}/);
   });
 
   test('rings that split it exactly synthesize', () => {

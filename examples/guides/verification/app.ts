@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_events as events, aws_iam as iam, aws_imagebuilder as imagebuilder, aws_kms as kms, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { CrossAccountDistributionRole, DistributionConfiguration, DistributionVerification, ReleaseRings } from '../../../src';
 
 /*
@@ -24,6 +24,8 @@ export function buildVerificationApp(app: App): App {
     distributions: [distribution],
     schedule: events.Schedule.rate(Duration.days(1)),
   });
+  // Findings and the alarms' notifications go to its topic: subscribe the team.
+  verification.topic.addSubscription(new subscriptions.EmailSubscription('platform@example.com'));
   // #endregion
 
   // #region rings

@@ -43,8 +43,9 @@ import { Result, exitCodeOf } from '../common/report';
  * - nothing failed but some checks could not run (an account the function cannot read, throttling, no answer):
  *   no action, the step keeps waiting. Unknown is never success, so never RESUME; and it is no finding about the
  *   ring, so no STOP either: the cause is often passing (throttling, a role deployed minutes later) and the next
- *   invocation (the notification redelivered, the schedule, a person running the function after fixing access)
- *   verifies again and decides. The run is published as unchecked (records, the unchecked alarm, the findings
+ *   invocation with a gate notification (another gate's, a redelivered one, or a message a person publishes to the
+ *   gate topic after fixing access; the schedule verifies images, not gates) verifies every waiting gate again and
+ *   decides. The run is published as unchecked (records, the unchecked alarm, the findings
  *   topic), so someone hears of it; and the step's timeout (ReleaseRings' `gateTimeout`) bounds the wait: a timed
  *   out step fails the image, as STOP would, and nothing past the ring was ever distributed unverified.
  *

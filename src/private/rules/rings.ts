@@ -1,4 +1,5 @@
 import { RuleId } from './catalog';
+import { inPython, spell } from './messages';
 import { show } from './shape';
 
 /*
@@ -31,6 +32,11 @@ export interface RingFinding {
  */
 export const RING_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
+/** The rest ring as the caller writes it: `{ name: 'rest', rest: true }`, or `ReleaseRing(name="rest", rest=True)` in Python. */
+export function restRingText(): string {
+  return inPython() ? 'ReleaseRing(name="rest", rest=True)' : "{ name: 'rest', rest: true }";
+}
+
 /** Lists shown in messages: the first few, then how many more. */
 export function listText(values: string[], max = 10): string {
   return values.length <= max ? values.join(', ') : `${values.slice(0, max).join(', ')} and ${values.length - max} more`;
@@ -46,7 +52,7 @@ export function ringDefinitionProblems(rings: unknown, isToken: (v: unknown) => 
   }
   const problems: string[] = [];
   if (rings.length < 2) {
-    problems.push(`rings has ${rings.length} ring${rings.length === 1 ? '' : 's'}; a release in rings needs at least two (a first ring that is verified before the others get the image). Fix: add a last ring { name: 'rest', rest: true }, or distribute without ReleaseRings`);
+    problems.push(`rings has ${rings.length} ring${rings.length === 1 ? '' : 's'}; a release in rings needs at least two (a first ring that is verified before the others get the image). Fix: add a last ring ${restRingText()}, or distribute without ReleaseRings`);
   }
   const seen = new Map<string, number>();
   rings.forEach((ring: unknown, i: number) => {
@@ -131,7 +137,7 @@ export function partitionFindings(rings: RingSpec[], owner: string, regions: Reg
       if (key === '') {
         findings.push({
           rule: 'ReleaseRingPartition',
-          text: `Region ${region}: the copies of account${accounts.length > 1 ? 's' : ''} ${listText(who)} are in no ring (rings: ${names.join(', ')}), so the release would never distribute them. Fix: add ${accounts.length > 1 ? 'these accounts' : accounts[0]} (or ${region}) to a ring, or end the rings with { name: 'rest', rest: true }`,
+          text: `Region ${region}: the copies of account${accounts.length > 1 ? 's' : ''} ${listText(who)} are in no ring (rings: ${names.join(', ')}), so the release would never distribute them. Fix: add ${accounts.length > 1 ? 'these accounts' : accounts[0]} (or ${region}) to a ring, or end the rings with ${restRingText()}`,
         });
       } else {
         const ringNames = key.split(',').map(i => names[Number(i)]);
@@ -164,7 +170,7 @@ export function partitionFindings(rings: RingSpec[], owner: string, regions: Reg
     if (unknownAccounts.length > 0) {
       findings.push({
         rule: 'ReleaseRingUnknownTarget',
-        text: `ring ${r.name} (rings[${i}].accounts) names ${listText(unknownAccounts)}, neither the distribution's own account (${owner}) nor a target account of any of its Regions. Fix: add the account to the distribution's targetAccounts, or remove it from the ring`,
+        text: `ring ${r.name} (rings[${i}].accounts) names ${listText(unknownAccounts)}, neither the distribution's own account (${owner}) nor a target account of any of its Regions. Fix: add the account to the distribution's ${spell('targetAccounts')}, or remove it from the ring`,
       });
     }
   });
