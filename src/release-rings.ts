@@ -6,6 +6,8 @@ import { distributionModelOf, renderedDistributionOf } from './private/distribut
 import { constructionError, report } from './private/errors';
 import { RegionDistribution } from './private/region-distribution';
 import { RegionCopies, RingFinding, RingSpec, listText, partitionFindings, restRingText, ringDefinitionProblems, ringsOfCopy } from './private/rules/rings';
+import { spell } from './private/rules/messages';
+import { RuleId } from './private/rules';
 import { show } from './private/rules/shape';
 import { VERIFICATION_ENV } from './private/verification-names';
 
@@ -258,6 +260,31 @@ export class ReleaseRings extends Construct {
 
     this.wireGate(props.verification.function);
     this.node.addValidation({ validate: () => report(this, this.errors(this.findings())) });
+    this.node.addValidation({ validate: () => report(this, this.attachmentWarnings()) });
+  }
+
+  /**
+   * Rings no pipeline runs release nothing in rings: a pipeline without `workflows` distributes with its configuration
+   * to every ring at once, with no gate. A pipeline of this app whose `workflows` are a token may run them: not a finding.
+   */
+  private attachmentWarnings(): Array<{ rule: RuleId; level: 'warning'; text: string }> {
+    const pipelines = this.node.root.node.findAll().filter((c): c is imagebuilder.CfnImagePipeline => c instanceof imagebuilder.CfnImagePipeline);
+    const mine = (p: imagebuilder.CfnImagePipeline, arn: unknown) => arn === this.workflowArn
+      || (Token.isUnresolved(arn) && JSON.stringify(Stack.of(p).resolve(arn)) === JSON.stringify(Stack.of(p).resolve(this.workflowArn)));
+    const runs = pipelines.some(p => {
+      const workflows: unknown = p.workflows;
+      // A token (or an item that is one) may well hold the workflow: unknown is not a finding.
+      return workflows !== undefined && (!Array.isArray(workflows)
+        || workflows.some(w => Token.isUnresolved(w) || (typeof w === 'object' && w !== null && mine(p, (w as { workflowArn?: unknown }).workflowArn))));
+    });
+    if (runs) {
+      return [];
+    }
+    return [{
+      rule: 'ReleaseRingAttachment',
+      level: 'warning',
+      text: `[ReleaseRingAttachment] ReleaseRings '${this.node.id}': no image pipeline of this app runs its workflow, so nothing is released in rings: a pipeline without it distributes with ${this.distribution.node.path} to every ring at once, with no gate. Fix: pass the rings' ${spell('workflows')} as the CfnImagePipeline's workflows, and give its execution role ${spell('grantExecution')}(); or, if a pipeline outside this app runs the workflow, acknowledge this.`,
+    }];
   }
 
   /**

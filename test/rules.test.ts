@@ -1008,6 +1008,20 @@ const CASES: Case[] = [
     message: /\[LifecycleTargetAccountRole\] DistributionLifecycle 'Lifecycle': the distributions copy AMIs into 1 target account \(222222222222\) where this app deploys no lifecycle role/,
   },
   {
+    rule: 'ReleaseRingAttachment',
+    broken: ringed(CANARY_RINGS),
+    fixed: stack => {
+      ringed(CANARY_RINGS)(stack);
+      const rings = stack.node.findChild('Rings') as ReleaseRings;
+      new imagebuilder.CfnImagePipeline(stack, 'Pipeline', {
+        name: 'golden', imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0',
+        infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden',
+        workflows: rings.workflows,
+      });
+    },
+    message: /^\[ReleaseRingAttachment\] ReleaseRings 'Rings': no image pipeline of this app runs its workflow, so nothing is released in rings: a pipeline without it distributes with Stack\/Dist to every ring at once, with no gate\. Fix: pass the rings' workflows as the CfnImagePipeline's workflows/,
+  },
+  {
     rule: 'ReleaseRingDefinition',
     broken: ringed([{ name: 'everything' }]),
     fixed: ringed([{ name: 'everything', regions: ['us-east-1'] }, { name: 'rest', rest: true }]),

@@ -412,6 +412,7 @@ export const CATALOG = {
     prevents: 'settings of the plain distribution that the rings would silently leave out',
   },
   ReleaseRingEnvironment: { level: 'error', phase: 'synth', source: `[Lambda environment variables](${PAGE.lambdaEnvironment}): 4 KB for all of a function's variables`, prevents: 'the verification function fails to deploy' },
+  ReleaseRingAttachment: { level: 'warning', phase: 'synth', source: `[Image Builder workflows](${PAGE.imageBuilderRoles}): a pipeline runs a custom distribution workflow only when its \`Workflows\` name it; without, it distributes with its distribution configuration`, prevents: 'a release meant to be in rings that goes to every account at once, with no gate' },
   ReleaseRingDocumentSize: { level: 'error', phase: 'synth', source: `[AWS::ImageBuilder::Workflow](${PAGE.workflowResource}) \`Data\`: at most 16,000 characters`, prevents: 'CloudFormation rejects the workflow' },
 } as const satisfies Record<string, RuleDefinition>;
 
