@@ -340,9 +340,10 @@ const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh
 const testSteps = project.addTask('test:steps', {
   description: "npm test's steps, without the check of the temporary folder",
 });
-// jsii-rosetta right after the build, before anything that reads the examples' translations: jsii-docgen (the API
-// docs check and the rehearsal's post-compile) and jsii-pacmak load them from .jsii.tabl.json instead of compiling
-// every example again (docgen's Python pass took 45 s of CPU doing so), and they never read a half-written file.
+// jsii-rosetta right after the build, before anything that reads the examples' translations (.jsii.tabl.json):
+// jsii-docgen (the API docs check and the rehearsal's post-compile) reuses them instead of compiling every example
+// again (its Python pass took 53 s of CPU doing so, 11 s reusing them), jsii-pacmak puts them in the packages' docs
+// as in a release (whose test step runs before its package step), and neither reads a half-written file.
 const testAssembly = project.addTask('test:assembly', {
   description: 'Build the jsii assembly, then compile every README and doc-comment example with jsii-rosetta (strict)',
   steps: [{ spawn: project.compileTask.name }, { spawn: testRosetta.name }],
