@@ -287,13 +287,16 @@ project.addTask('schemas:refresh', {
 // Python API reference next to API.md: doc-comment examples translated by jsii-rosetta.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
 
-// `npm test` proves every published package, building each thing once and changing no tracked file: at once the
-// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python) and the jsii assembly;
-// jest; then at once the npm, PyPI and Go packages, eslint (no --fix), the type check of tests, examples
-// and benchmark, and the API docs compared with a fresh generation; then at once the README and doc-comment
-// examples compiled by jsii-rosetta, the Python suite against the built wheel with cfn-lint over every
-// synthesized template, the packed tarball installed into a new TypeScript app, as the README's "Install"
-// says, and the README's Go quick start built against dist/go with the real aws-cdk-go. Steps in one group read only what earlier groups wrote (test/parallel.sh runs a group).
+// `npm test` proves every published package, building each thing once and changing no tracked file. At once: the
+// Python test environment (moto for the preflight tests, cfn-lint, the CDK for Python); the jsii assembly, then the
+// README and doc-comment examples compiled by jsii-rosetta (whose translations, left beside the assembly in
+// .jsii.tabl.json, jsii-docgen and jsii-pacmak then reuse instead of compiling every example again); eslint (no
+// --fix); the type check of tests, examples and benchmark. Then jest. Then at once: the npm, PyPI and Go packages
+// followed by their checks (the Python suite against the built wheel with cfn-lint over every synthesized template,
+// the packed tarball installed into a new TypeScript app as the README's "Install" says, the package sizes, the
+// README's Go quick start built against dist/go with the real aws-cdk-go); the API docs compared with a fresh
+// generation; the release rehearsal. Steps in one group read only what earlier groups wrote (test/parallel.sh runs
+// a group; a task of spawns runs them in order).
 const testVenv = project.addTask('test:venv', {
   description: 'The Python environment of the tests (.venv-test): aws-cdk-lib, cfn-lint, pytest and moto, at pinned versions',
   exec: 'bash python-tests/venv.sh',
@@ -346,12 +349,30 @@ const inParallel = (...tasks: Array<{ name: string }>) => `bash test/parallel.sh
 const testSteps = project.addTask('test:steps', {
   description: "npm test's steps, without the check of the temporary folder",
 });
+// jsii-rosetta right after the build, before anything that reads the examples' translations (.jsii.tabl.json):
+// jsii-docgen (the API docs check and the rehearsal's post-compile) reuses them instead of compiling every example
+// again (its Python pass took 53 s of CPU doing so, 11 s reusing them), jsii-pacmak puts them in the packages' docs
+// as in a release (whose test step runs before its package step), and neither reads a half-written file.
+const testAssembly = project.addTask('test:assembly', {
+  description: 'Build the jsii assembly, then compile every README and doc-comment example with jsii-rosetta (strict)',
+  steps: [{ spawn: project.compileTask.name }, { spawn: testRosetta.name }],
+});
+// The packages, then what reads them, at once.
+const testPackaged = project.addTask('test:packaged', {
+  description: 'Create the npm, PyPI and Go packages, then test the wheel, the tarball, their sizes and the Go module',
+  steps: [
+    { spawn: packageBindings.name },
+    { exec: inParallel(testPython, testInstall, testPackageSize, testGo) },
+  ],
+});
 // The Python environment comes before jest (the preflight tests run moto from it), built at once with the jsii
-// assembly, which no jest test reads: on a fresh clone pip's install and jsii's compile each keep one core busy.
-testSteps.exec(inParallel(testVenv, project.compileTask));
+// assembly, eslint and the type check, which no jest test reads: on a fresh clone pip's install keeps one core busy
+// for more than a minute, and the other core does the rest. The release rehearsal runs from the first step of the
+// last group to its end (it reads the commit, node_modules and the translations only): on its own it took as long
+// as the rest of that group.
+testSteps.exec(inParallel(testVenv, testAssembly, project.tasks.tryFind('eslint')!, typecheck));
 testSteps.exec('jest --passWithNoTests --ci', { receiveArgs: true });
-testSteps.exec(inParallel(packageBindings, project.tasks.tryFind('eslint')!, typecheck, testApiDocs));
-testSteps.exec(inParallel(testRosetta, testPython, testInstall, testPackageSize, testRelease, testGo));
+testSteps.exec(inParallel(testPackaged, testApiDocs, testRelease));
 project.testTask.reset();
 project.testTask.exec(`bash test/tmp-check.sh npx projen ${testSteps.name}`, { receiveArgs: true });
 

@@ -47,6 +47,13 @@ version=$(cat dist/version.txt)
 run default
 run pre-compile
 run compile
+# The translations of the examples jsii-rosetta made in the checkout under test (npm test runs test:rosetta before
+# this), beside the assembly as in a release (whose test step writes them before its package step): jsii-docgen
+# reuses each one whose source and types are unchanged (rosetta checks both) instead of compiling the example again,
+# with the same result. Without them (the rehearsal run on its own) docgen compiles every example.
+if [ -f "$root/.jsii.tabl.json" ]; then
+  cp "$root/.jsii.tabl.json" .jsii.tabl.json
+fi
 run post-compile
 # The build task's package step (the release workflow packages each registry in its own job: package-all here).
 run package-all
