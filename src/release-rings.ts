@@ -5,9 +5,9 @@ import { DistributionVerification } from './distribution-verification';
 import { distributionModelOf, renderedDistributionOf } from './private/distribution-registry';
 import { constructionError, report } from './private/errors';
 import { RegionDistribution } from './private/region-distribution';
-import { RegionCopies, RingFinding, RingSpec, listText, partitionFindings, restRingText, ringDefinitionProblems, ringsOfCopy } from './private/rules/rings';
-import { spell } from './private/rules/messages';
 import { RuleId } from './private/rules';
+import { spell } from './private/rules/messages';
+import { RegionCopies, RingFinding, RingSpec, listText, partitionFindings, restRingText, ringDefinitionProblems, ringsOfCopy } from './private/rules/rings';
 import { show } from './private/rules/shape';
 import { VERIFICATION_ENV } from './private/verification-names';
 

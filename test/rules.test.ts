@@ -1014,7 +1014,8 @@ const CASES: Case[] = [
       ringed(CANARY_RINGS)(stack);
       const rings = stack.node.findChild('Rings') as ReleaseRings;
       new imagebuilder.CfnImagePipeline(stack, 'Pipeline', {
-        name: 'golden', imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0',
+        name: 'golden',
+        imageRecipeArn: 'arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden/1.0.0',
         infrastructureConfigurationArn: 'arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/golden',
         workflows: rings.workflows,
       });

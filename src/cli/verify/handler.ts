@@ -113,7 +113,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv): VerificationEnvironment
     throw malformed(VERIFICATION_ENV.metricsByAccount, byAccountText, '"true" or "false"');
   }
   return {
-    configurations: configurations as string[], roleName, topicArn, namespace, concurrency, rings: rings as Ring[],
+    configurations: configurations as string[],
+    roleName,
+    topicArn,
+    namespace,
+    concurrency,
+    rings: rings as Ring[],
     metricsByAccount: byAccountText !== 'false',
   };
 }

@@ -87,7 +87,8 @@ export async function runVerification(aws: AwsSession, identity: Identity, optio
     return usage(`--image ${options.image.length > 80 ? shown(options.image) : JSON.stringify(options.image)} is not ${IMAGE_FORMS}.`);
   }
   const settings = aws.settings;
-  const report = (imageArn: string, results: Result[], notices: string[] = [], more: { configurationArn?: string; intent?: Intent } = {}): VerificationRun =>
+  type More = { configurationArn?: string; intent?: Intent };
+  const report = (imageArn: string, results: Result[], notices: string[] = [], more: More = {}): VerificationRun =>
     ({ kind: 'report', imageArn, results, notices, ...more });
   /** A call about the image itself failed: the image does not exist (usage), or it could not be read (unchecked). */
   const imageFailure = (e: unknown, what: string, arn: string): VerificationRun => {
@@ -96,8 +97,14 @@ export async function runVerification(aws: AwsSession, identity: Identity, optio
     }
     const why = classify(e, settings);
     return report(arn, [{
-      check: 'image', status: 'unchecked', account: reference.account, region: reference.region, resource: arn,
-      message: `could not check ${arn}: ${why.message}`, fix: why.fix, distributions: [],
+      check: 'image',
+      status: 'unchecked',
+      account: reference.account,
+      region: reference.region,
+      resource: arn,
+      message: `could not check ${arn}: ${why.message}`,
+      fix: why.fix,
+      distributions: [],
     }]);
   };
 
@@ -170,7 +177,12 @@ export async function runVerification(aws: AwsSession, identity: Identity, optio
     : imageResult('fail', `the image is ${status}${image.state?.reason ? `: ${image.state.reason}` : ''}`, 'fix the cause, then distribute again (cdk-imagebuilder-distribution retry or distribute)')];
   for (const d of intent.differences) {
     results.push({
-      check: 'configuration', status: 'fail', account: owner, region: d.region, resource: configurationArn, message: d.message,
+      check: 'configuration',
+      status: 'fail',
+      account: owner,
+      region: d.region,
+      resource: configurationArn,
+      message: d.message,
       fix: 'deploy the app (cdk deploy) and build or distribute the image again, or verify with the cloud assembly of the deployed version',
       distributions: [intent.distribution],
     });
