@@ -37,15 +37,15 @@ export function hasLifecycleRole(scope: IConstruct, account: string): boolean {
   return lifecycleRoles.get(scope.node.root)?.has(account) ?? false;
 }
 
-/** Which `CrossAccountDistributionRoleStackSet`s of the app deploy the lifecycle role (the accounts of their OUs). */
-const lifecycleStackSets = new WeakMap<IConstruct, string[]>();
+/** The apps (by root) with a `CrossAccountDistributionRoleStackSet` that deploys the lifecycle role (the accounts of its OUs). */
+const appsWithLifecycleStackSet = new WeakSet<IConstruct>();
 
 export function registerLifecycleStackSet(scope: IConstruct) {
-  const root = scope.node.root;
-  lifecycleStackSets.set(root, [...(lifecycleStackSets.get(root) ?? []), scope.node.path]);
+  appsWithLifecycleStackSet.add(scope.node.root);
 }
 
-export function lifecycleStackSetsOf(scope: IConstruct): string[] {
-  return lifecycleStackSets.get(scope.node.root) ?? [];
+/** Whether a StackSet of the app deploys the lifecycle role: its accounts are those of OUs, unknown at synth. */
+export function hasLifecycleStackSet(scope: IConstruct): boolean {
+  return appsWithLifecycleStackSet.has(scope.node.root);
 }
 

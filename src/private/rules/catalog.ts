@@ -54,7 +54,6 @@ const PAGE = {
   stackSetTargets: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html',
   stackSetOperations: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html',
   optInRegions: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html',
-  lifecycleApi: 'https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_CreateLifecyclePolicy.html',
   lifecyclePrerequisites: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-prerequisites.html',
   lifecycleRules: 'https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-lifecycle-rules.html',
   kmsKeyIds: 'https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id',

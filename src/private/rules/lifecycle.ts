@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import type { DistributionLifecycleProps, LifecycleExclusions, LifecycleRule } from '../../distribution-lifecycle';
 import { distributionModelOf } from '../distribution-registry';
 import { ACCOUNT_ID } from '../identifiers';
-import { hasLifecycleRole, lifecycleStackSetsOf } from '../lifecycle-role';
+import { hasLifecycleRole, hasLifecycleStackSet } from '../lifecycle-role';
 import { RuleId } from './catalog';
 import { spell } from './messages';
 
@@ -264,7 +264,7 @@ export function lifecycleDistributionFindings(scope: IConstruct, props: Distribu
   }
 
   // Copies in target accounts are retired only through the lifecycle role there.
-  if (resourceType === 'AMI_IMAGE' && rules.some(r => includedResources(r, resourceType).amis) && lifecycleStackSetsOf(scope).length === 0) {
+  if (resourceType === 'AMI_IMAGE' && rules.some(r => includedResources(r, resourceType).amis) && !hasLifecycleStackSet(scope)) {
     const missing = new Set<string>();
     for (const model of models) {
       const own = model.stack.account;
