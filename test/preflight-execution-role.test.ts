@@ -1,9 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App, Stack, aws_iam as iam, aws_imagebuilder as imagebuilder } from 'aws-cdk-lib';
 import { DistributionConfiguration } from '../src';
-import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
+import { DEFAULT_ACCOUNT, useMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { main } from '../src/cli/main';
 
@@ -22,33 +19,7 @@ const ROLE = 'PreflightAccess';
 const EXECUTION_ROLE = `arn:aws:iam::${DIST}:role/ImageBuilderDistribution`;
 const SERVICE_ROLE = 'arn:aws:iam::*:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder';
 
-let moto: Moto;
-const savedEnv = { ...process.env };
-const tempDirs: string[] = [];
-
-beforeAll(async () => {
-  moto = await startMoto();
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
-    delete process.env[name];
-  }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: path.join(os.tmpdir(), 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
-});
-
-afterAll(async () => {
-  await moto?.stop();
-  process.env = savedEnv;
-  tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
-});
-
-beforeEach(() => resetMoto(moto));
+const { tempDir } = useMoto();
 
 /** The trust statement CrossAccountDistributionRole writes: the source account, for these principal ARNs only. */
 const trustFor = (principalArns: string[]) => [{
@@ -60,8 +31,7 @@ const trustFor = (principalArns: string[]) => [{
 
 /** An app whose pipeline distributes to TARGET with an execution role of its own stack (`roleName` as given). */
 function synth(roleName?: string): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-exec-'));
-  tempDirs.push(outdir);
+  const outdir = tempDir('preflight-exec-');
   const app = new App({ outdir });
   const stack = new Stack(app, 'Golden', { env: { account: DIST, region: 'us-east-1' } });
   const dist = new DistributionConfiguration(stack, 'Dist', { amiName: 'golden-{{ imagebuilder:buildDate }}', targetAccounts: [TARGET] })

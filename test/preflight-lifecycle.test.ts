@@ -1,9 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CrossAccountDistributionRole, DistributionConfiguration, DistributionLifecycle, LifecycleAction, LifecycleFilter } from '../src';
-import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
+import { DEFAULT_ACCOUNT, useMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { main } from '../src/cli/main';
 
@@ -19,39 +16,9 @@ const DIST = DEFAULT_ACCOUNT;
 const TARGET = '111111111111';
 const ROLE = 'PreflightAccess';
 
-let moto: Moto;
-const savedEnv = { ...process.env };
-const tempDirs: string[] = [];
+const { tempDir } = useMoto();
 
-beforeAll(async () => {
-  moto = await startMoto();
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
-    delete process.env[name];
-  }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: path.join(os.tmpdir(), 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
-});
-
-afterAll(async () => {
-  await moto?.stop();
-  process.env = savedEnv;
-  tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
-});
-
-beforeEach(() => resetMoto(moto));
-
-const outdir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-lifecycle-'));
-  tempDirs.push(dir);
-  return dir;
-};
+const outdir = () => tempDir('preflight-lifecycle-');
 
 /** An app whose lifecycle policy governs a distribution into TARGET. */
 function synth(): string {

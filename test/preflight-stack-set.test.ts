@@ -1,9 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CrossAccountDistributionRoleStackSet, DistributionConfiguration } from '../src';
-import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
+import { DEFAULT_ACCOUNT, useMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { main } from '../src/cli/main';
 
@@ -19,33 +16,7 @@ const DIST = DEFAULT_ACCOUNT; // the distribution account, and the organization'
 const ROLE = 'PreflightAccess';
 const STACK_SET = 'golden-roles';
 
-let moto: Moto;
-const savedEnv = { ...process.env };
-const tempDirs: string[] = [];
-
-beforeAll(async () => {
-  moto = await startMoto();
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
-    delete process.env[name];
-  }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: path.join(os.tmpdir(), 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
-});
-
-afterAll(async () => {
-  await moto?.stop();
-  process.env = savedEnv;
-  tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
-});
-
-beforeEach(() => resetMoto(moto));
+const { tempDir } = useMoto();
 
 interface JsonResult {
   check: string;
@@ -61,8 +32,7 @@ interface JsonResult {
  * the OUs `units`, trusting `sourceAccounts`. Returns the cloud assembly directory and the StackSet's logical ID.
  */
 function synth(targets: string[], units: string[], sourceAccounts = [DIST], distributionAccount = DIST): { app: string; logicalId: string } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-stack-set-'));
-  tempDirs.push(outdir);
+  const outdir = tempDir('preflight-stack-set-');
   const app = new App({ outdir });
   const golden = new Stack(app, 'Golden', { env: { account: distributionAccount, region: 'us-east-1' } });
   new DistributionConfiguration(golden, 'Dist', { amiName: 'golden-{{ imagebuilder:buildDate }}', targetAccounts: targets }).addRegion('us-east-1');

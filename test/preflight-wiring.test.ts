@@ -1,9 +1,8 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { CrossAccountDistributionRoleStackSet, DistributionConfiguration, TargetAccountKeyAccess } from '../src';
-import { DEFAULT_ACCOUNT, Moto, resetMoto, startMoto } from './preflight/moto';
+import { DEFAULT_ACCOUNT, useMoto } from './preflight/moto';
 import * as seed from './preflight/seed';
 import { main } from '../src/cli/main';
 
@@ -18,33 +17,7 @@ jest.setTimeout(180_000);
 const DIST = DEFAULT_ACCOUNT; // the distribution account, and the organization's management account
 const AMI_NAME = 'golden-{{ imagebuilder:buildDate }}';
 
-let moto: Moto;
-const savedEnv = { ...process.env };
-const tempDirs: string[] = [];
-
-beforeAll(async () => {
-  moto = await startMoto();
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
-    delete process.env[name];
-  }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: path.join(os.tmpdir(), 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
-});
-
-afterAll(async () => {
-  await moto?.stop();
-  process.env = savedEnv;
-  tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
-});
-
-beforeEach(() => resetMoto(moto));
+const { tempDir } = useMoto();
 
 interface JsonResult {
   check: string;
@@ -56,11 +29,7 @@ interface JsonResult {
   fix?: string;
 }
 
-function outdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-wiring-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const outdir = () => tempDir('preflight-wiring-');
 
 async function preflight(app: string, ...args: string[]) {
   const out: string[] = [];

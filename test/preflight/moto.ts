@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
 import * as path from 'path';
 
 /*
@@ -85,4 +86,46 @@ export async function resetMoto(moto: Moto) {
   if (!response.ok) {
     throw new Error(`moto reset failed: ${response.status}`);
   }
+}
+
+/**
+ * The test file's moto server, as the preflight suites use it: started before the file's tests with the process's
+ * AWS environment pointed at it (test credentials, nothing from the machine's own AWS setup), reset before each test,
+ * stopped after the file (the environment restored). `use` receives the server, for tests that call it directly;
+ * `tempDir(prefix)` makes a folder (a cloud assembly's) that is removed after the file.
+ */
+export function useMoto(use: (moto: Moto) => void = () => undefined, options: Parameters<typeof startMoto>[0] = {}):
+{ tempDir(prefix: string): string } {
+  let moto: Moto | undefined;
+  const savedEnv = { ...process.env };
+  const tempDirs: string[] = [];
+  beforeAll(async () => {
+    moto = await startMoto(options);
+    use(moto);
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION']) {
+      delete process.env[name];
+    }
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: path.join(os.tmpdir(), 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    process.env = savedEnv;
+    tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
+  });
+  beforeEach(() => resetMoto(moto!));
+  return {
+    tempDir: prefix => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      tempDirs.push(dir);
+      return dir;
+    },
+  };
 }
