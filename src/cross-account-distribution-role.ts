@@ -12,7 +12,7 @@ import { minPolicySize } from './private/policy-size';
 import { ackId } from './private/rules/catalog';
 import { spell } from './private/rules/messages';
 import { sourceAccountsPrincipal } from './private/source-accounts';
-import { VERIFICATION_ROLE_NAME, VERIFIER_ROLE_NAME, createVerificationRole, verificationRoleNameProblem } from './private/verification-role';
+import { VERIFICATION_ROLE_NAME, createVerificationRole, verificationRoleNameProblem } from './private/verification-role';
 
 /** Properties of a `CrossAccountDistributionRole`. */
 export interface CrossAccountDistributionRoleProps {
@@ -299,7 +299,8 @@ export class CrossAccountDistributionRole extends Construct {
       return undefined;
     }
     const roleName = name ?? VERIFICATION_ROLE_NAME;
-    const taken = [CrossAccountDistributionRole.ROLE_NAME, VERIFIER_ROLE_NAME, ...(props.lifecycle ? [LIFECYCLE_ROLE_NAME] : [])];
+    // The verifier roles' names are refused by verificationRoleNameProblem itself.
+    const taken = [CrossAccountDistributionRole.ROLE_NAME, ...(props.lifecycle ? [LIFECYCLE_ROLE_NAME] : [])];
     const problem = (value: string, why: string) => `CrossAccountDistributionRole: ${spell('verificationRoleName')} is ${JSON.stringify(value)}, ${why}. Fix: pass a role name of 1 to 64 letters, digits and '+=,.@_-' that no other role of the account has, the same as the DistributionVerification's ${spell('roleName')}, or leave it out for '${VERIFICATION_ROLE_NAME}'.`;
     const now = verificationRoleNameProblem(roleName, taken);
     if (now) {

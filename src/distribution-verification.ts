@@ -123,10 +123,10 @@ export interface DistributionVerificationProps {
  */
 export class DistributionVerification extends Construct {
   /**
-   * The prefix of the verification function's role name: the role is `ImageBuilderDistributionVerifier-<Region>`
-   * (fixed, so the target accounts' read-only role can trust it by name; one per Region of an account).
+   * How the verification function's role name begins: the role is `ImageBuilderDistributionVerifier-<Region>` (fixed,
+   * so the target accounts' read-only role can trust it by name; one per Region of an account).
    */
-  public static readonly VERIFIER_ROLE_NAME = VERIFIER_ROLE_NAME;
+  public static readonly VERIFIER_ROLE_NAME_PREFIX = `${VERIFIER_ROLE_NAME}-`;
 
   /** The default name of the read-only role in the other accounts. */
   public static readonly VERIFICATION_ROLE_NAME = VERIFICATION_ROLE_NAME;
